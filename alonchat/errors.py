@@ -1,0 +1,157 @@
+"""Typed engine errors: every message says what went wrong and how to fix it."""
+
+from __future__ import annotations
+
+
+class AlonChatError(Exception):
+    """Base of every engine error; `status` is what the usage ledger records."""
+
+    status = "error"
+
+
+class ValidationError(AlonChatError, ValueError):
+    """Bad input from a form, the CLI or an import; `errors` maps field (or row) to message."""
+
+    def __init__(self, errors: dict[str, str] | str):
+        self.errors = {"": errors} if isinstance(errors, str) else dict(errors)
+        super().__init__("; ".join(f"{k}: {v}" if k else v for k, v in self.errors.items()))
+
+
+class UnknownModelError(AlonChatError, LookupError):
+    def __init__(self, name: str, suggestions: list[str]):
+        self.name, self.suggestions = name, suggestions
+        hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
+        super().__init__(
+            f"Unknown model '{name}'.{hint} Run `python -m alonchat models list` to see the catalog."
+        )
+
+
+class InactiveModelError(AlonChatError):
+    def __init__(self, name: str):
+        self.name = name
+        super().__init__(
+            f"Model '{name}' is deactivated. Reactivate it with `python -m alonchat models activate {name}`."
+        )
+
+
+class UnknownProviderError(AlonChatError, LookupError):
+    def __init__(self, name: str, known: list[str]):
+        self.name = name
+        super().__init__(f"No provider named '{name}' is registered. Registered: {', '.join(known)}.")
+
+
+class MissingKeyError(AlonChatError):
+    """The provider needs a key (or host) from the environment that is not set."""
+
+    def __init__(self, provider: str, env_vars: list[str], alternative: str = ""):
+        self.provider, self.env_vars = provider, env_vars
+        names = " or ".join(env_vars)
+        extra = f" {alternative}" if alternative else ""
+        super().__init__(
+            f"Provider '{provider}' is not configured: set {names} in the environment "
+            f"or in .streamlit/secrets.toml.{extra}"
+        )
+
+
+class BudgetExceededError(AlonChatError):
+    status = "refused"
+
+
+class ProviderError(AlonChatError):
+    """A failure reported by (or on the way to) a provider; `retryable` drives the backoff."""
+
+    retryable = False
+
+    def __init__(self, message: str, *, provider: str = "", status_code: int | None = None,
+                 retry_after: float | None = None):
+        self.provider, self.status_code, self.retry_after = provider, status_code, retry_after
+        super().__init__(message)
+
+
+class AuthError(ProviderError):
+    """401/403: the key is wrong or lacks access."""
+
+
+class BadRequestError(ProviderError):
+    """400/422: the request itself is wrong; retrying cannot help."""
+
+
+class ModelNotFoundError(ProviderError):
+    """404: the provider does not serve this model id."""
+
+
+class RateLimitError(ProviderError):
+    retryable = True
+
+
+class ServerError(ProviderError):
+    """5xx or overloaded."""
+
+    retryable = True
+
+
+class ProviderConnectionError(ProviderError):
+    retryable = True
+
+
+class ProviderTimeoutError(ProviderError):
+    """The provider stopped sending: a stalled stream or a read timeout."""
+
+    retryable = True
+    status = "truncated"
+
+
+class TruncatedStreamError(ProviderError):
+    """A stream ended without a finish reason or sent a malformed chunk: never a complete answer."""
+
+    status = "truncated"
+
+
+class CancelledError(AlonChatError):
+    status = "cancelled"
+
+    def __init__(self, message: str = "Cancelled by the user."):
+        super().__init__(message)
+
+
+def for_status(status_code: int | None) -> type[ProviderError]:
+    """One mapping from HTTP status to error class, shared by every provider."""
+    if status_code in (401, 403):
+        return AuthError
+    if status_code == 404:
+        return ModelNotFoundError
+    if status_code == 429:
+        return RateLimitError
+    if status_code in (408, 409) or (status_code or 0) >= 500:
+        return ServerError
+    if status_code in (400, 413, 422) or (status_code and 400 <= status_code < 500):
+        return BadRequestError
+    return ProviderError
+
+
+HINTS = {
+    AuthError: "Check that the API key is valid and has access to this model.",
+    ModelNotFoundError: "Check the model id in the catalog; the provider does not serve it.",
+    RateLimitError: "The provider is rate limiting; wait and try again, or raise your quota.",
+    ServerError: "The provider is failing or overloaded; try again later.",
+    BadRequestError: "The provider rejected the request; check the options and the model's limits.",
+}
+
+
+def parse_retry_after(headers) -> float | None:
+    """Retry-After in seconds (or retry-after-ms), as providers send it; None when absent or a date."""
+    if headers is None:
+        return None
+    ms = headers.get("retry-after-ms")
+    if ms:
+        try:
+            return float(ms) / 1000
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value:
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            return None
+    return None

@@ -1,0 +1,79 @@
+"""The usage ledger: the one place that writes a call's usage row (and reads it back for reports)."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from .db import get_engine
+from .models import UsageRecord, utcnow
+from .providers.base import Usage
+from .redact import redact
+
+
+def current_user() -> str:
+    """Who the spend is attributed to when no login is configured."""
+    try:
+        return os.environ.get("ALONCHAT_USER") or getpass.getuser()
+    except Exception:  # getpass fails without a passwd entry (some containers)
+        return "unknown"
+
+
+@dataclass
+class UsageEntry:
+    user: str
+    model_name: str
+    provider: str
+    model_id: str
+    usage: Usage
+    cost_usd: Decimal | None
+    latency_ms: float
+    ttft_ms: float | None
+    status: str
+    error_class: str | None = None
+    error_message: str | None = None
+    conversation_id: int | None = None
+    created_at: datetime | None = None
+
+    def row(self) -> dict:
+        u = self.usage
+        return {
+            "created_at": self.created_at or utcnow(),
+            "user": self.user,
+            "model_name": self.model_name,
+            "provider": self.provider,
+            "model_id": self.model_id,
+            "input_tokens": u.input_tokens,
+            "cached_input_tokens": u.cached_input_tokens,
+            "cache_write_tokens": u.cache_write_tokens,
+            "output_tokens": u.output_tokens,
+            "reasoning_tokens": u.reasoning_tokens,
+            "usage_estimated": u.estimated,
+            "cost_usd": self.cost_usd,
+            "latency_ms": round(self.latency_ms, 3),
+            "ttft_ms": None if self.ttft_ms is None else round(self.ttft_ms, 3),
+            "status": self.status,
+            "error_class": self.error_class,
+            "error_message": redact(self.error_message[:2000]) if self.error_message else None,
+            "conversation_id": self.conversation_id,
+        }
+
+
+_INSERT = insert(UsageRecord.__table__)
+
+
+def record(entry: UsageEntry, session: Session | None = None) -> int:
+    """Write one usage row in its own short transaction (or the caller's) and return its id."""
+    # Core insert with bound parameters: the compiled statement is cached, which keeps the
+    # per-call overhead of the ledger well under a millisecond.
+    row = entry.row()
+    if session is not None:
+        return session.connection().execute(_INSERT, row).inserted_primary_key[0]
+    with get_engine().begin() as conn:
+        return conn.execute(_INSERT, row).inserted_primary_key[0]

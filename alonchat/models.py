@@ -1,0 +1,195 @@
+"""SQLAlchemy 2 typed tables: the one description of the schema that migrations follow."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+# Named constraints so Alembic batch migrations on SQLite can find and alter them.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Prices are USD per 1M tokens; 9 decimals keeps sub-cent per-1M prices exact.
+Price = Numeric(18, 9)
+# A single call can cost a fraction of a nano-dollar's multiple; 12 decimals keeps it.
+Money = Numeric(24, 12)
+
+
+def utcnow() -> datetime:
+    """Timestamps are stored in UTC so day boundaries are computed once, in one zone."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """SQLite drops tzinfo; store naive UTC and hand back aware UTC so comparisons never mix zones."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        return value.replace(tzinfo=UTC) if value is not None else None
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime()}
+
+
+class AIModel(Base):
+    __tablename__ = "ai_models"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    provider: Mapped[str] = mapped_column(String(100), index=True)
+    model_id: Mapped[str] = mapped_column(String(200))
+    context_window: Mapped[int | None] = mapped_column(Integer)
+    max_tokens: Mapped[int | None] = mapped_column(Integer)
+    description: Mapped[str] = mapped_column(Text, default="")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    input_price: Mapped[Decimal | None] = mapped_column(Price)
+    output_price: Mapped[Decimal | None] = mapped_column(Price)
+    cache_read_price: Mapped[Decimal | None] = mapped_column(Price)
+    cache_write_price: Mapped[Decimal | None] = mapped_column(Price)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    price_history: Mapped[list[ModelPrice]] = relationship(
+        back_populates="model", cascade="all, delete-orphan", order_by="ModelPrice.changed_at"
+    )
+
+
+class ModelPrice(Base):
+    """One row per price change, so the catalog can show who changed what and when."""
+
+    __tablename__ = "model_prices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    model_pk: Mapped[int] = mapped_column(ForeignKey("ai_models.id", ondelete="CASCADE"), index=True)
+    input_price: Mapped[Decimal | None] = mapped_column(Price)
+    output_price: Mapped[Decimal | None] = mapped_column(Price)
+    cache_read_price: Mapped[Decimal | None] = mapped_column(Price)
+    cache_write_price: Mapped[Decimal | None] = mapped_column(Price)
+    source: Mapped[str] = mapped_column(String(40))
+    changed_by: Mapped[str] = mapped_column(String(100))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    model: Mapped[AIModel] = relationship(back_populates="price_history")
+
+
+class ProviderEndpoint(Base):
+    """An OpenAI-compatible endpoint added without code; holds the key's env var name, never the key."""
+
+    __tablename__ = "provider_endpoints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    base_url: Mapped[str] = mapped_column(String(500))
+    api_key_env: Mapped[str | None] = mapped_column(String(100))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class UsageRecord(Base):
+    """One row per call, success or failure, with its cost fixed at call time."""
+
+    __tablename__ = "usage_records"
+    __table_args__ = (
+        Index("ix_usage_records_created_at", "created_at"),
+        Index("ix_usage_records_user_created", "user", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    user: Mapped[str] = mapped_column(String(100))
+    model_name: Mapped[str] = mapped_column(String(100))
+    provider: Mapped[str] = mapped_column(String(100))
+    model_id: Mapped[str] = mapped_column(String(200))
+    input_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cached_input_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cache_write_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    output_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    reasoning_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    usage_estimated: Mapped[bool] = mapped_column(Boolean, default=False)
+    cost_usd: Mapped[Decimal | None] = mapped_column(Money)
+    latency_ms: Mapped[float] = mapped_column(Float, default=0.0)
+    ttft_ms: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(20))
+    error_class: Mapped[str | None] = mapped_column(String(100))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    conversation_id: Mapped[int | None] = mapped_column(Integer, index=True)
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    user: Mapped[str] = mapped_column(String(100), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    messages: Mapped[list[Message]] = relationship(
+        back_populates="conversation", cascade="all, delete-orphan", order_by="Message.id"
+    )
+
+
+class Message(Base):
+    """A turn in one pane of a conversation; each pane keeps its own history with its model."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    pane: Mapped[int] = mapped_column(Integer, default=0)
+    model_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))
+    content: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="ok")
+    usage_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    conversation: Mapped[Conversation] = relationship(back_populates="messages")
+
+
+class Budget(Base):
+    """A monthly spend limit for the team (scope '*') or one user (scope = user name)."""
+
+    __tablename__ = "budgets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(100), unique=True)
+    monthly_usd: Mapped[Decimal] = mapped_column(Money)
+    soft_percent: Mapped[int] = mapped_column(Integer, default=80)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -1,0 +1,142 @@
+"""The provider contract every vendor module implements, and the value types it speaks."""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..errors import MissingKeyError, TruncatedStreamError
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Token counts in one convention for every provider.
+
+    input_tokens counts every prompt token (cache reads and writes included);
+    output_tokens counts every generated token (reasoning included).
+    """
+
+    input_tokens: int = 0
+    cached_input_tokens: int = 0
+    cache_write_tokens: int = 0
+    output_tokens: int = 0
+    reasoning_tokens: int = 0
+    estimated: bool = False
+
+
+class ChatOptions(BaseModel):
+    """Per-call options; the schema doubles as the source of the playground's widgets."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    system: str | None = Field(None, max_length=100_000, description="System prompt")
+    temperature: float | None = Field(None, ge=0.0, le=2.0, description="Sampling temperature")
+    max_tokens: int | None = Field(None, ge=1, le=1_000_000, description="Most tokens to generate")
+    timeout: float = Field(60.0, gt=0, le=3600, description="Seconds without data before giving up")
+
+
+Message = dict[str, str]  # {"role": "user" | "assistant" | "system", "content": "..."}
+
+
+@dataclass
+class ChatRequest:
+    model_id: str
+    messages: list[Message]
+    options: ChatOptions = field(default_factory=ChatOptions)
+
+
+@dataclass
+class TextDelta:
+    text: str
+
+
+@dataclass
+class StreamEnd:
+    """The last event of a stream: usage and the finish reason."""
+
+    usage: Usage
+    finish_reason: str
+
+
+StreamEvent = TextDelta | StreamEnd
+
+
+@dataclass
+class ChatResult:
+    content: str
+    usage: Usage
+    finish_reason: str
+
+
+class Provider(ABC):
+    """One vendor behind one small contract; prices come from the catalog, never from here."""
+
+    name: str = ""
+    display_name: str = ""
+    kind: Literal["builtin", "plugin", "endpoint"] = "builtin"
+
+    def initialize(self, config: dict[str, Any] | None = None) -> None:
+        """Take settings (keys, base URL) from a dict; the environment fills what is missing."""
+        self.config = dict(config or {})
+
+    def required_env_vars(self) -> list[str]:
+        """Env vars the provider needs; a list of alternatives counts as one requirement."""
+        return []
+
+    def missing_env_vars(self) -> list[str]:
+        needed = self.required_env_vars()
+        if not needed or any(self.setting(v) for v in needed):
+            return []
+        return needed
+
+    def is_configured(self) -> bool:
+        return not self.missing_env_vars()
+
+    def setting(self, env_var: str) -> str | None:
+        """A setting from initialize() config first, then the environment."""
+        config = getattr(self, "config", {}) or {}
+        return config.get(env_var) or os.environ.get(env_var) or None
+
+    def ensure_configured(self) -> None:
+        missing = self.missing_env_vars()
+        if missing:
+            raise MissingKeyError(self.name, missing)
+
+    @abstractmethod
+    def chat(self, request: ChatRequest) -> ChatResult: ...
+
+    @abstractmethod
+    def stream(self, request: ChatRequest) -> Iterator[StreamEvent]: ...
+
+    def estimate_cost(self, request: ChatRequest, prices) -> Any:
+        """Estimated cost of the prompt alone, at the catalog's prices (None when unpriced)."""
+        from ..pricing import cost_usd, estimate_tokens
+
+        tokens = sum(estimate_tokens(m["content"]) for m in request.messages)
+        tokens += estimate_tokens(request.options.system or "")
+        return cost_usd(Usage(input_tokens=tokens, estimated=True), prices)
+
+
+def split_system(request: ChatRequest) -> tuple[str | None, list[Message]]:
+    """System text (from options and system messages) apart from the turns, as Anthropic and Gemini want."""
+    parts = [request.options.system] if request.options.system else []
+    turns = []
+    for m in request.messages:
+        (parts.append(m["content"]) if m["role"] == "system" else turns.append(m))
+    return ("\n\n".join(parts) or None), turns
+
+
+def require_finish(finish_reason: str | None, provider: str) -> str:
+    """SDKs do not raise when a stream stops early; an absent finish reason is a truncation."""
+    if not finish_reason:
+        raise TruncatedStreamError(
+            f"{provider} stream ended before the model finished (no finish reason); "
+            "the answer is incomplete. Try again.",
+            provider=provider,
+        )
+    return finish_reason

@@ -1,0 +1,283 @@
+"""AIService: resolve a model, call its provider with retries, price the call and record it."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import pydantic
+
+from . import catalog, ledger
+from .errors import (
+    AlonChatError,
+    CancelledError,
+    ProviderError,
+    ValidationError,
+)
+from .pricing import cost_usd
+from .providers.base import ChatOptions, ChatRequest, Message, StreamEnd, TextDelta, Usage
+from .redact import redact
+from .registry import registry as default_registry
+
+
+@dataclass
+class CallResult:
+    """What one call produced, success or not; the same shape for chat, stream and compare."""
+
+    model: str
+    provider: str = ""
+    model_id: str = ""
+    content: str = ""
+    usage: Usage = field(default_factory=Usage)
+    cost_usd: Decimal | None = None
+    latency_ms: float = 0.0
+    ttft_ms: float | None = None
+    status: str = "ok"
+    finish_reason: str | None = None
+    error: AlonChatError | None = None
+    usage_id: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    @property
+    def error_message(self) -> str | None:
+        return redact(str(self.error)) if self.error else None
+
+    @property
+    def tokens_per_second(self) -> float | None:
+        """Output speed after the first token, the figure people compare models by."""
+        if not self.usage.output_tokens or self.ttft_ms is None:
+            return None
+        gen_ms = self.latency_ms - self.ttft_ms
+        return self.usage.output_tokens / (gen_ms / 1000) if gen_ms > 0 else None
+
+    def to_json(self) -> dict:
+        """The CLI's `--json` contract, one object per model."""
+        u = self.usage
+        return {
+            "model": self.model,
+            "provider": self.provider,
+            "content": self.content,
+            "input_tokens": u.input_tokens,
+            "cached_input_tokens": u.cached_input_tokens,
+            "cache_write_tokens": u.cache_write_tokens,
+            "output_tokens": u.output_tokens,
+            "reasoning_tokens": u.reasoning_tokens,
+            "cost_usd": None if self.cost_usd is None else float(self.cost_usd),
+            "latency_ms": round(self.latency_ms, 1),
+            "ttft_ms": None if self.ttft_ms is None else round(self.ttft_ms, 1),
+            "status": self.status,
+            "error": self.error_message,
+        }
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with jitter for transient failures; Retry-After wins when the provider sends it."""
+
+    retries: int = 2
+    base: float = 0.5
+    cap: float = 30.0
+
+    def delay(self, attempt: int, error: ProviderError) -> float:
+        if error.retry_after is not None:
+            return min(error.retry_after, self.cap)
+        return min(self.base * 2**attempt, self.cap) * (0.5 + random.random() / 2)
+
+
+def _options(spec: catalog.ModelSpec, options: dict) -> ChatOptions:
+    """Validate options as a whole, then against the model's own limits."""
+    try:
+        opts = ChatOptions(**options)
+    except pydantic.ValidationError as e:
+        raise ValidationError({".".join(map(str, err["loc"])) or "options": err["msg"]
+                               for err in e.errors()}) from e
+    if opts.max_tokens is not None and spec.max_tokens and opts.max_tokens > spec.max_tokens:
+        raise ValidationError({"max_tokens": f"{spec.name} generates at most {spec.max_tokens} tokens; "
+                                             f"ask for {spec.max_tokens} or fewer."})
+    return opts
+
+
+def _messages(messages: list[Message] | str) -> list[Message]:
+    if isinstance(messages, str):
+        messages = [{"role": "user", "content": messages}]
+    if not messages or not any(m.get("role") == "user" and str(m.get("content", "")).strip()
+                               for m in messages):
+        raise ValidationError({"messages": "Write a prompt: there is no user message to send."})
+    for m in messages:
+        if m.get("role") not in ("user", "assistant", "system"):
+            raise ValidationError({"messages": f"Unknown role {m.get('role')!r}; use user, assistant or system."})
+    return [{"role": m["role"], "content": str(m["content"])} for m in messages]
+
+
+class AIService:
+    """The engine's front door: pages, the CLI and scripts all call models through it."""
+
+    def __init__(self, registry=None, retry: RetryPolicy | None = None, sleep=time.sleep):
+        self.registry = registry or default_registry
+        self.retry = retry or RetryPolicy()
+        self._sleep = sleep
+
+    # --- one call -----------------------------------------------------
+    def chat(self, model_name: str, messages: list[Message] | str, *, user: str | None = None,
+             conversation_id: int | None = None, **options) -> CallResult:
+        """Call a model and wait for the whole answer; raises the typed error (with `.result`) on failure."""
+        result = None
+        for item in self._run(model_name, messages, user, conversation_id, options, streaming=False):
+            result = item
+        return result
+
+    def stream(self, model_name: str, messages: list[Message] | str, *, user: str | None = None,
+               conversation_id: int | None = None, cancel: threading.Event | None = None,
+               **options) -> Iterator[str | CallResult]:
+        """Yield text deltas as they arrive, then the final CallResult; closing early records 'cancelled'."""
+        return self._run(model_name, messages, user, conversation_id, options, streaming=True,
+                         cancel=cancel)
+
+    def prepare(self, model_name: str, messages: list[Message] | str, **options):
+        """Resolve the model and validate the request without calling it (for estimates and forms)."""
+        spec = catalog.resolve(model_name)
+        return spec, ChatRequest(spec.model_id, _messages(messages), _options(spec, options))
+
+    def estimate(self, model_name: str, messages: list[Message] | str, **options) -> Decimal | None:
+        """Estimated cost of sending this prompt (input side only); None when unpriced."""
+        spec, request = self.prepare(model_name, messages, **options)
+        return self.registry.get(spec.provider).estimate_cost(request, spec.prices)
+
+    def _run(self, model_name, messages, user, conversation_id, options, *, streaming, cancel=None):
+        user = user or ledger.current_user()
+        start = time.perf_counter()
+        result = CallResult(model=model_name)
+        content: list[str] = []
+        try:
+            spec = catalog.resolve(model_name)
+            result.model, result.provider, result.model_id = spec.name, spec.provider, spec.model_id
+            request = ChatRequest(spec.model_id, _messages(messages), _options(spec, options))
+        except ValidationError:
+            raise  # bad input is not a call: nothing is recorded
+        except AlonChatError as e:
+            self._finish(result, e, start, user, conversation_id, content)
+            raise
+        try:
+            self._check_budget(user)
+            provider = self.registry.get(spec.provider)
+            provider.ensure_configured()
+            attempt = 0
+            while True:
+                try:
+                    if streaming:
+                        yield from self._stream_once(provider, request, result, content, start, cancel)
+                    else:
+                        reply = provider.chat(request)
+                        content.append(reply.content)
+                        result.usage, result.finish_reason = reply.usage, reply.finish_reason
+                        result.ttft_ms = (time.perf_counter() - start) * 1000
+                    break
+                except ProviderError as e:
+                    # Only a call that has shown nothing yet can be retried without duplicating text.
+                    if not e.retryable or attempt >= self.retry.retries or content:
+                        raise
+                    self._sleep(self.retry.delay(attempt, e))
+                    attempt += 1
+            result.cost_usd = cost_usd(result.usage, spec.prices)
+        except GeneratorExit:
+            self._finish(result, CancelledError("The stream was closed before it finished."),
+                         start, user, conversation_id, content)
+            raise
+        except AlonChatError as e:
+            self._finish(result, e, start, user, conversation_id, content)
+            raise
+        except Exception as e:  # an unmapped bug in a provider is still recorded, then surfaced
+            self._finish(result, ProviderError(f"{type(e).__name__}: {e}", provider=spec.provider),
+                         start, user, conversation_id, content)
+            raise
+        self._finish(result, None, start, user, conversation_id, content)
+        yield result
+
+    def _stream_once(self, provider, request, result, content, start, cancel):
+        events = provider.stream(request)
+        try:
+            for event in events:
+                if cancel is not None and cancel.is_set():
+                    raise CancelledError()
+                if isinstance(event, TextDelta):
+                    if result.ttft_ms is None:
+                        result.ttft_ms = (time.perf_counter() - start) * 1000
+                    content.append(event.text)
+                    yield event.text
+                elif isinstance(event, StreamEnd):
+                    result.usage, result.finish_reason = event.usage, event.finish_reason
+        finally:
+            close = getattr(events, "close", None)
+            if close:
+                close()
+
+    def _check_budget(self, user: str) -> None:
+        """Refuse the call when the user's or the team's hard budget is spent (see budgets.py)."""
+        try:
+            from . import budgets
+        except ImportError:
+            return
+        budgets.enforce(user)
+
+    def _finish(self, result: CallResult, error: AlonChatError | None, start: float, user: str,
+                conversation_id: int | None, content: list[str]) -> None:
+        result.latency_ms = (time.perf_counter() - start) * 1000
+        result.content = "".join(content)
+        if error is not None:
+            result.status, result.error = error.status, error
+            error.result = result
+            if result.usage == Usage() and result.content:
+                # The provider never reported usage for a broken stream: count what we saw, as an estimate.
+                from .pricing import estimate_tokens
+                result.usage = Usage(output_tokens=estimate_tokens(result.content), estimated=True)
+        result.usage_id = ledger.record(ledger.UsageEntry(
+            user=user, model_name=result.model, provider=result.provider or "unknown",
+            model_id=result.model_id, usage=result.usage, cost_usd=result.cost_usd,
+            latency_ms=result.latency_ms, ttft_ms=result.ttft_ms, status=result.status,
+            error_class=type(error).__name__ if error else None,
+            error_message=str(error) if error else None, conversation_id=conversation_id,
+        ))
+
+    # --- several models -----------------------------------------------
+    def compare(self, model_names: list[str], messages: list[Message] | str, *,
+                on_delta: Callable[[int, str], None] | None = None,
+                on_result: Callable[[CallResult], None] | None = None, user: str | None = None,
+                conversation_id: int | None = None, **options) -> list[CallResult]:
+        """Run every model at once (wall time ≈ the slowest); one failure never stops the others."""
+
+        def one(i: int, name: str) -> CallResult:
+            result = run(i, name)
+            if on_result is not None:
+                on_result(result)
+            return result
+
+        def run(i: int, name: str) -> CallResult:
+            try:
+                if on_delta is None:
+                    return self.chat(name, messages, user=user, conversation_id=conversation_id, **options)
+                final = None
+                for item in self.stream(name, messages, user=user, conversation_id=conversation_id,
+                                        **options):
+                    if isinstance(item, str):
+                        on_delta(i, item)
+                    else:
+                        final = item
+                return final
+            except AlonChatError as e:
+                return getattr(e, "result", None) or CallResult(model=name, status=e.status, error=e)
+
+        if not model_names:
+            raise ValidationError({"models": "Pick at least one model."})
+        with ThreadPoolExecutor(max_workers=len(model_names), thread_name_prefix="compare") as pool:
+            return list(pool.map(one, range(len(model_names)), model_names))
+
+
+ai_service = AIService()
