@@ -45,8 +45,8 @@ class EchoProvider(Provider):
         return out, "stop"
 
     def _usage(self, request: ChatRequest, content: str) -> Usage:
-        prompt = (request.options.system or "") + "".join(m["content"] for m in request.messages)
-        return Usage(input_tokens=estimate_tokens(prompt), output_tokens=estimate_tokens(content))
+        parts = [request.options.system or ""] + [m["content"] for m in request.messages]
+        return Usage(input_tokens=sum(map(estimate_tokens, parts)), output_tokens=estimate_tokens(content))
 
     def chat(self, request: ChatRequest) -> ChatResult:
         pieces, finish = self._chunks(request)
