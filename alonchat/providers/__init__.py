@@ -1,0 +1,1 @@
+"""One module per vendor, each behind the contract in base.py."""
