@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -11,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from . import rollups
 from .db import get_engine
 from .models import UsageRecord, utcnow
 from .providers.base import Usage
@@ -40,6 +42,7 @@ class UsageEntry:
     error_message: str | None = None
     conversation_id: int | None = None
     created_at: datetime | None = None
+    cache_savings_usd: Decimal | None = None
 
     def row(self) -> dict:
         u = self.usage
@@ -56,6 +59,7 @@ class UsageEntry:
             "reasoning_tokens": u.reasoning_tokens,
             "usage_estimated": u.estimated,
             "cost_usd": self.cost_usd,
+            "cache_savings_usd": self.cache_savings_usd,
             "latency_ms": round(self.latency_ms, 3),
             "ttft_ms": None if self.ttft_ms is None else round(self.ttft_ms, 3),
             "status": self.status,
@@ -68,12 +72,36 @@ class UsageEntry:
 _INSERT = insert(UsageRecord.__table__)
 
 
-def record(entry: UsageEntry, session: Session | None = None) -> int:
-    """Write one usage row in its own short transaction (or the caller's) and return its id."""
-    # Core insert with bound parameters: the compiled statement is cached, which keeps the
-    # per-call overhead of the ledger well under a millisecond.
+def _write(conn, entry: UsageEntry) -> int:
     row = entry.row()
+    usage_id = conn.execute(_INSERT, row).inserted_primary_key[0]
+    # Same transaction: the rollups can never disagree with the raw ledger.
+    rollups.add(conn, *rollups.contribution(row))
+    return usage_id
+
+
+def record(entry: UsageEntry, session: Session | None = None) -> int:
+    """Write one usage row and its rollup sums in one short transaction (or the caller's); return its id."""
+    # Core statements with bound parameters: compiled once and cached, which keeps the per-call
+    # overhead of the ledger well under a millisecond.
     if session is not None:
-        return session.connection().execute(_INSERT, row).inserted_primary_key[0]
+        return _write(session.connection(), entry)
     with get_engine().begin() as conn:
-        return conn.execute(_INSERT, row).inserted_primary_key[0]
+        return _write(conn, entry)
+
+
+def record_many(entries: Iterable[UsageEntry], session: Session | None = None) -> int:
+    """Bulk path (imports, demo data): one executemany for the rows, rollups pre-summed per key; returns the count."""
+    rows = [e.row() for e in entries]
+    if not rows:
+        return 0
+    hourly, monthly = rollups.combine(rows)
+    if session is not None:
+        conn = session.connection()
+        conn.execute(_INSERT, rows)
+        rollups.add(conn, hourly, monthly)
+    else:
+        with get_engine().begin() as conn:
+            conn.execute(_INSERT, rows)
+            rollups.add(conn, hourly, monthly)
+    return len(rows)

@@ -140,6 +140,8 @@ class UsageRecord(Base):
     reasoning_tokens: Mapped[int] = mapped_column(Integer, default=0)
     usage_estimated: Mapped[bool] = mapped_column(Boolean, default=False)
     cost_usd: Mapped[Decimal | None] = mapped_column(Money)
+    # What the cached input would have cost at the full input price, minus what it did cost (0003).
+    cache_savings_usd: Mapped[Decimal | None] = mapped_column(Money)
     latency_ms: Mapped[float] = mapped_column(Float, default=0.0)
     ttft_ms: Mapped[float | None] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(20))
@@ -193,3 +195,44 @@ class Budget(Base):
     soft_percent: Mapped[int] = mapped_column(Integer, default=80)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class UsageRollup(Base):
+    """Ledger sums per UTC hour × user × model × provider × status, kept on write so the dashboard never scans raw rows.
+
+    Hourly (not daily) so that any whole-hour time zone gets exact day boundaries; `hour` is
+    whole hours since the Unix epoch (UTC), an integer so bucket arithmetic is portable SQL.
+    """
+
+    __tablename__ = "usage_rollups"
+
+    hour: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user: Mapped[str] = mapped_column(String(100), primary_key=True)
+    model_name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    provider: Mapped[str] = mapped_column(String(100), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    requests: Mapped[int] = mapped_column(BigInteger, default=0)
+    errors: Mapped[int] = mapped_column(BigInteger, default=0)
+    priced_requests: Mapped[int] = mapped_column(BigInteger, default=0)
+    unpriced_requests: Mapped[int] = mapped_column(BigInteger, default=0)
+    input_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    cached_input_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    cache_write_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    output_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    reasoning_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    cost_usd: Mapped[Decimal] = mapped_column(Money, default=0)  # over priced rows only
+    cache_savings_usd: Mapped[Decimal] = mapped_column(Money, default=0)
+    latency_ms: Mapped[float] = mapped_column(Float, default=0.0)  # a sum, for averages
+
+
+class UsageMonthly(Base):
+    """Spend per UTC calendar month × user, kept on write so a budget check before each call is one tiny read."""
+
+    __tablename__ = "usage_monthly"
+
+    month: Mapped[int] = mapped_column(Integer, primary_key=True)  # year * 100 + month, e.g. 202611
+    user: Mapped[str] = mapped_column(String(100), primary_key=True)
+    requests: Mapped[int] = mapped_column(BigInteger, default=0)
+    priced_requests: Mapped[int] = mapped_column(BigInteger, default=0)
+    unpriced_requests: Mapped[int] = mapped_column(BigInteger, default=0)
+    cost_usd: Mapped[Decimal] = mapped_column(Money, default=0)

@@ -12,8 +12,11 @@ from .providers.base import Usage
 
 MILLION = Decimal(1_000_000)
 PRICE_FIELDS = ("input_price", "output_price", "cache_read_price", "cache_write_price")
-# Which genai-prices provider holds the reference prices for each of our built-in providers.
-GENAI_PROVIDER = {"openai": "openai", "anthropic": "anthropic", "gemini": "google"}
+# Which genai-prices provider holds the reference prices for each of our built-in providers, and for
+# the OpenAI-compatible endpoints whose usual name is the vendor's (an endpoint called "groq" is Groq).
+GENAI_PROVIDER = {"openai": "openai", "anthropic": "anthropic", "gemini": "google",
+                  "groq": "groq", "together": "together", "openrouter": "openrouter",
+                  "fireworks": "fireworks", "deepseek": "deepseek", "mistral": "mistral"}
 
 
 @dataclass(frozen=True)
@@ -112,3 +115,15 @@ def reference(provider: str, model_id: str, at: datetime | None = None) -> Refer
         for k in ("input_mtok", "output_mtok", "cache_read_mtok", "cache_write_mtok")
     ]
     return Reference(info.id, info.name, info.context_window, Prices(*values), bool(info.deprecated))
+
+
+def cache_savings_usd(usage: Usage, prices: Prices) -> Decimal | None:
+    """What the cached input would have cost at the full input price, minus what it cost; None when unpriced.
+
+    Cache writes are not counted: they cost more than plain input, and a dashboard that netted
+    them here would hide that the cache reads paid for them (the writes are in cost_usd already).
+    """
+    if not prices.known:
+        return None
+    read = prices.cache_read_price if prices.cache_read_price is not None else prices.input_price
+    return usage.cached_input_tokens * (prices.input_price - read) / MILLION

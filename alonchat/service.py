@@ -12,14 +12,14 @@ from decimal import Decimal
 
 import pydantic
 
-from . import catalog, ledger
+from . import budgets, catalog, ledger
 from .errors import (
     AlonChatError,
     CancelledError,
     ProviderError,
     ValidationError,
 )
-from .pricing import cost_usd
+from .pricing import cache_savings_usd, cost_usd
 from .providers.base import ChatOptions, ChatRequest, Message, StreamEnd, TextDelta, Usage
 from .redact import redact
 from .registry import registry as default_registry
@@ -35,6 +35,7 @@ class CallResult:
     content: str = ""
     usage: Usage = field(default_factory=Usage)
     cost_usd: Decimal | None = None
+    cache_savings_usd: Decimal | None = None
     latency_ms: float = 0.0
     ttft_ms: float | None = None
     status: str = "ok"
@@ -187,6 +188,7 @@ class AIService:
                     self._sleep(self.retry.delay(attempt, e))
                     attempt += 1
             result.cost_usd = cost_usd(result.usage, spec.prices)
+            result.cache_savings_usd = cache_savings_usd(result.usage, spec.prices)
         except GeneratorExit:
             self._finish(result, CancelledError("The stream was closed before it finished."),
                          start, user, conversation_id, content)
@@ -221,10 +223,6 @@ class AIService:
 
     def _check_budget(self, user: str) -> None:
         """Refuse the call when the user's or the team's hard budget is spent (see budgets.py)."""
-        try:
-            from . import budgets
-        except ImportError:
-            return
         budgets.enforce(user)
 
     def _finish(self, result: CallResult, error: AlonChatError | None, start: float, user: str,
@@ -241,6 +239,7 @@ class AIService:
         result.usage_id = ledger.record(ledger.UsageEntry(
             user=user, model_name=result.model, provider=result.provider or "unknown",
             model_id=result.model_id, usage=result.usage, cost_usd=result.cost_usd,
+            cache_savings_usd=result.cache_savings_usd,
             latency_ms=result.latency_ms, ttft_ms=result.ttft_ms, status=result.status,
             error_class=type(error).__name__ if error else None,
             error_message=str(error) if error else None, conversation_id=conversation_id,
