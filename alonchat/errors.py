@@ -53,6 +53,17 @@ class MissingKeyError(AlonChatError):
         )
 
 
+class EndpointDisabledError(AlonChatError):
+    """An OpenAI-compatible endpoint is in the catalog but switched off."""
+
+    def __init__(self, name: str):
+        self.provider = name
+        super().__init__(
+            f"Endpoint '{name}' is disabled. Enable it with `python -m alonchat endpoints enable {name}` "
+            "or on the Catalog page."
+        )
+
+
 class BudgetExceededError(AlonChatError):
     status = "refused"
 

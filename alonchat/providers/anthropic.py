@@ -1,0 +1,164 @@
+"""Claude through the official anthropic SDK's Messages API."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from ..errors import ProviderError
+from .base import (
+    ChatRequest,
+    ChatResult,
+    Provider,
+    StreamEnd,
+    TextDelta,
+    Usage,
+    require_finish,
+    split_system,
+)
+from .mapping import connection_error, malformed_error, scrub, status_error, timeout_error
+
+DEFAULT_BASE_URL = "https://api.anthropic.com"
+# The Messages API requires max_tokens; this is what we ask for when the caller sets none.
+DEFAULT_MAX_TOKENS = 4096
+# Anthropic's stop reasons in the vocabulary every provider reports (OpenAI's).
+FINISH = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length", "refusal": "content_filter"}
+# An error event inside a 200 stream carries only its type; these are the statuses it stands for.
+EVENT_STATUS = {"overloaded_error": 529, "rate_limit_error": 429, "api_error": 500,
+                "invalid_request_error": 400, "authentication_error": 401, "permission_error": 403,
+                "not_found_error": 404}
+
+
+def _map_usage(usage: Any) -> Usage:
+    """Anthropic's input_tokens EXCLUDES cache reads and writes: the billed input is their sum."""
+    read = usage.cache_read_input_tokens or 0
+    write = usage.cache_creation_input_tokens or 0
+    details = getattr(usage, "output_tokens_details", None)
+    return Usage(
+        input_tokens=(usage.input_tokens or 0) + read + write,
+        cached_input_tokens=read,
+        cache_write_tokens=write,
+        output_tokens=usage.output_tokens or 0,  # thinking included, as Anthropic bills it
+        reasoning_tokens=(details and details.thinking_tokens) or 0,
+    )
+
+
+def _error_fields(e: Any) -> tuple[str | None, str]:
+    """(error type, message) from Anthropic's body {"type": "error", "error": {"type", "message"}}."""
+    body = getattr(e, "body", None)
+    inner = body.get("error") if isinstance(body, dict) else None
+    if isinstance(inner, dict):
+        return inner.get("type"), str(inner.get("message") or "")
+    return None, getattr(e, "message", None) or str(e)
+
+
+@contextmanager
+def _map_errors(provider: AnthropicProvider, timeout: float):
+    """The one place the anthropic SDK's exceptions become the engine's typed errors."""
+    import anthropic
+
+    try:
+        yield
+    except anthropic.APIStatusError as e:
+        kind, message = _error_fields(e)
+        status = e.status_code if e.status_code >= 400 else EVENT_STATUS.get(kind, e.status_code)
+        raise status_error(provider.name, status, message, e.response.headers,
+                           key_env=AnthropicProvider.key_env, secrets=(provider._settings()[0],)) from e
+    except anthropic.APITimeoutError as e:  # before APIConnectionError: it is one
+        raise timeout_error(provider.name, timeout) from e
+    except anthropic.APIConnectionError as e:
+        key, base_url = provider._settings()
+        raise connection_error(provider.name, base_url or DEFAULT_BASE_URL, str(e.__cause__ or e),
+                               base_url_env="ANTHROPIC_BASE_URL", secrets=(key,)) from e
+    except json.JSONDecodeError as e:  # a broken SSE event or JSON body: never a complete answer
+        raise malformed_error(provider.name, f"invalid JSON: {e}") from e
+    except anthropic.APIError as e:
+        _, message = _error_fields(e)
+        raise ProviderError(f"{provider.name} reported an error: {scrub(message, (provider._settings()[0],))}. "
+                            "Try again.", provider=provider.name) from e
+
+
+class AnthropicProvider(Provider):
+    """Claude models; the system prompt goes in `system=`, not in the turns."""
+
+    name = "anthropic"
+    display_name = "Anthropic"
+    key_env = "ANTHROPIC_API_KEY"
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cached: tuple[tuple, Any] | None = None
+        self.initialize({})
+
+    def initialize(self, config: dict[str, Any] | None = None) -> None:
+        super().initialize(config)
+        self._cached = None
+
+    def required_env_vars(self) -> list[str]:
+        return [self.key_env]
+
+    def _settings(self) -> tuple[str | None, str | None]:
+        return self.setting(self.key_env), self.setting("ANTHROPIC_BASE_URL")
+
+    def _client(self):
+        """The SDK client, rebuilt only when the key or base URL changes."""
+        settings = self._settings()
+        cached = self._cached
+        if cached is not None and cached[0] == settings:
+            return cached[1]
+        self.ensure_configured()
+        import anthropic
+
+        with self._lock:
+            api_key, base_url = settings
+            # max_retries=0: the engine's RetryPolicy is the one retry loop for every provider.
+            client = anthropic.Anthropic(api_key=api_key, base_url=base_url or None, max_retries=0)
+            self._cached = (settings, client)
+        return client
+
+    def _params(self, request: ChatRequest) -> dict[str, Any]:
+        import httpx2
+
+        opts = request.options
+        system, turns = split_system(request)
+        params: dict[str, Any] = {
+            "model": request.model_id,
+            "max_tokens": opts.max_tokens or DEFAULT_MAX_TOKENS,
+            "messages": [{"role": m["role"], "content": m["content"]} for m in turns],
+            # The read timeout is the longest silence we accept, so a stalled stream ends.
+            "timeout": httpx2.Timeout(opts.timeout, connect=min(5.0, opts.timeout)),
+        }
+        if system:
+            params["system"] = system
+        if opts.temperature is not None:
+            params["temperature"] = opts.temperature  # above 1 Anthropic answers 400, which says so
+        return params
+
+    def chat(self, request: ChatRequest) -> ChatResult:
+        client = self._client()
+        with _map_errors(self, request.options.timeout):
+            reply = client.messages.create(**self._params(request))
+        content = "".join(b.text for b in reply.content if getattr(b, "type", "") == "text")
+        finish = require_finish(reply.stop_reason, self.name)
+        return ChatResult(content, _map_usage(reply.usage), FINISH.get(finish, finish))
+
+    def stream(self, request: ChatRequest) -> Iterator[TextDelta | StreamEnd]:
+        client = self._client()
+        final = None
+        with _map_errors(self, request.options.timeout):
+            with client.messages.stream(**self._params(request)) as events:
+                stopped = False
+                for event in events:
+                    if event.type == "content_block_delta" and event.delta.type == "text_delta":
+                        if event.delta.text:
+                            yield TextDelta(event.delta.text)
+                    elif event.type == "message_stop":
+                        stopped = True
+                # Input and cache counts came in message_start, output in message_delta: merged here.
+                if stopped:
+                    final = events.get_final_message()
+        finish = require_finish(final.stop_reason if final is not None else None, self.name)
+        yield StreamEnd(_map_usage(final.usage), FINISH.get(finish, finish))

@@ -1,0 +1,162 @@
+"""Gemini through the google-genai SDK (`from google import genai`), not the retired google-generativeai."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from .base import (
+    ChatRequest,
+    ChatResult,
+    Provider,
+    StreamEnd,
+    TextDelta,
+    Usage,
+    require_finish,
+    split_system,
+)
+from .mapping import connection_error, malformed_error, status_error, timeout_error
+
+DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com"
+KEY_VARS = ("GOOGLE_API_KEY", "GEMINI_API_KEY")  # the SDK's own order: GOOGLE_API_KEY wins
+# Gemini's finish reasons in the vocabulary every provider reports (OpenAI's).
+FINISH = {"STOP": "stop", "MAX_TOKENS": "length", "SAFETY": "content_filter",
+          "PROHIBITED_CONTENT": "content_filter", "BLOCKLIST": "content_filter", "SPII": "content_filter"}
+
+
+def _map_usage(meta: Any) -> Usage:
+    """prompt_token_count includes cached_content_token_count; billed output = candidates + thoughts."""
+    if meta is None:
+        return Usage()
+    thoughts = meta.thoughts_token_count or 0
+    return Usage(
+        # Tool-use prompt tokens are billed as input but counted apart from prompt_token_count.
+        input_tokens=(meta.prompt_token_count or 0) + (meta.tool_use_prompt_token_count or 0),
+        cached_input_tokens=meta.cached_content_token_count or 0,
+        output_tokens=(meta.candidates_token_count or 0) + thoughts,
+        reasoning_tokens=thoughts,
+    )
+
+
+def _finish(response: Any) -> str | None:
+    cand = response.candidates[0] if response.candidates else None
+    reason = getattr(cand, "finish_reason", None)
+    if reason is None:
+        return None
+    name = getattr(reason, "value", None) or str(reason)
+    return None if name == "FINISH_REASON_UNSPECIFIED" else FINISH.get(name, name.lower())
+
+
+def _text(response: Any) -> str:
+    """The answer's text parts; thought summaries (part.thought) are not the answer."""
+    cand = response.candidates[0] if response.candidates else None
+    parts = (cand.content.parts if cand is not None and cand.content is not None else None) or []
+    return "".join(p.text for p in parts if p.text and not p.thought)
+
+
+@contextmanager
+def _map_errors(provider: GeminiProvider, timeout: float):
+    """The one place google-genai's (and its raw httpx2) exceptions become the engine's typed errors."""
+    import httpx2
+    from google.genai import errors as genai_errors
+
+    try:
+        yield
+    except genai_errors.APIError as e:
+        response = getattr(e, "response", None)
+        raise status_error(provider.name, e.code, e.message or e.status or str(e),
+                           getattr(response, "headers", None), key_env=" or ".join(KEY_VARS),
+                           secrets=(provider._settings()[0],)) from e
+    except genai_errors.UnknownApiResponseError as e:  # a broken SSE chunk or JSON body
+        raise malformed_error(provider.name, str(e).split(" Raw response:")[0]) from e
+    except httpx2.TimeoutException as e:  # genai does not wrap httpx2's errors
+        raise timeout_error(provider.name, timeout) from e
+    except httpx2.TransportError as e:
+        key, base_url, _ = provider._settings()
+        raise connection_error(provider.name, base_url or DEFAULT_BASE_URL, str(e),
+                               base_url_env="GOOGLE_GEMINI_BASE_URL", secrets=(key,)) from e
+
+
+class GeminiProvider(Provider):
+    """Gemini models; the key comes from GOOGLE_API_KEY or GEMINI_API_KEY, as google-genai reads them."""
+
+    name = "gemini"
+    display_name = "Google Gemini"
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cached: tuple[tuple, Any] | None = None
+        self.initialize({})
+
+    def initialize(self, config: dict[str, Any] | None = None) -> None:
+        super().initialize(config)
+        self._cached = None
+
+    def required_env_vars(self) -> list[str]:
+        return ["GEMINI_API_KEY", "GOOGLE_API_KEY"]  # alternatives: either one configures it
+
+    def _settings(self) -> tuple[str | None, str | None, str | None]:
+        key = next((k for k in map(self.setting, KEY_VARS) if k), None)
+        return key, self.setting("GOOGLE_GEMINI_BASE_URL"), self.setting("GOOGLE_GENAI_API_VERSION")
+
+    def _client(self):
+        """The SDK client (about 80 ms to build), rebuilt only when the key, base URL or version changes."""
+        settings = self._settings()
+        cached = self._cached
+        if cached is not None and cached[0] == settings:
+            return cached[1]
+        self.ensure_configured()
+        from google import genai
+        from google.genai import types
+
+        with self._lock:
+            api_key, base_url, version = settings
+            http: dict[str, Any] = {}  # no retry_options: the engine's RetryPolicy does the retrying
+            if base_url:
+                http["base_url"] = base_url
+            if version:
+                http["api_version"] = "v1beta" if version == "beta" else version  # as the SDK maps it
+            client = genai.Client(vertexai=False, api_key=api_key,
+                                  http_options=types.HttpOptions(**http) if http else None)
+            self._cached = (settings, client)
+        return client
+
+    def _params(self, request: ChatRequest) -> dict[str, Any]:
+        from google.genai import types
+
+        opts = request.options
+        system, turns = split_system(request)
+        contents = [{"role": "model" if m["role"] == "assistant" else "user", "parts": [{"text": m["content"]}]}
+                    for m in turns]
+        # timeout (ms) bounds each read, so a stalled stream ends.
+        config = types.GenerateContentConfig(
+            system_instruction=system, temperature=opts.temperature, max_output_tokens=opts.max_tokens,
+            http_options=types.HttpOptions(timeout=int(opts.timeout * 1000)))
+        return {"model": request.model_id, "contents": contents, "config": config}
+
+    def chat(self, request: ChatRequest) -> ChatResult:
+        client = self._client()
+        with _map_errors(self, request.options.timeout):
+            reply = client.models.generate_content(**self._params(request))
+        finish = require_finish(_finish(reply), self.name)
+        return ChatResult(_text(reply), _map_usage(reply.usage_metadata), finish)
+
+    def stream(self, request: ChatRequest) -> Iterator[TextDelta | StreamEnd]:
+        client = self._client()
+        usage = finish = None
+        with _map_errors(self, request.options.timeout):
+            events = client.models.generate_content_stream(**self._params(request))
+            try:
+                for chunk in events:
+                    text = _text(chunk)
+                    if text:
+                        yield TextDelta(text)
+                    if chunk.usage_metadata is not None:  # running totals: the last one is the bill
+                        usage = chunk.usage_metadata
+                    finish = _finish(chunk) or finish
+            finally:
+                events.close()  # releases the connection when the caller stops early
+        finish = require_finish(finish, self.name)
+        yield StreamEnd(_map_usage(usage), finish)

@@ -1,0 +1,173 @@
+"""OpenAI Chat Completions through the official SDK; OpenAI-compatible endpoints reuse all of it."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from ..errors import ProviderError
+from .base import ChatRequest, ChatResult, Provider, StreamEnd, TextDelta, Usage, require_finish
+from .mapping import (
+    connection_error,
+    estimated_usage,
+    malformed_error,
+    scrub,
+    status_error,
+    timeout_error,
+)
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+
+
+def _map_usage(usage: Any) -> Usage | None:
+    """OpenAI's counts in the engine's convention; both already include their details.
+
+    prompt_tokens includes prompt_tokens_details.cached_tokens (and cache_write_tokens);
+    completion_tokens includes completion_tokens_details.reasoning_tokens.
+    """
+    if usage is None:
+        return None
+    prompt = usage.prompt_tokens_details
+    completion = usage.completion_tokens_details
+    return Usage(
+        input_tokens=usage.prompt_tokens or 0,
+        cached_input_tokens=(prompt and prompt.cached_tokens) or 0,
+        cache_write_tokens=(prompt and getattr(prompt, "cache_write_tokens", None)) or 0,
+        output_tokens=usage.completion_tokens or 0,
+        reasoning_tokens=(completion and completion.reasoning_tokens) or 0,
+    )
+
+
+def _error_message(e: Any) -> str:
+    """The vendor's own message from the error body; compatible servers shape it variously."""
+    body = getattr(e, "body", None)
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict) and inner.get("message"):
+            return str(inner["message"])
+        if isinstance(inner, str):
+            return inner
+    return getattr(e, "message", None) or str(e)
+
+
+@contextmanager
+def _map_errors(provider: OpenAIProvider, timeout: float):
+    """The one place the openai SDK's exceptions become the engine's typed errors."""
+    import openai
+
+    try:
+        yield
+    except openai.APIStatusError as e:
+        key, _ = provider._settings()
+        raise status_error(provider.name, e.status_code, _error_message(e), e.response.headers,
+                           key_env=provider.key_env, secrets=(key,)) from e
+    except openai.APITimeoutError as e:  # before APIConnectionError: it is one
+        raise timeout_error(provider.name, timeout) from e
+    except openai.APIConnectionError as e:
+        key, base_url = provider._settings()
+        raise connection_error(provider.name, base_url or DEFAULT_BASE_URL, str(e.__cause__ or e),
+                               base_url_env=provider.base_url_env, secrets=(key,)) from e
+    except json.JSONDecodeError as e:  # a broken SSE chunk or JSON body: never a complete answer
+        raise malformed_error(provider.name, f"invalid JSON: {e}") from e
+    except openai.APIError as e:  # an error event inside an otherwise healthy stream
+        key, _ = provider._settings()
+        raise ProviderError(f"{provider.name} reported an error: {scrub(_error_message(e), (key,))}. "
+                            "Try again.", provider=provider.name) from e
+
+
+class OpenAIProvider(Provider):
+    """GPT models over Chat Completions, the API OpenAI-compatible servers also speak."""
+
+    name = "openai"
+    display_name = "OpenAI"
+    key_env: str | None = "OPENAI_API_KEY"
+    base_url_env: str | None = "OPENAI_BASE_URL"
+    # Reasoning models reject max_tokens; every current OpenAI chat model takes this one.
+    max_tokens_param = "max_completion_tokens"
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cached: tuple[tuple, Any] | None = None
+        self.initialize({})
+
+    def initialize(self, config: dict[str, Any] | None = None) -> None:
+        super().initialize(config)
+        self._cached = None
+
+    def required_env_vars(self) -> list[str]:
+        return [self.key_env] if self.key_env else []
+
+    def _settings(self) -> tuple[str | None, str | None]:
+        """(api key, base URL) as they stand now; a change rebuilds the client."""
+        return self.setting(self.key_env), self.setting(self.base_url_env)
+
+    def _client(self):
+        """The SDK client, built once per settings: building one per call costs more than our overhead goal."""
+        settings = self._settings()
+        cached = self._cached
+        if cached is not None and cached[0] == settings:
+            return cached[1]
+        Provider.ensure_configured(self)  # the key only: endpoints check enabled in their own _client
+        import openai
+
+        with self._lock:
+            api_key, base_url = settings
+            # max_retries=0: the engine's RetryPolicy is the one retry loop for every provider.
+            client = openai.OpenAI(api_key=api_key or "not-needed", base_url=base_url or None,
+                                   max_retries=0)
+            self._cached = (settings, client)
+        return client
+
+    def _params(self, request: ChatRequest) -> dict[str, Any]:
+        import httpx2
+
+        opts = request.options
+        messages = [{"role": "system", "content": opts.system}] if opts.system else []
+        messages += [{"role": m["role"], "content": m["content"]} for m in request.messages]
+        params: dict[str, Any] = {
+            "model": request.model_id,
+            "messages": messages,
+            # The read timeout is the longest silence we accept, so a stalled stream ends.
+            "timeout": httpx2.Timeout(opts.timeout, connect=min(5.0, opts.timeout)),
+        }
+        if opts.temperature is not None:
+            params["temperature"] = opts.temperature
+        if opts.max_tokens is not None:
+            params[self.max_tokens_param] = opts.max_tokens
+        return params
+
+    def chat(self, request: ChatRequest) -> ChatResult:
+        client = self._client()
+        with _map_errors(self, request.options.timeout):
+            reply = client.chat.completions.create(**self._params(request))
+        choice = reply.choices[0] if reply.choices else None
+        content = (choice.message.content if choice and choice.message else None) or ""
+        finish = require_finish(choice.finish_reason if choice else None, self.name)
+        return ChatResult(content, _map_usage(reply.usage) or estimated_usage(request, content), finish)
+
+    def stream(self, request: ChatRequest) -> Iterator[TextDelta | StreamEnd]:
+        client = self._client()
+        parts: list[str] = []
+        usage = finish = None
+        with _map_errors(self, request.options.timeout):
+            events = client.chat.completions.create(
+                **self._params(request), stream=True, stream_options={"include_usage": True})
+            try:
+                for chunk in events:
+                    if chunk.usage is not None:  # the last chunk, with choices == []
+                        usage = _map_usage(chunk.usage)
+                    for choice in chunk.choices:
+                        text = choice.delta.content if choice.delta else None
+                        if text:
+                            parts.append(text)
+                            yield TextDelta(text)
+                        if choice.finish_reason:
+                            finish = choice.finish_reason
+            finally:
+                events.close()
+        finish = require_finish(finish, self.name)
+        # A compatible server may ignore include_usage: count it ourselves, labelled an estimate.
+        yield StreamEnd(usage or estimated_usage(request, "".join(parts)), finish)
