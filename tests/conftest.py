@@ -62,3 +62,43 @@ def fresh_env(template_db, tmp_path, monkeypatch):
     yield path
     db.reset_engines()
     registry.__init__()
+
+
+# --- the wire-level fake provider server (tests/fake_server) ---------------------------------
+
+FAKE_KEYS = {
+    "OPENAI_API_KEY": "sk-fake-openai-key-0123456789",
+    "ANTHROPIC_API_KEY": "sk-ant-fake-anthropic-key-0123456789",
+    "GEMINI_API_KEY": "AIzaFakeGeminiKey0123456789abcdefgh",
+}
+
+
+@pytest.fixture
+def fake_server():
+    """A started FakeServer (tests/fake_server) on 127.0.0.1, stopped after the test.
+
+    Script replies with `fake_server.script(model_id, reply=..., usage=..., delay=..., status=...)`,
+    read `fake_server.requests` to see what the SDKs sent. Providers are NOT pointed at it: use
+    `fake_providers` for that.
+    """
+    from tests.fake_server import FakeServer
+
+    with FakeServer() as srv:
+        yield srv
+
+
+@pytest.fixture
+def fake_providers(fake_server, monkeypatch):
+    """The fake server with the built-in providers pointed at it through their env vars; yields the server.
+
+    Sets OPENAI_BASE_URL=url+"/v1", ANTHROPIC_BASE_URL=url, GOOGLE_GEMINI_BASE_URL=url and fake keys
+    (FAKE_KEYS: OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY), so `ai_service.chat("gpt-5", ...)`,
+    "claude-sonnet-4-6" or "gemini-2.5-flash" go through the real SDKs to the fake server. Pages
+    tested with AppTest see the same env vars.
+    """
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_server.url + "/v1")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_server.url)
+    monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", fake_server.url)
+    for var, value in FAKE_KEYS.items():
+        monkeypatch.setenv(var, value)
+    yield fake_server
