@@ -1,0 +1,242 @@
+"""The playground's saved history: conversations whose panes each keep their own turns with one model."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+
+from .db import session
+from .errors import ValidationError
+from .models import Conversation, Message, UsageRecord, utcnow
+from .providers.base import Message as ChatMessage
+from .providers.base import Usage
+from .redact import redact
+from .service import CallResult
+
+TITLE_MAX = 200
+
+
+@dataclass(frozen=True)
+class ConversationSummary:
+    id: int
+    title: str
+    updated_at: datetime
+    models: tuple[str, ...] = ()
+
+
+@dataclass
+class MessageView:
+    """One stored turn; an answer carries the metrics of its call (rebuilt from its usage row)."""
+
+    id: int
+    pane: int
+    model: str
+    role: str
+    content: str
+    status: str
+    created_at: datetime
+    result: CallResult | None = None
+    error: str | None = None
+
+
+@dataclass
+class ConversationView:
+    id: int
+    title: str
+    user: str
+    created_at: datetime
+    updated_at: datetime
+    messages: list[MessageView] = field(default_factory=list)
+
+    @property
+    def layout(self) -> list[str]:
+        """The models of the last send, in pane order: what reopening the conversation shows.
+
+        A send writes its user messages (one per pane) together, before any answer, so the last
+        unbroken run of user messages is exactly the last send.
+        """
+        batch: list[MessageView] = []
+        for m in self.messages:
+            if m.role != "user":
+                continue
+            if batch and m.id != batch[-1].id + 1:
+                batch = []
+            batch.append(m)
+        return [m.model for m in sorted(batch, key=lambda m: m.pane)]
+
+    def pane(self, model: str) -> list[MessageView]:
+        """Every turn this conversation had with `model` (a pane's history follows its model)."""
+        return [m for m in self.messages if m.model == model]
+
+    def history(self, model: str) -> list[ChatMessage]:
+        """The turns to send `model` next: only answered turns, so a failed answer never becomes context."""
+        out: list[ChatMessage] = []
+        pending: MessageView | None = None
+        for m in self.pane(model):
+            if m.role == "user":
+                pending = m  # an unanswered earlier prompt is dropped
+            elif m.role == "assistant" and pending is not None:
+                if m.status == "ok":
+                    out += [{"role": "user", "content": pending.content},
+                            {"role": "assistant", "content": m.content}]
+                pending = None
+        return out
+
+
+def title_from(prompt: str) -> str:
+    first = next((line.strip() for line in prompt.splitlines() if line.strip()), "New conversation")
+    return first if len(first) <= 60 else first[:59].rstrip() + "…"
+
+
+def _check_title(title: str) -> str:
+    title = " ".join((title or "").split())
+    if not title:
+        raise ValidationError({"title": "Give the conversation a name (it cannot be empty)."})
+    if len(title) > TITLE_MAX:
+        raise ValidationError({"title": f"Keep the name to {TITLE_MAX} characters or fewer."})
+    return title
+
+
+def _get(s, conversation_id: int, user: str | None) -> Conversation:
+    conv = s.get(Conversation, conversation_id)
+    if conv is None or (user is not None and conv.user != user):
+        raise ValidationError({"conversation": f"No conversation #{conversation_id} for this user; "
+                                               "pick one from the sidebar list."})
+    return conv
+
+
+def create(title: str, user: str) -> int:
+    with session() as s, s.begin():
+        conv = Conversation(title=_check_title(title), user=user)
+        s.add(conv)
+        s.flush()
+        return conv.id
+
+
+def list_for(user: str, limit: int = 200) -> list[ConversationSummary]:
+    """The user's conversations, most recently used first, with the models each one talked to."""
+    with session() as s:
+        convs = list(s.scalars(select(Conversation).where(Conversation.user == user)
+                               .order_by(Conversation.updated_at.desc(), Conversation.id.desc())
+                               .limit(limit)))
+        models: dict[int, list[str]] = {}
+        if convs:
+            rows = s.execute(select(Message.conversation_id, Message.model_name, func.min(Message.id))
+                             .where(Message.conversation_id.in_([c.id for c in convs]))
+                             .group_by(Message.conversation_id, Message.model_name)
+                             .order_by(func.min(Message.id)))
+            for cid, model, _ in rows:
+                models.setdefault(cid, []).append(model)
+        return [ConversationSummary(c.id, c.title, c.updated_at, tuple(models.get(c.id, ())))
+                for c in convs]
+
+
+def _result(row: UsageRecord) -> CallResult:
+    usage = Usage(row.input_tokens, row.cached_input_tokens, row.cache_write_tokens,
+                  row.output_tokens, row.reasoning_tokens, row.usage_estimated)
+    return CallResult(model=row.model_name, provider=row.provider, model_id=row.model_id,
+                      usage=usage, cost_usd=row.cost_usd, latency_ms=row.latency_ms,
+                      ttft_ms=row.ttft_ms, status=row.status, usage_id=row.id)
+
+
+def load(conversation_id: int, user: str | None = None) -> ConversationView:
+    with session() as s:
+        conv = _get(s, conversation_id, user)
+        rows = list(s.scalars(select(Message).where(Message.conversation_id == conv.id)
+                              .order_by(Message.id)))
+        usage_ids = [m.usage_id for m in rows if m.usage_id is not None]
+        usage = {u.id: u for u in s.scalars(select(UsageRecord).where(UsageRecord.id.in_(usage_ids)))}
+        view = ConversationView(conv.id, conv.title, conv.user, conv.created_at, conv.updated_at)
+        for m in rows:
+            u = usage.get(m.usage_id)
+            view.messages.append(MessageView(
+                m.id, m.pane, m.model_name, m.role, m.content, m.status, m.created_at,
+                result=_result(u) if u else None, error=redact(u.error_message) if u else None))
+        return view
+
+
+def rename(conversation_id: int, title: str, user: str | None = None) -> str:
+    title = _check_title(title)
+    with session() as s, s.begin():
+        _get(s, conversation_id, user).title = title
+    return title
+
+
+def remove(conversation_id: int, user: str | None = None) -> None:
+    """Delete a conversation and its messages (its usage rows stay: spend history is never rewritten)."""
+    with session() as s, s.begin():
+        conv = _get(s, conversation_id, user)
+        s.execute(delete(Message).where(Message.conversation_id == conv.id))
+        s.delete(conv)
+
+
+def add_prompt(conversation_id: int, models: list[str], content: str) -> list[int]:
+    """Store one prompt in every pane of a send, together, before any answer is written."""
+    with session() as s, s.begin():
+        msgs = [Message(conversation_id=conversation_id, pane=i, model_name=m, role="user",
+                        content=content, status="ok") for i, m in enumerate(models)]
+        s.add_all(msgs)
+        s.execute(update(Conversation).where(Conversation.id == conversation_id)
+                  .values(updated_at=utcnow()))
+        s.flush()
+        return [m.id for m in msgs]
+
+
+def add_answer(conversation_id: int, pane: int, result: CallResult) -> int:
+    """Store a pane's answer with its status (a cancelled or failed answer is never stored as ok)."""
+    with session() as s, s.begin():
+        msg = Message(conversation_id=conversation_id, pane=pane, model_name=result.model,
+                      role="assistant", content=result.content or "", status=result.status,
+                      usage_id=result.usage_id)
+        s.add(msg)
+        s.flush()
+        return msg.id
+
+
+# --- export ---------------------------------------------------------------
+def _metrics(result: CallResult | None) -> dict | None:
+    if result is None:
+        return None
+    data = result.to_json()
+    data["tokens_per_second"] = result.tokens_per_second
+    data["usage_estimated"] = result.usage.estimated
+    for key in ("content", "error", "model", "status"):
+        data.pop(key, None)
+    return data
+
+
+def export_json(conversation_id: int, user: str | None = None) -> str:
+    view = load(conversation_id, user)
+    return json.dumps({
+        "id": view.id,
+        "title": view.title,
+        "user": view.user,
+        "created_at": view.created_at.isoformat(),
+        "updated_at": view.updated_at.isoformat(),
+        "messages": [{
+            "pane": m.pane, "model": m.model, "role": m.role, "content": m.content,
+            "status": m.status, "created_at": m.created_at.isoformat(), "error": m.error,
+            "metrics": _metrics(m.result),
+        } for m in view.messages],
+    }, indent=2, ensure_ascii=False)
+
+
+def export_markdown(conversation_id: int, user: str | None = None) -> str:
+    view = load(conversation_id, user)
+    lines = [f"# {view.title}", "",
+             f"_Exported from AlonChat. Started {view.created_at:%Y-%m-%d %H:%M} UTC by {view.user}._", ""]
+    models = list(dict.fromkeys(m.model for m in view.messages))
+    for model in models:
+        lines += [f"## {model}", ""]
+        for m in view.pane(model):
+            if m.role == "user":
+                lines += ["**You:**", "", m.content, ""]
+                continue
+            label = f"**{model}:**" if m.status == "ok" else f"**{model} ({m.status}):**"
+            lines += [label, "", m.content or "_(no text)_", ""]
+            if m.error:
+                lines += [f"> Error: {m.error}", ""]
+    return "\n".join(lines).rstrip() + "\n"
