@@ -210,7 +210,7 @@ def table(s: Session, *, active_only: bool = False) -> list[dict]:
     cache: dict[str, bool] = {}
     out = []
     for r in s.scalars(stmt):
-        row = as_input(r)
+        row = {**as_input(r), **Prices.of(r).as_dict()}
         row["configured"] = _configured(r.provider, s, cache)
         row["price_known"] = r.input_price is not None and r.output_price is not None
         out.append(row)
