@@ -1,0 +1,53 @@
+"""Exports of the ledger for the dashboard and the CLI: aggregate rows and raw rows in range, as CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from datetime import UTC
+
+from sqlalchemy import and_, select
+
+from .db import get_engine
+from .reports import Filters, _dims, as_json
+from .rollups import RAW
+
+AGGREGATE_COLUMNS = ("requests", "errors", "input_tokens", "cached_input_tokens", "cache_write_tokens",
+                     "output_tokens", "reasoning_tokens", "cost_usd", "unpriced_requests", "priced_requests",
+                     "cache_savings_usd", "latency_ms")
+RAW_COLUMNS = ("id", "created_at", "user", "model_name", "provider", "model_id", "status", "input_tokens",
+               "cached_input_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens",
+               "usage_estimated", "cost_usd", "cache_savings_usd", "latency_ms", "ttft_ms", "error_class",
+               "error_message", "conversation_id")
+
+
+def raw_rows(f: Filters, limit: int | None = None) -> Iterator[dict]:
+    """The ledger rows in range, oldest first, for export; a generator so a big range never sits in memory."""
+    conds = _dims(RAW, f)
+    if f.since is not None:
+        conds.append(RAW.c.created_at >= f.since)
+    if f.until is not None:
+        conds.append(RAW.c.created_at < f.until)
+    stmt = select(*(RAW.c[c] for c in RAW_COLUMNS)).where(and_(*conds)).order_by(RAW.c.created_at, RAW.c.id)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    with get_engine().connect() as conn:
+        for row in conn.execution_options(yield_per=5000).execute(stmt):
+            out = row._asdict()
+            out["created_at"] = out["created_at"].astimezone(UTC)
+            yield out
+
+
+def to_csv(rows: Iterable[dict], columns: Iterable[str]) -> str:
+    """CSV text with a header; an unpriced cost stays an empty cell (never 0), dates in ISO form."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: ("" if v is None else v) for k, v in as_json(row).items()})
+    return buf.getvalue()
+
+
+def raw_csv(f: Filters, limit: int | None = None) -> str:
+    return to_csv(raw_rows(f, limit), RAW_COLUMNS)
