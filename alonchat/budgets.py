@@ -229,6 +229,6 @@ def remove_budget(user: str | None = None) -> None:
     scope = _scope(user)
     with get_engine().begin() as conn:
         if conn.execute(delete(_BUDGETS).where(_BUDGETS.c.scope == scope)).rowcount == 0:
-            raise ValidationError({"user": f"There is no budget for {scope_label(scope)}; "
+            raise ValidationError({"": f"There is no budget for {scope_label(scope)}; "
                                            "`python -m alonchat budget list` shows the budgets."})
     forget_cached()

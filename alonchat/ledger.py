@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import getpass
 import os
 from collections.abc import Iterable
@@ -44,7 +45,7 @@ class UsageEntry:
     created_at: datetime | None = None
     cache_savings_usd: Decimal | None = None
 
-    def row(self) -> dict:
+    def row(self, redactor=redact) -> dict:
         u = self.usage
         return {
             "created_at": self.created_at or utcnow(),
@@ -64,7 +65,7 @@ class UsageEntry:
             "ttft_ms": None if self.ttft_ms is None else round(self.ttft_ms, 3),
             "status": self.status,
             "error_class": self.error_class,
-            "error_message": redact(self.error_message[:2000]) if self.error_message else None,
+            "error_message": redactor(self.error_message[:2000]) if self.error_message else None,
             "conversation_id": self.conversation_id,
         }
 
@@ -92,7 +93,9 @@ def record(entry: UsageEntry, session: Session | None = None) -> int:
 
 def record_many(entries: Iterable[UsageEntry], session: Session | None = None) -> int:
     """Bulk path (imports, demo data): one executemany for the rows, rollups pre-summed per key; returns the count."""
-    rows = [e.row() for e in entries]
+    # Bulk writes repeat a few error messages many times: redact each distinct one once.
+    memo = functools.lru_cache(maxsize=1024)(redact)
+    rows = [e.row(memo) for e in entries]
     if not rows:
         return 0
     hourly, monthly = rollups.combine(rows)

@@ -1,0 +1,58 @@
+"""`budget`: monthly spend limits for the team and per user, from the terminal."""
+
+from __future__ import annotations
+
+import json
+
+from .. import budgets
+
+
+def register(sub) -> None:
+    p = sub.add_parser("budget", help="monthly budgets (team and per user)")
+    bsub = p.add_subparsers(dest="budget_command", required=True)
+    s = bsub.add_parser("set", help="create or change a monthly budget")
+    s.add_argument("--monthly", required=True, metavar="USD", help="monthly limit in US dollars")
+    s.add_argument("--user", help="whose budget (default: the whole team)")
+    s.add_argument("--soft-percent", default="80", metavar="N",
+                   help="warn from this percentage of the budget (1-100, default 80)")
+    s.set_defaults(func=run_set)
+    ls = bsub.add_parser("list", help="budgets with spend so far and month-end projection")
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(func=run_list)
+    rm = bsub.add_parser("remove", help="delete a budget")
+    rm.add_argument("--user", help="whose budget (default: the team's)")
+    rm.set_defaults(func=run_remove)
+
+
+def run_set(args) -> int:
+    b = budgets.set_budget(args.monthly, user=args.user, soft_percent=args.soft_percent)
+    print(f"Budget for {budgets.scope_label(b.scope)}: ${b.monthly_usd:,.2f} a month, "
+          f"warning from {b.soft_percent}%.")
+    return 0
+
+
+def _usd(value, places: int) -> str:
+    return f"${value:,.{places}f}"
+
+
+def run_list(args) -> int:
+    rows = budgets.list_budgets()
+    if args.json:
+        print(json.dumps([b.as_json() for b in rows], indent=2))
+        return 0
+    if not rows:
+        print("No budgets. Set one with `python -m alonchat budget set --monthly USD [--user NAME]`.")
+        return 0
+    print(f"{'scope':<20} {'monthly':>12} {'spent':>12} {'used':>7} {'projected':>12} {'warn at':>8} level")
+    for b in rows:
+        scope = "team" if b.scope == budgets.TEAM else b.scope
+        extra = f" ({b.unpriced_requests} unpriced calls not counted)" if b.unpriced_requests else ""
+        print(f"{scope:<20} {_usd(b.monthly_usd, 2):>12} {_usd(b.spent_usd, 4):>12} {b.percent:>6.1f}% "
+              f"{_usd(b.projection_usd, 2):>12} {b.soft_percent:>7}% {b.level}{extra}")
+    return 0
+
+
+def run_remove(args) -> int:
+    budgets.remove_budget(args.user)
+    print(f"Removed the budget of {budgets.scope_label(args.user or budgets.TEAM)}.")
+    return 0

@@ -1,0 +1,63 @@
+"""`usage`: the ledger aggregated in SQL, for people (a table) and for tools (--json, --csv)."""
+
+from __future__ import annotations
+
+import json
+
+from .. import periods, reports
+from ..exports import to_csv
+
+# The --json contract: the group key, then exactly these fields (other tools rely on them).
+FIELDS = ("requests", "errors", "input_tokens", "cached_input_tokens", "output_tokens", "reasoning_tokens",
+          "cost_usd", "unpriced_requests")
+
+
+def register(sub) -> None:
+    p = sub.add_parser("usage", help="spend and tokens from the ledger, aggregated",
+                       description="Dates are YYYY-MM-DD (whole days; --until includes its day) or ISO "
+                                   "datetimes (--until exclusive), in --tz (default UTC).")
+    p.add_argument("--since", help="first day (or instant) to include")
+    p.add_argument("--until", help="last day to include (or the instant to stop before)")
+    p.add_argument("--by", choices=("day", "model", "provider", "user"), help="one row per group")
+    p.add_argument("--tz", default="UTC", help="time zone for dates and days (IANA name; default UTC)")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="a JSON list of objects")
+    out.add_argument("--csv", action="store_true", help="CSV with a header")
+    p.set_defaults(func=run)
+
+
+def _filters(args) -> reports.Filters:
+    periods.zone(args.tz)
+    since = periods.parse_when(args.since, end=False, tz=args.tz) if args.since else None
+    until = periods.parse_when(args.until, end=True, tz=args.tz) if args.until else None
+    return reports.Filters(since=since, until=until, tz=args.tz)
+
+
+def rows_for(args) -> list[dict]:
+    """The contract's objects: the group key (named like --by) plus FIELDS; cost null = unpriced."""
+    f = _filters(args)
+    rows = reports.breakdown(args.by, f) if args.by else reports.aggregate(f)
+    keys = (args.by,) if args.by else ()
+    return [reports.as_json({k: r[k] for k in (*keys, *FIELDS)}) for r in rows]
+
+
+def _cost(value) -> str:
+    return "unpriced" if value is None else f"${value:,.4f}"
+
+
+def run(args) -> int:
+    rows = rows_for(args)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    elif args.csv:
+        print(to_csv(rows, ((args.by,) if args.by else ()) + FIELDS), end="")
+    else:
+        head = f"{(args.by or 'range'):<24} {'requests':>9} {'errors':>7} {'input':>12} {'cached':>10} " \
+               f"{'output':>10} {'reasoning':>10} {'cost':>14} {'unpriced':>9}"
+        print(head)
+        for r in rows:
+            label = str(r[args.by]) if args.by else "all"
+            print(f"{label[:24]:<24} {r['requests']:>9,} {r['errors']:>7,} {r['input_tokens']:>12,} "
+                  f"{r['cached_input_tokens']:>10,} {r['output_tokens']:>10,} {r['reasoning_tokens']:>10,} "
+                  f"{_cost(r['cost_usd']):>14} {r['unpriced_requests']:>9,}")
+    return 0
