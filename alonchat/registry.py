@@ -153,7 +153,8 @@ class Registry:
                 return
             seen.add(name)
             missing = provider.missing_env_vars()
-            out.append(ProviderStatus(name, kind, not missing, missing, detail))
+            # is_configured() too: a disabled endpoint needs no key yet is not usable.
+            out.append(ProviderStatus(name, kind, not missing and provider.is_configured(), missing, detail))
 
         for name, p in list(self._registered.items()):
             add(name, "registered", p)

@@ -59,6 +59,7 @@ def _error_fields(e: Any) -> tuple[str | None, str]:
 def _map_errors(provider: AnthropicProvider, timeout: float):
     """The one place the anthropic SDK's exceptions become the engine's typed errors."""
     import anthropic
+    import httpx2
 
     try:
         yield
@@ -67,9 +68,9 @@ def _map_errors(provider: AnthropicProvider, timeout: float):
         status = e.status_code if e.status_code >= 400 else EVENT_STATUS.get(kind, e.status_code)
         raise status_error(provider.name, status, message, e.response.headers,
                            key_env=AnthropicProvider.key_env, secrets=(provider._settings()[0],)) from e
-    except anthropic.APITimeoutError as e:  # before APIConnectionError: it is one
+    except (anthropic.APITimeoutError, httpx2.TimeoutException) as e:  # a stream read raises httpx2's own
         raise timeout_error(provider.name, timeout) from e
-    except anthropic.APIConnectionError as e:
+    except (anthropic.APIConnectionError, httpx2.TransportError) as e:
         key, base_url = provider._settings()
         raise connection_error(provider.name, base_url or DEFAULT_BASE_URL, str(e.__cause__ or e),
                                base_url_env="ANTHROPIC_BASE_URL", secrets=(key,)) from e
@@ -87,6 +88,9 @@ class AnthropicProvider(Provider):
     name = "anthropic"
     display_name = "Anthropic"
     key_env = "ANTHROPIC_API_KEY"
+    # API version 2026-10-21 (what SDK 2.x sends) answers 400 to any sampling parameter, even
+    # temperature=1.0, and the SDK no longer takes one: a temperature option is not sent.
+    ignored_options = frozenset({"temperature"})
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -133,8 +137,6 @@ class AnthropicProvider(Provider):
         }
         if system:
             params["system"] = system
-        if opts.temperature is not None:
-            params["temperature"] = opts.temperature  # above 1 Anthropic answers 400, which says so
         return params
 
     def chat(self, request: ChatRequest) -> ChatResult:

@@ -92,7 +92,9 @@ class FakeServer:
         handler = type("Handler", (_Handler,), {"server_ref": self})
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="fake-server", daemon=True)
+        # A short poll interval: shutdown() waits for it, and every test stops a server.
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02},
+                                        name="fake-server", daemon=True)
         self._thread.start()
         return self
 
@@ -224,6 +226,9 @@ class _Handler(BaseHTTPRequestHandler):
         s = srv.scripts.get(model) or Script()
         if not self._key_ok():
             return self._json(401, wire.error(401, "Invalid API key provided."))
+        problem = wire.reject(body) if hasattr(wire, "reject") else None
+        if problem:
+            return self._json(400, wire.error(400, problem))
         if srv._should_fail(s):
             headers = {"Retry-After": str(s.retry_after)} if s.retry_after is not None else {}
             message = s.error_message or f"Fake error {s.status} for {model}"

@@ -99,6 +99,16 @@ class AnthropicWire:
         return _text(users[-1].get("content")) if users else ""
 
     @staticmethod
+    def reject(body: dict) -> str | None:
+        """What API version 2026-10-21 refuses with a 400 before answering."""
+        if "max_tokens" not in body:
+            return "max_tokens: Field required"
+        for param in ("temperature", "top_p", "top_k"):
+            if param in body:
+                return f"{param}: Extra inputs are not permitted"
+        return None
+
+    @staticmethod
     def usage(u: dict) -> dict:
         return {"input_tokens": u["input"] - u["cached"] - u["cache_write"],
                 "cache_read_input_tokens": u["cached"], "cache_creation_input_tokens": u["cache_write"],
