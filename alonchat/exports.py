@@ -7,7 +7,7 @@ import io
 from collections.abc import Iterable, Iterator
 from datetime import UTC
 
-from sqlalchemy import and_, select
+from sqlalchemy import select
 
 from .db import get_engine
 from .reports import Filters, _dims, as_json
@@ -29,7 +29,7 @@ def raw_rows(f: Filters, limit: int | None = None) -> Iterator[dict]:
         conds.append(RAW.c.created_at >= f.since)
     if f.until is not None:
         conds.append(RAW.c.created_at < f.until)
-    stmt = select(*(RAW.c[c] for c in RAW_COLUMNS)).where(and_(*conds)).order_by(RAW.c.created_at, RAW.c.id)
+    stmt = select(*(RAW.c[c] for c in RAW_COLUMNS)).where(*conds).order_by(RAW.c.created_at, RAW.c.id)
     if limit is not None:
         stmt = stmt.limit(limit)
     with get_engine().connect() as conn:

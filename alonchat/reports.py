@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, literal, literal_column, select, union_all
+from sqlalchemy import case, func, literal, literal_column, select, union_all
 
 from . import periods
 from .db import get_engine
@@ -70,7 +70,7 @@ def _source(f: Filters, *, raw_only: bool = False):
         if hi is not None:
             conds.append(RAW.c.created_at < hi)
         t = epoch_second(RAW.c.created_at) if raw_only else epoch_hour(RAW.c.created_at) * 3600
-        return select(t.label("t"), *(RAW.c[k] for k in KEY), *(m[c].label(c) for c in SUMS)).where(and_(*conds))
+        return select(t.label("t"), *(RAW.c[k] for k in KEY), *(m[c].label(c) for c in SUMS)).where(*conds)
 
     if raw_only:
         return raw(f.since, f.until)
@@ -84,7 +84,7 @@ def _source(f: Filters, *, raw_only: bool = False):
     if h1 is not None:
         conds.append(HOURLY.c.hour < h1)
     parts = [select((HOURLY.c.hour * 3600).label("t"), *(HOURLY.c[k] for k in KEY),
-                    *(HOURLY.c[c] for c in SUMS)).where(and_(*conds))]
+                    *(HOURLY.c[c] for c in SUMS)).where(*conds)]
     if h0 is not None and f.since.timestamp() < h0 * 3600:
         parts.append(raw(f.since, datetime.fromtimestamp(h0 * 3600, UTC)))
     if h1 is not None and f.until.timestamp() > h1 * 3600:
@@ -242,7 +242,7 @@ def dimension_values(f: Filters | None = None) -> dict[str, list[str]]:
         conds.append(HOURLY.c.hour >= _hour(f.since, up=False))
     if f is not None and f.until is not None:
         conds.append(HOURLY.c.hour < _hour(f.until, up=True))
-    stmt = select(*(HOURLY.c[k] for k in KEY)).where(and_(*conds)).group_by(*(HOURLY.c[k] for k in KEY))
+    stmt = select(*(HOURLY.c[k] for k in KEY)).where(*conds).group_by(*(HOURLY.c[k] for k in KEY))
     with get_engine().connect() as conn:
         rows = conn.execute(stmt).all()
     return {dim: sorted({getattr(r, col) for r in rows}) for dim, col in DIMENSIONS.items()}
