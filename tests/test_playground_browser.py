@@ -1,0 +1,152 @@
+"""The playground in Debian's Chromium: two models side by side through the real SDKs and the fake server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FAKE_KEYS
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+
+pytestmark = pytest.mark.browser
+
+
+def _need_chromium() -> None:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing; CI must install Debian's chromium (scripts/test does)")
+        pytest.skip(f"{CHROMIUM} is not installed")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def app_url(fresh_env, fake_server, tmp_path):
+    """`streamlit run app.py` headless on a free port, on this test's database, providers on the fake server."""
+    _need_chromium()
+    port = _free_port()
+    env = dict(os.environ, ALONCHAT_DATABASE_URL=f"sqlite:///{fresh_env}", ALONCHAT_ECHO_DELAY_MS="5",
+               ALONCHAT_USER="browser-tester", OPENAI_BASE_URL=fake_server.url + "/v1",
+               ANTHROPIC_BASE_URL=fake_server.url, GOOGLE_GEMINI_BASE_URL=fake_server.url, **FAKE_KEYS)
+    log = open(tmp_path / "streamlit.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.fileWatcherType", "none",
+         "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
+                    break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("streamlit did not start:\n" + (tmp_path / "streamlit.log").read_text())
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    _need_chromium()
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield b
+        b.close()
+
+
+def _settled(page, timeout=60_000) -> None:
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout)
+    page.wait_for_function("!document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=timeout)
+
+
+def _pick(page, name: str) -> None:
+    box = page.locator("[data-testid='stMultiSelect'] input").first
+    box.click()
+    box.fill(name)
+    page.get_by_role("option").filter(has_text=name).first.click()
+    page.keyboard.press("Escape")
+    _settled(page)
+
+
+def test_two_models_side_by_side_fill_in_with_metrics(app_url, browser, fake_server):
+    fake_server.script("gpt-5.4-mini", delay=0.05, usage={"input": 18, "cached": 6, "output": 24, "reasoning": 8},
+                       reply="Server-Sent Events keep one HTTP response open and push each token as a "
+                             "`data:` line, so the page can render text the moment it arrives.")
+    fake_server.script("claude-haiku-4-5", delay=0.07, usage={"input": 20, "output": 19},
+                       reply="SSE streams tokens over a single long-lived HTTP response; each event "
+                             "carries a small JSON delta that the client appends.")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(app_url)
+    _settled(page)
+    assert page.locator("[data-testid='stException']").count() == 0
+
+    _pick(page, "gpt-5.4-mini")
+    _pick(page, "claude-haiku-4-5")
+    page.get_by_role("button", name="Remove echo · echo").click()  # drop the default echo pane
+    _settled(page)
+
+    prompt = page.locator(".st-key-pg_composer textarea")
+    prompt.fill("In two sentences: how does token streaming over SSE work?")
+    prompt.press("Control+Enter")
+    _settled(page)
+    assert "estimate" in page.locator(".st-key-pg_composer").inner_text()
+    page.locator(".st-key-pg_send button").click()
+    # Both panes are done when each shows its metrics line; then the page re-renders from the database.
+    page.wait_for_function("""() => [0, 1].every(i => {
+        const pane = document.querySelector('.st-key-pg_pane_' + i);
+        return pane && pane.innerText.includes('tok/s');
+    })""", timeout=60_000)
+    page.locator(".st-key-pg_summary").wait_for(timeout=30_000)  # the rerun that renders from the database
+    _settled(page)
+
+    panes = [page.locator(f".st-key-pg_pane_{i}") for i in range(2)]
+    texts = [p.inner_text() for p in panes]
+    assert "Server-Sent Events keep one HTTP response open" in texts[0]
+    assert "SSE streams tokens over a single long-lived HTTP response" in texts[1]
+    for text in texts:
+        assert "first token" in text and "tok/s" in text and "out " in text
+    assert page.locator(".st-key-pg_pane_2").count() == 0
+    assert "Cheapest" in page.locator(".st-key-pg_summary").inner_text()
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.set_viewport_size({"width": 1400, "height": 1250})
+    page.screenshot(path=str(ARTIFACTS / "playground-desktop.png"))
+
+    # The URL names the conversation: a phone-sized window reopens it with both panes and metrics.
+    assert "?c=" in page.url
+    narrow = browser.new_page(viewport={"width": 420, "height": 2200})
+    narrow.goto(page.url)
+    _settled(narrow)
+    text = narrow.locator("[data-testid='stMain']").inner_text()
+    assert "Server-Sent Events keep one HTTP response open" in text and "SSE streams tokens" in text
+    assert text.count("tok/s") >= 2
+    narrow.screenshot(path=str(ARTIFACTS / "playground-narrow.png"))

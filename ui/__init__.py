@@ -1,0 +1,1 @@
+"""Streamlit helpers shared by the pages; the engine (alonchat/) never imports from here."""
