@@ -21,7 +21,9 @@ def run(args) -> int:
         return 0
     for r in rows:
         state = "ok" if r["configured"] else (
-            f"load failed: {r['error']}" if r["error"] else f"set {' or '.join(r['missing_env'])}")
+            f"load failed: {r['error']}" if r["error"] else
+            f"set {' or '.join(r['missing_env'])}" if r["missing_env"] else
+            f"disabled: python -m alonchat endpoints enable {r['name']}")
         detail = f"  {r['detail']}" if r["detail"] else ""
         print(f"{r['name']:<20} {r['kind']:<10} {state}{detail}")
     return 0
