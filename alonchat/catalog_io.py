@@ -215,3 +215,25 @@ def table(s: Session, *, active_only: bool = False) -> list[dict]:
         row["price_known"] = r.input_price is not None and r.output_price is not None
         out.append(row)
     return out
+
+
+@_writing
+def update_many(s: Session, changes: dict[str, dict], *, user: str | None = None) -> list[str]:
+    """Apply edits to several models (the page's table editor) all or nothing; errors keyed by model name."""
+    from .catalog import get_row, update_model
+
+    # Validate every row before writing any (SQLite's driver makes savepoints unreliable for this).
+    taken, errors = taken_names(s), {}
+    for name, change in changes.items():
+        row = get_row(s, name)
+        data = {**as_input(row), **change}
+        changed = str(data.get("provider") or "").strip() != row.provider
+        try:
+            validate_model(data, taken=taken, current=row.name, providers=provider_names(s) if changed else None)
+        except ValidationError as e:
+            errors[row.name] = " ".join(e.errors.values())
+    if errors:
+        raise ValidationError(errors)
+    for name, change in changes.items():
+        update_model(name, change, user=user, session=s)
+    return list(changes)

@@ -2,5 +2,38 @@
 
 import streamlit as st
 
-st.title("Model catalog")
-st.info("The catalog editor is being built.")
+from alonchat import catalog_io
+from ui import catalog_add, catalog_endpoints, catalog_models, catalog_prices, catalog_tools
+from ui.catalog_common import show_flash
+
+st.title("Model catalog", anchor=False)
+st.caption("Every model AlonChat can call, with its limits and prices. Changes apply at once in the "
+           "playground and the CLI.")
+show_flash()
+
+rows = catalog_io.table()
+names = [r["name"] for r in rows]
+m = st.columns(4)
+m[0].metric("Models", len(rows))
+m[1].metric("Active", sum(r["active"] for r in rows))
+m[2].metric("Ready to call", sum(r["active"] and r["configured"] for r in rows),
+            help="Active models whose provider has its key (or endpoint) set up.")
+m[3].metric("Unpriced", sum(not r["price_known"] for r in rows),
+            help="Models without a known input and output price: their calls are not costed.")
+
+models, add, edit, prices, endpoints, test, io = st.tabs(
+    ["Models", "Add model", "Edit", "Prices", "Endpoints", "Test a model", "Import / export"])
+with models:
+    catalog_models.browse(rows)
+with add:
+    catalog_add.render()
+with edit:
+    catalog_models.edit(rows)
+with prices:
+    catalog_prices.render(names)
+with endpoints:
+    catalog_endpoints.render(set(names))
+with test:
+    catalog_tools.test_model([r["name"] for r in rows if r["active"]])
+with io:
+    catalog_tools.import_export()

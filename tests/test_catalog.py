@@ -266,3 +266,14 @@ def test_table_reports_configured_and_price_known():
     assert rows["echo"]["configured"] and rows["echo"]["price_known"]
     assert not rows["gpt-5"]["configured"]  # no OPENAI_API_KEY in tests
     assert not rows["my-model"]["price_known"]
+
+
+def test_table_edits_are_all_or_nothing():
+    before = snapshot()
+    with pytest.raises(ValidationError) as info:
+        catalog_io.update_many({"gpt-5": {"input_price": 7}, "gpt-4o-mini": {"max_tokens": 10**8}})
+    assert list(info.value.errors) == ["gpt-4o-mini"]
+    assert snapshot() == before
+    catalog_io.update_many({"gpt-5": {"input_price": 7}, "gpt-4o-mini": {"description": "edited"}})
+    assert catalog.resolve("gpt-5").prices.input_price == 7
+    assert catalog.resolve("gpt-4o-mini").description == "edited"
