@@ -1,6 +1,19 @@
-"""Cost dashboard page (placeholder while the engine's reports are built)."""
+"""Cost dashboard: what was spent, on what, by whom, and what it will cost by month-end."""
 
 import streamlit as st
 
+from alonchat import reports
+from ui import costs_sections as sections
+
 st.title("Costs")
-st.info("The cost dashboard is being built.")
+f = sections.filters()
+if f is not None:
+    sections.headline(reports.summary(f))
+    with st.container(border=True):
+        sections.chart_section(f)
+    st.subheader("Breakdown")
+    sections.breakdown_section(f)
+    st.subheader("What if")
+    sections.what_if_section(f)
+st.subheader("Budgets")
+sections.budgets_section()
