@@ -12,7 +12,7 @@ from alonchat.models import UsageRecord
 from alonchat.parallel import PaneRequest, ParallelRun
 from alonchat.providers.base import Provider, StreamEnd, TextDelta, Usage
 from alonchat.registry import registry
-from alonchat.service import AIService, RetryPolicy
+from alonchat.service import AIService, RetryPolicy, ai_service
 from tests.scripted import ScriptedProvider, add_model
 
 
@@ -138,3 +138,19 @@ def test_options_reach_the_service_per_pane():
     short, full = run.panes
     assert short.result.finish_reason == "length" and full.result.finish_reason == "stop"
     assert len(short.text) < len(full.text)
+
+
+def test_two_slow_models_stream_at_once_through_the_real_sdks(fake_providers):
+    """Over real HTTP: each fake model sends 6 chunks 0.3 s apart; both panes show text before either ends."""
+    chunks = [f"w{i} " for i in range(6)]
+    for model in ("gpt-5.4-mini", "claude-haiku-4-5"):
+        fake_providers.script(model, reply="warm")
+        list(ai_service.stream(model, "warm up"))  # import the SDKs and open connections first
+        fake_providers.script(model, chunks=chunks, delay=0.3)
+    order = []
+    with ParallelRun([PaneRequest("gpt-5.4-mini", "go"), PaneRequest("claude-haiku-4-5", "go")]) as run:
+        order = [(e.pane, e.kind) for e in run.events()]
+    first_done = next(i for i, (_, kind) in enumerate(order) if kind != "delta")
+    assert {pane for pane, kind in order[:first_done] if kind == "delta"} == {0, 1}
+    assert [p.text for p in run.panes] == ["".join(chunks)] * 2
+    assert [p.result.status for p in run.panes] == ["ok", "ok"]
