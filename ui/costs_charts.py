@@ -8,6 +8,8 @@ import pandas as pd
 from alonchat.reports import TOKEN_KINDS, tokens_by_kind
 
 COST_FMT = "$,.6f"
+# Days as ordinal bands (one full-width bar per day), labelled like "Nov 03".
+DAY_AXIS = alt.Axis(labelExpr="timeFormat(toDate(datum.value + 'T00:00:00'), '%b %d')", labelAngle=-45)
 
 
 def spend_over_time(rows: list[dict], by: str, tz: str) -> alt.Chart | None:
@@ -18,10 +20,10 @@ def spend_over_time(rows: list[dict], by: str, tz: str) -> alt.Chart | None:
     if data.empty:
         return None
     return alt.Chart(data, title=f"Spend per day ({tz}) by {by}").mark_bar().encode(
-        x=alt.X("day:T", title=None, timeUnit="yearmonthdate"),
+        x=alt.X("day:O", title=None, axis=DAY_AXIS),
         y=alt.Y("sum(cost_usd):Q", title="USD", axis=alt.Axis(format="$,.2f")),
-        color=alt.Color(f"{by}:N", title=by, sort="-y"),
-        tooltip=[alt.Tooltip("day:T", title="day", format="%Y-%m-%d"), alt.Tooltip(f"{by}:N"),
+        color=alt.Color(f"{by}:N", title=by, sort="-y", scale=alt.Scale(scheme="tableau20")),
+        tooltip=[alt.Tooltip("day:O", title="day"), alt.Tooltip(f"{by}:N"),
                  alt.Tooltip("cost_usd:Q", title="spend", format=COST_FMT),
                  alt.Tooltip("requests:Q", format=","), alt.Tooltip("unpriced:Q", title="unpriced calls", format=",")],
     )
@@ -39,11 +41,11 @@ def tokens_over_time(rows: list[dict], tz: str) -> alt.Chart | None:
     if data.empty:
         return None
     return alt.Chart(data, title=f"Tokens per day by kind ({tz})").mark_bar().encode(
-        x=alt.X("day:T", title=None, timeUnit="yearmonthdate"),
+        x=alt.X("day:O", title=None, axis=DAY_AXIS),
         y=alt.Y("sum(tokens):Q", title="tokens", axis=alt.Axis(format="~s")),
         color=alt.Color("kind:N", title="kind", sort=list(TOKEN_KINDS), scale=alt.Scale(domain=list(TOKEN_KINDS))),
         order=alt.Order("kind_order:Q"),
-        tooltip=[alt.Tooltip("day:T", format="%Y-%m-%d"), "kind:N", alt.Tooltip("tokens:Q", format=",")],
+        tooltip=[alt.Tooltip("day:O", title="day"), "kind:N", alt.Tooltip("tokens:Q", format=",")],
     ).transform_calculate(kind_order=f"indexof({list(TOKEN_KINDS)!r}, datum.kind)")
 
 

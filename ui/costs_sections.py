@@ -19,7 +19,7 @@ BY_LABEL = {"model": "Model", "provider": "Provider", "user": "User", "day": "Da
 
 def filters() -> reports.Filters | None:
     """Range (preset or custom) in a chosen zone, and dimension filters; None (with an error) when invalid."""
-    top = st.columns([2, 2, 2])
+    top = st.columns([3, 2, 2])
     preset = top[0].segmented_control("Range", [*periods.PRESETS, "custom"], default="30 days", key="costs_range")
     tz = top[1].selectbox("Time zone (days and ranges)", periods.common_zones(), key="costs_tz")
     preset = preset or "30 days"
@@ -48,26 +48,42 @@ def _pct(x: float | None) -> str:
     return "–" if x is None else f"{x:.1%}"
 
 
+def _compact(n: int) -> str:
+    """Token counts that fit a metric tile; the exact count is in the breakdown table."""
+    if n >= 10_000_000:
+        return f"{n / 1e6:,.1f}M"
+    if n >= 1_000_000:
+        return f"{n / 1e6:.2f}M"
+    return f"{n:,}"
+
+
 def headline(s: reports.Summary) -> None:
-    a = st.columns(6)
-    a[0].metric("Total spend", money(s.cost_usd, badge=False), help="Sum over priced calls; unpriced calls are counted, not added as $0.")
+    a = st.columns(5)
+    a[0].metric("Total spend", money(s.cost_usd, badge=False),
+                help="Sum over priced calls; unpriced calls are counted, not added as $0.")
     a[1].metric("Requests", count(s.requests))
-    a[2].metric("Avg cost / priced request", money(s.avg_cost_per_request, badge=False) if s.priced_requests else "–")
+    a[2].metric("Avg cost / request", money(s.avg_cost_per_request, badge=False) if s.priced_requests else "–",
+                help="Mean over priced calls.")
     a[3].metric("Cache savings", money(s.cache_savings_usd, badge=False),
                 help="What cached input tokens would have cost at the full input price, minus what they cost.")
-    a[4].metric("Error rate", _pct(s.error_rate), help="Calls whose status is not ok (errors, truncated, cancelled, refused).")
-    a[5].metric("Unpriced calls", f"{s.unpriced_requests:,} ({_pct(s.unpriced_share)})",
-                help="Calls that used tokens on a model with no known price.")
+    a[4].metric("Error rate", _pct(s.error_rate),
+                help="Calls whose status is not ok (errors, truncated, cancelled, refused by budget).")
     b = st.columns(6)
-    b[0].metric("Input tokens", count(s.input_tokens))
-    b[1].metric("Cached input", count(s.cached_input_tokens))
-    b[2].metric("Cache writes", count(s.cache_write_tokens))
-    b[3].metric("Output tokens", count(s.output_tokens))
-    b[4].metric("Reasoning tokens", count(s.reasoning_tokens))
-    b[5].metric("Avg latency", "–" if s.avg_latency_ms is None else f"{s.avg_latency_ms:,.0f} ms")
+    b[0].metric("Unpriced calls", f"{s.unpriced_requests:,}", help="Calls that used tokens on a model with no known "
+                f"price: {_pct(s.unpriced_share)} of all calls. Never counted as $0.")
+    b[1].metric("Input tokens", _compact(s.input_tokens), help=f"{s.input_tokens:,} (cached and cache writes included)")
+    b[2].metric("Cached input", _compact(s.cached_input_tokens), help=f"{s.cached_input_tokens:,}")
+    b[3].metric("Cache writes", _compact(s.cache_write_tokens), help=f"{s.cache_write_tokens:,}")
+    b[4].metric("Output tokens", _compact(s.output_tokens), help=f"{s.output_tokens:,} (reasoning included)")
+    b[5].metric("Reasoning tokens", _compact(s.reasoning_tokens), help=f"{s.reasoning_tokens:,}")
+    notes = []
     if s.unpriced_requests:
-        st.caption(f":orange[:material/warning:] Spend leaves out {s.unpriced_requests:,} unpriced calls: "
-                   "give their models prices in the catalog.")
+        notes.append(f":orange[:material/warning:] Spend leaves out {s.unpriced_requests:,} unpriced calls "
+                     f"({_pct(s.unpriced_share)}): give their models prices in the catalog.")
+    if s.avg_latency_ms is not None:
+        notes.append(f"Average latency {s.avg_latency_ms:,.0f} ms.")
+    if notes:
+        st.caption(" ".join(notes))
 
 
 def chart_section(f: reports.Filters) -> None:
@@ -109,6 +125,8 @@ def breakdown_section(f: reports.Filters) -> None:
     st.dataframe(_table(rows, by), hide_index=True, width="stretch", column_config={
         "Spend (USD)": st.column_config.NumberColumn(format="$%.4f", help="Empty = unpriced (no known price)"),
         "Cache savings (USD)": st.column_config.NumberColumn(format="$%.4f"),
+        **{c: st.column_config.NumberColumn(format="localized") for c in
+           ("Requests", "Errors", "Unpriced", "Input", "Cached", "Output", "Reasoning")},
     })
     stamp = f"{f.since:%Y%m%d}-{f.until:%Y%m%d}" if f.since and f.until else "all"
     left, right = st.columns(2)
