@@ -9,8 +9,6 @@ from ui.catalog_common import show_flash
 st.title("Model catalog", anchor=False)
 st.caption("Every model AlonChat can call, with its limits and prices. Changes apply at once in the "
            "playground and the CLI.")
-show_flash()
-
 rows = catalog_io.table()
 names = [r["name"] for r in rows]
 m = st.columns(4)
@@ -22,18 +20,23 @@ m[3].metric("Unpriced", sum(not r["price_known"] for r in rows),
             help="Models without a known input and output price: their calls are not costed.")
 
 models, add, edit, prices, endpoints, test, io = st.tabs(
-    ["Models", "Add model", "Edit", "Prices", "Endpoints", "Test a model", "Import / export"])
+    ["Models", "Add model", "Edit", "Prices", "Endpoints", "Test a model", "Import / export"], key="cat_tab")
 with models:
     catalog_models.browse(rows)
 with add:
+    show_flash("add")
     catalog_add.render()
 with edit:
+    show_flash("edit")
     catalog_models.edit(rows)
 with prices:
+    show_flash("prices")
     catalog_prices.render(names)
 with endpoints:
+    show_flash("endpoints")
     catalog_endpoints.render(set(names))
 with test:
     catalog_tools.test_model([r["name"] for r in rows if r["active"]])
 with io:
+    show_flash("io")
     catalog_tools.import_export()

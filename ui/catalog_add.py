@@ -62,7 +62,7 @@ def _add() -> None:
     ss.pop(ERRORS, None)
     _reset()
     where = "It is in the playground's model picker now." if spec.is_active else "It is inactive for now."
-    flash("success", f"Added **{spec.name}** ({spec.provider} · {spec.model_id}). {where}")
+    flash("add", "success", f"Added **{spec.name}** ({spec.provider} · {spec.model_id}). {where}")
 
 
 def _hint() -> None:

@@ -11,15 +11,16 @@ from alonchat.catalog import ModelInput
 FLASH = "cat_flash"
 
 
-def flash(kind: str, text: str) -> None:
-    """Queue a message for the next run (callbacks run before the page draws)."""
-    st.session_state.setdefault(FLASH, []).append((kind, text))
+def flash(where: str, kind: str, text: str) -> None:
+    """Queue a message for the tab `where` on the next run (callbacks run before the page draws)."""
+    st.session_state.setdefault(FLASH, {}).setdefault(where, []).append((kind, text))
 
 
-def show_flash() -> None:
+def show_flash(where: str) -> None:
+    """Show the tab's queued messages at its top, where the user is looking."""
     icons = {"success": ":material/check_circle:", "error": ":material/error:", "warning": ":material/warning:",
              "info": ":material/info:"}
-    for kind, text in st.session_state.pop(FLASH, []):
+    for kind, text in st.session_state.get(FLASH, {}).pop(where, []):
         getattr(st, kind)(text, icon=icons.get(kind))
 
 

@@ -32,15 +32,15 @@ def _create() -> None:
     for key in ("ep_new_name", "ep_new_url", "ep_new_key_env", "ep_new_description"):
         ss[key] = ""
     ss["ep_pick"] = info.name
-    flash("success", f"Added endpoint **{info.name}**. Use *List models* below to see what it serves.")
+    flash("endpoints", "success", f"Added endpoint **{info.name}**. Use *List models* below to see what it serves.")
 
 
 def _call(fn, *args, ok: str) -> None:
     try:
         fn(*args)
-        flash("success", ok)
+        flash("endpoints", "success", ok)
     except AlonChatError as e:
-        flash("error", str(e))
+        flash("endpoints", "error", str(e))
 
 
 def _list_models(name: str) -> None:
@@ -48,7 +48,7 @@ def _list_models(name: str) -> None:
         ss.setdefault(SERVED, {})[name] = endpoints.served_models(name)
     except AlonChatError as e:
         ss.setdefault(SERVED, {}).pop(name, None)
-        flash("error", f"Could not list the models of {name}: {e}")
+        flash("endpoints", "error", f"Could not list the models of {name}: {e}")
 
 
 def _add_served(name: str) -> None:
@@ -56,10 +56,10 @@ def _add_served(name: str) -> None:
     try:
         added = endpoints.add_served_models(name, ids, user=ledger.current_user())
     except ValidationError as e:
-        flash("error", "Nothing was added:\n" + error_list(e.errors, keyed=True))
+        flash("endpoints", "error", "Nothing was added:\n" + error_list(e.errors, keyed=True))
         return
     ss["ep_add_ids"] = []
-    flash("success", f"Added {', '.join(m.name for m in added)} to the catalog (provider **{name}**). "
+    flash("endpoints", "success", f"Added {', '.join(m.name for m in added)} to the catalog (provider **{name}**). "
                      "Unknown prices stay *unpriced*: set them on the Edit tab.")
 
 
@@ -68,9 +68,9 @@ def _remove(name: str) -> None:
     try:
         endpoints.remove_endpoint(name)
         ss.pop("ep_pick", None)
-        flash("success", f"Removed endpoint {name}.")
+        flash("endpoints", "success", f"Removed endpoint {name}.")
     except AlonChatError as e:
-        flash("error", str(e))
+        flash("endpoints", "error", str(e))
 
 
 def add_form() -> None:

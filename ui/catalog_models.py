@@ -83,15 +83,15 @@ def _changes(rows: list[dict]) -> dict[str, dict]:
 def _save(rows: list[dict]) -> None:
     changes = _changes(rows)
     if not changes:
-        flash("info", "Nothing to save: edit a cell first.")
+        flash("edit", "info", "Nothing to save: edit a cell first.")
         return
     try:
         catalog_io.update_many(changes, user=ledger.current_user())
     except ValidationError as e:
-        flash("error", "Nothing was saved. Fix these and save again:\n" + error_list(e.errors, keyed=True))
+        flash("edit", "error", "Nothing was saved. Fix these and save again:\n" + error_list(e.errors, keyed=True))
         return
     ss.pop(EDITOR, None)  # start the editor afresh from the saved catalog
-    flash("success", f"Saved {len(changes)} model{'s' if len(changes) != 1 else ''}: {', '.join(changes)}. "
+    flash("edit", "success", f"Saved {len(changes)} model{'s' if len(changes) != 1 else ''}: {', '.join(changes)}. "
                      "Price changes are in the price history.")
 
 
@@ -122,9 +122,9 @@ def _set_active(name: str, active: bool) -> None:
     try:
         catalog.set_active(name, active)
         state = "active again" if active else "deactivated: it stays in the catalog and in past usage, but can't be called"
-        flash("success", f"{name} is {state}.")
+        flash("edit", "success", f"{name} is {state}.")
     except AlonChatError as e:
-        flash("error", str(e))
+        flash("edit", "error", str(e))
 
 
 def _delete(name: str) -> None:
@@ -132,9 +132,9 @@ def _delete(name: str) -> None:
     try:
         catalog.delete_model(name)
         ss.pop("cat_life_model", None)
-        flash("success", f"Deleted {name} and its price history.")
+        flash("edit", "success", f"Deleted {name} and its price history.")
     except AlonChatError as e:
-        flash("error", str(e))
+        flash("edit", "error", str(e))
 
 
 def lifecycle(rows: list[dict]) -> None:

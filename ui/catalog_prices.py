@@ -15,18 +15,18 @@ PRICES = ("input_price", "output_price", "cache_read_price", "cache_write_price"
 def _accept(name: str) -> None:
     try:
         catalog_prices.accept(name, user=ledger.current_user())
-        flash("success", f"{name} now has genai-prices' prices; the change is in its history.")
+        flash("prices", "success", f"{name} now has genai-prices' prices; the change is in its history.")
     except AlonChatError as e:
-        flash("error", str(e))
+        flash("prices", "error", str(e))
 
 
 def _accept_all() -> None:
     try:
         names = catalog_prices.accept_all(user=ledger.current_user())
-        flash("success", f"Updated {len(names)} model{'s' if len(names) != 1 else ''} from genai-prices: "
+        flash("prices", "success", f"Updated {len(names)} model{'s' if len(names) != 1 else ''} from genai-prices: "
                          f"{', '.join(names)}.")
     except AlonChatError as e:
-        flash("error", str(e))
+        flash("prices", "error", str(e))
 
 
 def check() -> None:

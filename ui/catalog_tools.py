@@ -60,10 +60,10 @@ def _import(text: str, file_format: str) -> None:
     try:
         plan = catalog_io.import_models(text, file_format, user=ledger.current_user())
     except ValidationError as e:
-        flash("error", f"Nothing was imported: {e}")
+        flash("io", "error", f"Nothing was imported: {e}")
         return
     ss.pop("imp_text", None)
-    flash("success", f"Imported: {plan.summary()}. Price changes are in the price history (source: import).")
+    flash("io", "success", f"Imported: {plan.summary()}. Price changes are in the price history (source: import).")
 
 
 def import_export() -> None:
