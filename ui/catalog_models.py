@@ -96,17 +96,19 @@ def _save(rows: list[dict]) -> None:
 
 
 def edit(rows: list[dict]) -> None:
-    st.markdown("Double-click a cell to change it, then **Save changes**. Clear a price to mark it unknown. "
+    st.markdown("Double-click a cell to change it, then **Save changes**. Clear a price to mark it unknown "
+                "(*unpriced*). "
                 "Every row is checked before anything is written.")
-    st.data_editor(_editor_frame(rows), key=EDITOR, hide_index=True, width="stretch", disabled=["name", "provider",
-                   "model_id"], column_config={
+    st.data_editor(_editor_frame(rows), key=EDITOR, hide_index=True, width="stretch", placeholder="unknown",
+                   disabled=["name", "provider", "model_id"], column_config={
         "name": st.column_config.TextColumn("Name", help=help_of("name")),
         "provider": st.column_config.TextColumn("Provider"),
         "model_id": st.column_config.TextColumn("Model id"),
         "display_name": st.column_config.TextColumn("Display name", help=help_of("display_name"), max_chars=200),
         "context_window": st.column_config.NumberColumn("Context window", help=help_of("context_window"), step=1,
-                                                        format="%d"),
-        "max_tokens": st.column_config.NumberColumn("Max output", help=help_of("max_tokens"), step=1, format="%d"),
+                                                        format="localized"),
+        "max_tokens": st.column_config.NumberColumn("Max output", help=help_of("max_tokens"), step=1,
+                                                    format="localized"),
         **{f: st.column_config.NumberColumn(label(f) + " $/1M", help=help_of(f), format="%.6g") for f in PRICES},
         "description": st.column_config.TextColumn("Description", help=help_of("description"), max_chars=2000),
         "active": st.column_config.CheckboxColumn("Active", help=help_of("active")),
