@@ -98,13 +98,13 @@ def record_many(entries: Iterable[UsageEntry], session: Session | None = None) -
     rows = [e.row(memo) for e in entries]
     if not rows:
         return 0
-    hourly, monthly = rollups.combine(rows)
+    levels = rollups.combine(rows)
     if session is not None:
         conn = session.connection()
         conn.execute(_INSERT, rows)
-        rollups.add(conn, hourly, monthly)
+        rollups.add(conn, *levels)
     else:
         with get_engine().begin() as conn:
             conn.execute(_INSERT, rows)
-            rollups.add(conn, hourly, monthly)
+            rollups.add(conn, *levels)
     return len(rows)

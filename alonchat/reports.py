@@ -12,7 +12,7 @@ from . import periods
 from .db import get_engine
 from .errors import ValidationError
 from .pricing import _dec as plain
-from .rollups import HOURLY, KEY, RAW, SUMS, epoch_hour, epoch_second, raw_measures
+from .rollups import DAILY, HOURLY, KEY, RAW, SUMS, epoch_hour, epoch_second, raw_measures
 
 DIMENSIONS = {"model": "model_name", "provider": "provider", "user": "user", "status": "status"}
 GROUPS = ("day", *DIMENSIONS)
@@ -59,18 +59,28 @@ def _hour(dt: datetime, up: bool) -> int:
     return -(-t // 3600) if up else t // 3600
 
 
-def _source(f: Filters, *, raw_only: bool = False):
-    """Rows with `t` (epoch seconds of the hour, or of the row), the key columns and every sum column."""
+def _between(col, lo: int | None, hi: int | None) -> list:
+    return ([col >= lo] if lo is not None else []) + ([col < hi] if hi is not None else [])
+
+
+def _source(f: Filters, *, raw_only: bool = False, daily: bool = True):
+    """Rows with `t` (epoch seconds of the day, hour or row), the key columns and every sum column.
+
+    Whole UTC days come from the daily rollup, the remaining whole hours from the hourly one, and
+    only the partial hours at the ends of the range from the raw ledger, so the sums are exact.
+    """
     m = raw_measures()
 
     def raw(lo: datetime | None, hi: datetime | None):
-        conds = _dims(RAW, f)
-        if lo is not None:
-            conds.append(RAW.c.created_at >= lo)
-        if hi is not None:
-            conds.append(RAW.c.created_at < hi)
+        conds = _dims(RAW, f) + ([RAW.c.created_at >= lo] if lo is not None else []) + (
+            [RAW.c.created_at < hi] if hi is not None else [])
         t = epoch_second(RAW.c.created_at) if raw_only else epoch_hour(RAW.c.created_at) * 3600
         return select(t.label("t"), *(RAW.c[k] for k in KEY), *(m[c].label(c) for c in SUMS)).where(*conds)
+
+    def rollup(table, col: str, seconds: int, lo: int | None, hi: int | None):
+        conds = _dims(table, f) + _between(table.c[col], lo, hi)
+        return select((table.c[col] * seconds).label("t"), *(table.c[k] for k in KEY),
+                      *(table.c[c] for c in SUMS)).where(*conds)
 
     if raw_only:
         return raw(f.since, f.until)
@@ -78,13 +88,17 @@ def _source(f: Filters, *, raw_only: bool = False):
     h1 = None if f.until is None else _hour(f.until, up=False)
     if h0 is not None and h1 is not None and h0 >= h1:  # inside one hour: no whole hour to read
         return raw(f.since, f.until)
-    conds = _dims(HOURLY, f)
-    if h0 is not None:
-        conds.append(HOURLY.c.hour >= h0)
-    if h1 is not None:
-        conds.append(HOURLY.c.hour < h1)
-    parts = [select((HOURLY.c.hour * 3600).label("t"), *(HOURLY.c[k] for k in KEY),
-                    *(HOURLY.c[c] for c in SUMS)).where(*conds)]
+    parts = []
+    d0 = None if h0 is None else -(-h0 // 24)
+    d1 = None if h1 is None else h1 // 24
+    if daily and (d0 is None or d1 is None or d0 < d1):
+        parts.append(rollup(DAILY, "day", 86400, d0, d1))
+        if d0 is not None and h0 < d0 * 24:
+            parts.append(rollup(HOURLY, "hour", 3600, h0, d0 * 24))
+        if d1 is not None and d1 * 24 < h1:
+            parts.append(rollup(HOURLY, "hour", 3600, d1 * 24, h1))
+    else:
+        parts.append(rollup(HOURLY, "hour", 3600, h0, h1))
     if h0 is not None and f.since.timestamp() < h0 * 3600:
         parts.append(raw(f.since, datetime.fromtimestamp(h0 * 3600, UTC)))
     if h1 is not None and f.until.timestamp() > h1 * 3600:
@@ -139,12 +153,14 @@ def aggregate(f: Filters, group: tuple[str, ...] = (), *, order_by_cost: bool = 
             raise ValidationError({"by": f"Cannot group by {g!r}; use one of {', '.join(GROUPS)}."})
     with get_engine().connect() as conn:
         segments = None
-        raw_only = False
+        raw_only, daily = False, True
         if "day" in group:
             lo, hi = _bounds(conn, f)
             segments = periods.offset_segments(f.tz, lo, hi)
             raw_only = not all(off % 3600 == 0 for _, off in segments)  # e.g. UTC+5:30: hours straddle days
-        src = _source(f, raw_only=raw_only).subquery("src")
+            # UTC days are local days only where the offset is 0; elsewhere whole hours are the unit.
+            daily = all(off == 0 for _, off in segments)
+        src = _source(f, raw_only=raw_only, daily=daily).subquery("src")
         keys = [(_local_day(src.c.t, segments) if g == "day" else src.c[DIMENSIONS[g]]).label(g) for g in group]
         sums = [func.sum(src.c[c]).label(c) for c in SUMS]
         stmt = select(*keys, *sums)
@@ -239,10 +255,10 @@ def dimension_values(f: Filters | None = None) -> dict[str, list[str]]:
     """The users, models, providers and statuses present (in the range, when given): filter choices."""
     conds = []
     if f is not None and f.since is not None:
-        conds.append(HOURLY.c.hour >= _hour(f.since, up=False))
+        conds.append(DAILY.c.day >= _hour(f.since, up=False) // 24)
     if f is not None and f.until is not None:
-        conds.append(HOURLY.c.hour < _hour(f.until, up=True))
-    stmt = select(*(HOURLY.c[k] for k in KEY)).where(*conds).group_by(*(HOURLY.c[k] for k in KEY))
+        conds.append(DAILY.c.day <= _hour(f.until, up=True) // 24)
+    stmt = select(*(DAILY.c[k] for k in KEY)).where(*conds).group_by(*(DAILY.c[k] for k in KEY))
     with get_engine().connect() as conn:
         rows = conn.execute(stmt).all()
     return {dim: sorted({getattr(r, col) for r in rows}) for dim, col in DIMENSIONS.items()}

@@ -11,10 +11,11 @@ from sqlalchemy import Connection, Integer, case, delete, func, insert, literal_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
-from .models import UsageMonthly, UsageRecord, UsageRollup
+from .models import UsageDaily, UsageMonthly, UsageRecord, UsageRollup
 
 RAW = UsageRecord.__table__
 HOURLY = UsageRollup.__table__
+DAILY = UsageDaily.__table__
 MONTHLY = UsageMonthly.__table__
 KEY = ("user", "model_name", "provider", "status")
 TOKENS = ("input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens")
@@ -109,8 +110,8 @@ def month_of(dt: datetime) -> int:
     return dt.year * 100 + dt.month
 
 
-def contribution(row: dict) -> tuple[dict, dict]:
-    """The hourly and monthly upsert parameters of one ledger row (the dict ledger.UsageEntry.row() makes)."""
+def contribution(row: dict) -> tuple[dict, dict, dict]:
+    """The hourly, daily and monthly upsert parameters of one ledger row (the dict UsageEntry.row() makes)."""
     cost, status = row["cost_usd"], row["status"]
     unpriced = int(is_unpriced(cost, status, row["input_tokens"], row["output_tokens"]))
     priced = int(cost is not None)
@@ -123,26 +124,30 @@ def contribution(row: dict) -> tuple[dict, dict]:
         "cost_usd": cost, "cache_savings_usd": row.get("cache_savings_usd") or Decimal(0),
         "latency_ms": row["latency_ms"],
     }
+    daily = {**hourly, "day": hourly["hour"] // 24}
+    del daily["hour"]
     monthly = {"month": month_of(row["created_at"]), "user": row["user"], "requests": 1,
                "priced_requests": priced, "unpriced_requests": unpriced, "cost_usd": cost}
-    return hourly, monthly
+    return hourly, daily, monthly
 
 
-def combine(rows: Iterable[dict]) -> tuple[list[dict], list[dict]]:
+# (table, key columns, sum columns) of each rollup, in the order `contribution` returns them.
+LEVELS = ((HOURLY, ("hour", *KEY), SUMS), (DAILY, ("day", *KEY), SUMS), (MONTHLY, ("month", "user"), MONTH_SUMS))
+
+
+def combine(rows: Iterable[dict]) -> tuple[list[dict], ...]:
     """Pre-sum a batch per rollup key in Python, so a bulk write upserts each key once."""
-    hourly: dict[tuple, dict] = {}
-    monthly: dict[tuple, dict] = {}
+    accs: tuple[dict, ...] = tuple({} for _ in LEVELS)
     for row in rows:
-        h, m = contribution(row)
-        for acc, key, item, cols in ((hourly, (h["hour"], *(h[k] for k in KEY)), h, SUMS),
-                                     (monthly, (m["month"], m["user"]), m, MONTH_SUMS)):
-            seen = acc.get(key)
+        for acc, item, (_, key, cols) in zip(accs, contribution(row), LEVELS, strict=True):
+            k = tuple(item[c] for c in key)
+            seen = acc.get(k)
             if seen is None:
-                acc[key] = item
+                acc[k] = item
             else:
                 for c in cols:
                     seen[c] += item[c]
-    return list(hourly.values()), list(monthly.values())
+    return tuple(list(acc.values()) for acc in accs)
 
 
 # --- upserts, one compiled statement per dialect ----------------------------------------------
@@ -157,7 +162,7 @@ def _upserts(dialect: str):
         else:
             from sqlalchemy.dialects.sqlite import insert as dialect_insert
         stmts = []
-        for table, key, sums in ((HOURLY, ("hour", *KEY), SUMS), (MONTHLY, ("month", "user"), MONTH_SUMS)):
+        for table, key, sums in LEVELS:
             stmt = dialect_insert(table)
             stmts.append(stmt.on_conflict_do_update(
                 index_elements=list(key), set_={c: table.c[c] + stmt.excluded[c] for c in sums}))
@@ -165,26 +170,29 @@ def _upserts(dialect: str):
     return _UPSERTS[dialect]
 
 
-def add(conn: Connection, hourly: list[dict] | dict, monthly: list[dict] | dict) -> None:
-    """Add contributions to the rollups inside the caller's transaction (the one that wrote the raw rows)."""
-    up_hourly, up_monthly = _upserts(conn.dialect.name)
-    conn.execute(up_hourly, hourly)
-    conn.execute(up_monthly, monthly)
+def add(conn: Connection, *levels: list[dict] | dict) -> None:
+    """Add contributions (hourly, daily, monthly) inside the caller's transaction, the one that wrote the raw rows."""
+    for stmt, params in zip(_upserts(conn.dialect.name), levels, strict=True):
+        conn.execute(stmt, params)
 
 
 # --- rebuild from the raw ledger -------------------------------------------------------------
 
 def rebuild_statements() -> list:
-    """DELETE both rollups and refill them with one GROUP BY over the raw ledger each."""
+    """DELETE every rollup and refill them: hourly and monthly from the raw ledger, daily from hourly."""
     m = raw_measures()
     hour = epoch_hour(RAW.c.created_at)
     hourly = select(hour, *(RAW.c[k] for k in KEY), *(func.sum(m[c]) for c in SUMS)).group_by(
         hour, *(RAW.c[k] for k in KEY))
+    day = HOURLY.c.hour // 24
+    daily = select(day, *(HOURLY.c[k] for k in KEY), *(func.sum(HOURLY.c[c]) for c in SUMS)).group_by(
+        day, *(HOURLY.c[k] for k in KEY))
     month = month_key(RAW.c.created_at)
     monthly = select(month, RAW.c.user, *(func.sum(m[c]) for c in MONTH_SUMS)).group_by(month, RAW.c.user)
     return [
-        delete(HOURLY), delete(MONTHLY),
+        delete(HOURLY), delete(DAILY), delete(MONTHLY),
         insert(HOURLY).from_select(["hour", *KEY, *SUMS], hourly),
+        insert(DAILY).from_select(["day", *KEY, *SUMS], daily),
         insert(MONTHLY).from_select(["month", "user", *MONTH_SUMS], monthly),
     ]
 

@@ -15,7 +15,7 @@ from alonchat.errors import ValidationError
 from alonchat.models import UsageRecord
 from alonchat.providers.base import Usage
 from alonchat.reports import Filters
-from alonchat.rollups import HOURLY, KEY, MONTHLY, SUMS, rebuild_rollups
+from alonchat.rollups import DAILY, HOURLY, KEY, MONTHLY, SUMS, rebuild_rollups
 from tests.ledger_fixture import at, small_ledger, write
 
 
@@ -146,9 +146,9 @@ def test_bad_inputs_are_rejected():
 
 def _sums(conn, table, key):
     cols = [table.c[k] for k in key]
-    stmt = select(*cols, *(func.sum(table.c[c]) for c in (SUMS if table is HOURLY else
-                                                           ("requests", "priced_requests", "unpriced_requests",
-                                                            "cost_usd")))).group_by(*cols)
+    stmt = select(*cols, *(func.sum(table.c[c]) for c in (SUMS if table is not MONTHLY else
+                                                               ("requests", "priced_requests", "unpriced_requests",
+                                                                "cost_usd")))).group_by(*cols)
     return {tuple(r[:len(key)]): [round(float(v or 0), 9) for v in r[len(key):]] for r in conn.execute(stmt)}
 
 
@@ -172,18 +172,28 @@ def test_rollups_equal_the_raw_ledger_after_random_writes():
             batch.append(entry)
     ledger.record_many(batch)
     with get_engine().connect() as conn:
-        incremental = (_sums(conn, HOURLY, ("hour", *KEY)), _sums(conn, MONTHLY, ("month", "user")))
+        incremental = (_sums(conn, HOURLY, ("hour", *KEY)), _sums(conn, DAILY, ("day", *KEY)),
+                       _sums(conn, MONTHLY, ("month", "user")))
         assert conn.execute(select(func.count()).select_from(UsageRecord)).scalar() == 400
     rebuild_rollups()
     with get_engine().connect() as conn:
-        rebuilt = (_sums(conn, HOURLY, ("hour", *KEY)), _sums(conn, MONTHLY, ("month", "user")))
+        rebuilt = (_sums(conn, HOURLY, ("hour", *KEY)), _sums(conn, DAILY, ("day", *KEY)),
+                   _sums(conn, MONTHLY, ("month", "user")))
     assert incremental == rebuilt
-    assert sum(v[0] for v in rebuilt[0].values()) == 400
+    assert sum(v[0] for v in rebuilt[0].values()) == sum(v[0] for v in rebuilt[1].values()) == 400
     # and a range report (rollups + raw edges) equals a plain sum over the raw rows
-    f = Filters(since=start + timedelta(hours=30, minutes=17), until=start + timedelta(days=6, minutes=43))
-    with get_engine().connect() as conn:
-        raw = conn.execute(select(func.count(), func.sum(UsageRecord.input_tokens), func.sum(UsageRecord.cost_usd))
-                           .where(UsageRecord.created_at >= f.since, UsageRecord.created_at < f.until)).one()
-    s = reports.summary(f)
-    assert (s.requests, s.input_tokens) == (raw[0], raw[1])
-    assert float(s.cost_usd) == pytest.approx(float(raw[2]), abs=1e-12)
+    ranges = [(start + timedelta(hours=30, minutes=17), start + timedelta(days=6, minutes=43)),
+              (start + timedelta(hours=5), start + timedelta(days=3, hours=2)),
+              (start + timedelta(days=2), start + timedelta(days=4)),
+              (None, start + timedelta(days=5, minutes=1)), (start + timedelta(days=1, seconds=1), None)]
+    for lo, hi in ranges:
+        f = Filters(since=lo, until=hi)
+        conds = ([UsageRecord.created_at >= lo] if lo else []) + ([UsageRecord.created_at < hi] if hi else [])
+        with get_engine().connect() as conn:
+            raw = conn.execute(select(func.count(), func.sum(UsageRecord.input_tokens),
+                                      func.sum(UsageRecord.cost_usd)).where(*conds)).one()
+        s = reports.summary(f)
+        assert (s.requests, s.input_tokens) == (raw[0], raw[1]), (lo, hi)
+        assert float(s.cost_usd) == pytest.approx(float(raw[2]), abs=1e-12)
+        by_day = reports.breakdown("day", Filters(since=lo, until=hi, tz="America/New_York"))
+        assert sum(r["requests"] for r in by_day) == raw[0]
