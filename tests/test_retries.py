@@ -45,6 +45,14 @@ def test_server_errors_back_off_exponentially_when_no_retry_after(fake_providers
 
 
 @pytest.mark.parametrize("model, path, overloaded", PROVIDERS)
+def test_overloaded_honours_retry_after(fake_providers, model, path, overloaded):
+    fake_providers.script(model, reply="back", status=overloaded, retry_after=3, fail_times=1)
+    waits: list[float] = []
+    assert service(waits).chat(model, "q").content == "back"
+    assert waits == [3.0]
+
+
+@pytest.mark.parametrize("model, path, overloaded", PROVIDERS)
 def test_streams_are_retried_before_any_text_arrives(fake_providers, model, path, overloaded):
     fake_providers.script(model, chunks=["a", "b"], status=429, retry_after=1, fail_times=1)
     waits: list[float] = []
