@@ -12,6 +12,7 @@ ss = st.session_state
 user = ledger.current_user()
 models = state.choices()
 state.init(models)
+state.stop_previous_run()
 state.read_url()
 view = state.current_view(user)
 
@@ -79,14 +80,16 @@ with st.container(border=True, key="pg_composer"):
     if estimates:
         left.caption("Estimated input cost of this prompt *(estimate; tokens counted approximately)*: "
                      + " · ".join(f"**{m}** {fmt.money(c)}" for m, c in estimates.items()))
+    action = right.empty()  # one slot: Send becomes Stop while answers stream
     if run is None:
-        right.button("Send", type="primary", icon=":material/send:", on_click=state.submit, key="pg_send",
-                     disabled=not selected, width="stretch")
+        action.button("Send", type="primary", icon=":material/send:", on_click=state.submit, key="pg_action",
+                      disabled=not selected, width="stretch")
     else:
-        right.button("Stop", icon=":material/stop_circle:", on_click=state.stopped, key="pg_stop",
-                     width="stretch")
+        action.button("Stop", icon=":material/stop_circle:", on_click=state.stopped, key="pg_action",
+                      width="stretch")
 
 if run is not None:
     with run:  # leaving early (Stop, rerun, closed tab) cancels the panes still running
         panes.drain(run, slots)
+    ss.pop(state.ACTIVE_RUN, None)
     st.rerun()  # show the stored answers, their metrics and the ranking from the database

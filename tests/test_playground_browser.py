@@ -120,7 +120,7 @@ def test_two_models_side_by_side_fill_in_with_metrics(app_url, browser, fake_ser
     prompt.press("Control+Enter")
     _settled(page)
     assert "estimate" in page.locator(".st-key-pg_composer").inner_text()
-    page.locator(".st-key-pg_send button").click()
+    page.locator(".st-key-pg_action button").click()
     # Both panes are done when each shows its metrics line; then the page re-renders from the database.
     page.wait_for_function("""() => [0, 1].every(i => {
         const pane = document.querySelector('.st-key-pg_pane_' + i);
@@ -150,3 +150,34 @@ def test_two_models_side_by_side_fill_in_with_metrics(app_url, browser, fake_ser
     assert "Server-Sent Events keep one HTTP response open" in text and "SSE streams tokens" in text
     assert text.count("tok/s") >= 2
     narrow.screenshot(path=str(ARTIFACTS / "playground-narrow.png"))
+
+
+def test_stop_cancels_the_running_answers_and_records_them(app_url, browser, fake_server, fresh_env):
+    from sqlalchemy import create_engine, text
+
+    fake_server.script("gpt-5.4-mini", chunks=[f"word{i} " for i in range(40)], delay=0.4)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(app_url)
+    _settled(page)
+    _pick(page, "gpt-5.4-mini")
+    page.locator(".st-key-pg_composer textarea").fill("Count slowly")
+    page.locator(".st-key-pg_action button").click()
+    page.wait_for_function("document.querySelector('.st-key-pg_pane_1') && "
+                           "document.querySelector('.st-key-pg_pane_1').innerText.includes('word2')",
+                           timeout=60_000)
+    assert "streaming" in page.locator(".st-key-pg_pane_1").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "playground-streaming.png"))
+    page.locator(".st-key-pg_action button", has_text="Stop").click()
+    page.locator(".st-key-pg_action button", has_text="Send").wait_for(timeout=30_000)
+    _settled(page)
+    pane = page.locator(".st-key-pg_pane_1").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "playground-stopped.png"))
+    assert "cancelled" in pane and "word0" in pane and "word39" not in pane
+    engine = create_engine(f"sqlite:///{fresh_env}")
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT model_name, status FROM usage_records ORDER BY id")).all()
+        saved = conn.execute(text("SELECT status FROM messages WHERE role = 'assistant' "
+                                  "AND model_name = 'gpt-5.4-mini'")).scalar_one()
+    engine.dispose()
+    assert ("gpt-5.4-mini", "cancelled") in [tuple(r) for r in rows] and saved == "cancelled"

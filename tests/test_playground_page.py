@@ -36,7 +36,7 @@ def pick(at: AppTest, *models: str) -> AppTest:
 
 def send(at: AppTest, prompt: str) -> AppTest:
     at.text_area(key="pg_prompt").set_value(prompt)
-    at.button(key="pg_send").click().run()
+    at.button(key="pg_action").click().run()
     assert not at.exception, at.exception
     return at
 
@@ -193,3 +193,21 @@ def test_options_are_validated_against_each_models_limits_per_pane():
     echo_answer, small_answer = answers(at)
     assert len(small_answer) < len(echo_answer)  # the per-pane limit reached only that pane
     assert not at.error
+
+
+def test_rename_export_and_delete_from_the_sidebar():
+    at = send(open_playground(), "name me")
+    cid = conversations.list_for("tester")[0].id
+    at.sidebar.text_input(key=f"pg_rename_{cid}").set_value("Renamed chat")
+    at.sidebar.button(key="pg_rename_btn").click().run()
+    assert conversations.load(cid).title == "Renamed chat"
+    assert any(b.label == "Renamed chat" for b in at.sidebar.button)
+    exports = {e.proto.label: e.proto for e in at.sidebar.get("download_button")}
+    assert set(exports) == {"Markdown", "JSON"}
+    delete = at.sidebar.button(key="pg_delete")
+    assert delete.disabled  # deleting needs the confirmation first
+    at.sidebar.checkbox(key="pg_delete_confirm").check().run()
+    at.sidebar.button(key="pg_delete").click().run()
+    assert conversations.list_for("tester") == []
+    assert answers(at) == []  # the page is back to a new chat
+    assert [r.conversation_id for r in usage_rows()] == [cid]  # spend history is kept

@@ -31,13 +31,17 @@ def metrics_line(result: CallResult) -> str:
     u = result.usage
     est = " (est.)" if u.estimated else ""
     tps = result.tokens_per_second
+    if result.cost_usd is not None:
+        cost = f"**{fmt.money(result.cost_usd)}**"
+    else:  # a failed call carries no cost in the ledger; that is not the same as an unknown price
+        cost = fmt.UNPRICED if result.ok else ":gray-badge[no cost recorded]"
     parts = [
         f":material/bolt: first token **{fmt.duration(result.ttft_ms)}**",
         f"total **{fmt.duration(result.latency_ms)}**",
         f"**{tps:,.1f}** tok/s" if tps is not None else "– tok/s",
         f"in {fmt.count(u.input_tokens)}{est} · cached {fmt.count(u.cached_input_tokens)} · "
         f"out {fmt.count(u.output_tokens)}{est} · reasoning {fmt.count(u.reasoning_tokens)}",
-        f"**{fmt.money(result.cost_usd)}**" if result.cost_usd is not None else fmt.UNPRICED,
+        cost,
     ]
     return " · ".join(parts)
 

@@ -16,7 +16,8 @@ def _slug(title: str) -> str:
 
 def _rename(conversation_id: int) -> None:
     try:
-        conversations.rename(conversation_id, st.session_state.get(f"pg_rename_{conversation_id}", ""), ledger.current_user())
+        title = st.session_state.get(f"pg_rename_{conversation_id}", "")
+        conversations.rename(conversation_id, title, ledger.current_user())
         st.session_state[state.NOTICE] = ("success", "Renamed.")
     except errors.ValidationError as e:
         st.session_state[state.NOTICE] = ("error", str(e))
@@ -40,7 +41,8 @@ def render(view) -> None:
                   key="pg_new_chat", width="stretch", type="primary" if view is None else "secondary")
         if view is not None:
             with st.expander("This conversation", icon=":material/edit_note:"):
-                st.text_input("Name", value=view.title, key=f"pg_rename_{view.id}", max_chars=conversations.TITLE_MAX)
+                st.text_input("Name", value=view.title, key=f"pg_rename_{view.id}",
+                              max_chars=conversations.TITLE_MAX)
                 st.button("Rename", key="pg_rename_btn", on_click=_rename, args=(view.id,),
                           icon=":material/edit:")
                 slug = _slug(view.title)

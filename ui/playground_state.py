@@ -93,7 +93,8 @@ def continue_with(model: str) -> None:
 
 
 def stopped() -> None:
-    st.session_state[NOTICE] = ("warning", "Stopped. The running answers were cancelled and saved as cancelled.")
+    st.session_state[NOTICE] = ("warning", "Stopped. The running answers were cancelled "
+                                           "and saved as cancelled.")
 
 
 # --- options ---------------------------------------------------------------
@@ -134,7 +135,8 @@ def validate(models: list[str], probe: str = "·") -> dict[str, str]:
         try:
             ai_service.prepare(model, [{"role": "user", "content": probe}], **options_for(model))
         except errors.ValidationError as e:
-            problems[model] = "; ".join(f"{k.replace('_', ' ')}: {v}" if k else v for k, v in e.errors.items())
+            problems[model] = "; ".join(f"{k.replace('_', ' ')}: {v}" if k else v
+                                        for k, v in e.errors.items())
         except errors.AlonChatError as e:
             problems[model] = str(e)
     return problems
@@ -182,6 +184,21 @@ def write_url(view) -> None:
             st.query_params["c"] = wanted
 
 
+ACTIVE_RUN = "pg_active_run"
+
+
+def stop_previous_run() -> None:
+    """Cancel a run an earlier script run left streaming, and wait until its answers are saved.
+
+    With Streamlit's fast reruns a click starts a new script run at once while the old one is
+    still draining; the old one stops only at its next yield point. Stopping here first means
+    this run renders the cancelled answers from the database instead of racing their writes.
+    """
+    run = st.session_state.pop(ACTIVE_RUN, None)
+    if run is not None and not run.finished:
+        run.stop()
+
+
 def current_view(user: str):
     """The open conversation, or None (also when it was deleted elsewhere)."""
     cid = st.session_state.get(CONV)
@@ -215,4 +232,6 @@ def prepare_send(prompt: str, models: list[str], view, user: str):
     def store(pane: int, result) -> None:  # runs in the pane's worker, so a cancelled answer is saved too
         conversations.add_answer(cid, pane, result)
 
-    return ParallelRun(requests, user=user, conversation_id=cid, on_result=store), {}
+    run = ParallelRun(requests, user=user, conversation_id=cid, on_result=store)
+    st.session_state[ACTIVE_RUN] = run
+    return run, {}
