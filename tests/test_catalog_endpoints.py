@@ -36,7 +36,8 @@ def test_add_an_endpoint_list_its_models_and_call_one(srv):
     assert srv.requests[-1].path.endswith("/v1/models")
 
     added = endpoints.add_served_models("local-vllm", ["qwen-2.5-7b"])
-    assert [(m.name, m.provider, m.model_id) for m in added] == [("local-vllm/qwen-2.5-7b", "local-vllm", "qwen-2.5-7b")]
+    assert [(m.name, m.provider, m.model_id) for m in added] == [
+        ("local-vllm/qwen-2.5-7b", "local-vllm", "qwen-2.5-7b")]
     assert not added[0].prices.known  # no genai-prices data for a private server: unpriced, not free
     assert endpoints.list_endpoints()[[e.name for e in endpoints.list_endpoints()].index("local-vllm")].models == 1
 

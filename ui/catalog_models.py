@@ -123,7 +123,8 @@ def edit(rows: list[dict]) -> None:
 def _set_active(name: str, active: bool) -> None:
     try:
         catalog.set_active(name, active)
-        state = "active again" if active else "deactivated: it stays in the catalog and in past usage, but can't be called"
+        state = ("active again" if active else
+                 "deactivated: it stays in the catalog and in past usage, but can't be called")
         flash("edit", "success", f"{name} is {state}.")
     except AlonChatError as e:
         flash("edit", "error", str(e))

@@ -186,7 +186,8 @@ def run_check(args) -> int:
     if not diffs:
         print("the catalog matches genai-prices")
     for d in diffs:
-        changes = ", ".join(f"{f.removesuffix('_price')} {_num(old)} -> {_num(new)}" for f, (old, new) in d.changes.items())
+        changes = ", ".join(f"{f.removesuffix('_price')} {_num(old)} -> {_num(new)}"
+                            for f, (old, new) in d.changes.items())
         print(f"{d.name:<28} {changes}")
     return 0
 
