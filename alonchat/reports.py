@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import case, func, literal, literal_column, select, union_all
+from sqlalchemy import and_, case, func, literal, literal_column, or_, select, union_all
 
 from . import periods
 from .db import get_engine
@@ -63,24 +63,48 @@ def _between(col, lo: int | None, hi: int | None) -> list:
     return ([col >= lo] if lo is not None else []) + ([col < hi] if hi is not None else [])
 
 
-def _source(f: Filters, *, raw_only: bool = False, daily: bool = True):
-    """Rows with `t` (epoch seconds of the day, hour or row), the key columns and every sum column.
+def _offset_at(t: int, segments: list[tuple[int, int]]) -> int:
+    return next((off for start, off in reversed(segments) if t >= start), segments[0][1])
+
+
+def _moved_runs(d0: int, d1: int, segments, shift: int) -> list[tuple[int, int]]:
+    """Hour ranges inside UTC days [d0, d1) whose local day is not their UTC day + shift (the offset's hours)."""
+    runs: list[list[int]] = []
+    for h in range(d0 * 24, d1 * 24):
+        t = h * 3600
+        if (t + _offset_at(t, segments)) // 86400 != h // 24 + shift:
+            if runs and runs[-1][1] == h:
+                runs[-1][1] = h + 1
+            else:
+                runs.append([h, h + 1])
+    return [tuple(r) for r in runs]
+
+
+def _source(f: Filters, *, raw_only: bool = False, segments=None, span=None):
+    """Rows with `ld` (local day, when `segments` are given), the key columns and every sum column.
 
     Whole UTC days come from the daily rollup, the remaining whole hours from the hourly one, and
     only the partial hours at the ends of the range from the raw ledger, so the sums are exact.
+    For local days in a zone other than UTC, a UTC day's row counts on the local day most of its
+    hours fall on, and the few hours that belong to the neighbouring day are moved there from the
+    hourly rollup (added to their local day, subtracted from the UTC day's).
     """
     m = raw_measures()
+    zero = literal(0)
+
+    def ld_of(t):
+        return zero if segments is None else _local_day(t, segments)
 
     def raw(lo: datetime | None, hi: datetime | None):
         conds = _dims(RAW, f) + ([RAW.c.created_at >= lo] if lo is not None else []) + (
             [RAW.c.created_at < hi] if hi is not None else [])
         t = epoch_second(RAW.c.created_at) if raw_only else epoch_hour(RAW.c.created_at) * 3600
-        return select(t.label("t"), *(RAW.c[k] for k in KEY), *(m[c].label(c) for c in SUMS)).where(*conds)
+        return select(ld_of(t).label("ld"), *(RAW.c[k] for k in KEY), *(m[c].label(c) for c in SUMS)).where(*conds)
 
-    def rollup(table, col: str, seconds: int, lo: int | None, hi: int | None):
-        conds = _dims(table, f) + _between(table.c[col], lo, hi)
-        return select((table.c[col] * seconds).label("t"), *(table.c[k] for k in KEY),
-                      *(table.c[c] for c in SUMS)).where(*conds)
+    def hourly(conds, ld=None, sign=1):
+        return select((ld_of(HOURLY.c.hour * 3600) if ld is None else ld).label("ld"), *(HOURLY.c[k] for k in KEY),
+                      *((HOURLY.c[c] if sign > 0 else -HOURLY.c[c]).label(c) for c in SUMS)
+                      ).where(*_dims(HOURLY, f), *conds)
 
     if raw_only:
         return raw(f.since, f.until)
@@ -91,14 +115,25 @@ def _source(f: Filters, *, raw_only: bool = False, daily: bool = True):
     parts = []
     d0 = None if h0 is None else -(-h0 // 24)
     d1 = None if h1 is None else h1 // 24
-    if daily and (d0 is None or d1 is None or d0 < d1):
-        parts.append(rollup(DAILY, "day", 86400, d0, d1))
+    if d0 is None or d1 is None or d0 < d1:
+        shift = 0 if segments is None else round(segments[0][1] / 86400)
+        ld = zero if segments is None else DAILY.c.day + shift
+        parts.append(select(ld.label("ld"), *(DAILY.c[k] for k in KEY), *(DAILY.c[c] for c in SUMS))
+                     .where(*_dims(DAILY, f), *_between(DAILY.c.day, d0, d1)))
+        if segments is not None:
+            lo_day = d0 if d0 is not None else _hour(span[0], up=False) // 24
+            hi_day = d1 if d1 is not None else _hour(span[1], up=True) // 24 + 1
+            runs = _moved_runs(lo_day, hi_day, segments, shift)
+            if runs:
+                moved = [or_(*(and_(HOURLY.c.hour >= a, HOURLY.c.hour < b) for a, b in runs))]
+                parts.append(hourly(moved))
+                parts.append(hourly(moved, ld=HOURLY.c.hour // 24 + shift, sign=-1))
         if d0 is not None and h0 < d0 * 24:
-            parts.append(rollup(HOURLY, "hour", 3600, h0, d0 * 24))
+            parts.append(hourly(_between(HOURLY.c.hour, h0, d0 * 24)))
         if d1 is not None and d1 * 24 < h1:
-            parts.append(rollup(HOURLY, "hour", 3600, d1 * 24, h1))
+            parts.append(hourly(_between(HOURLY.c.hour, d1 * 24, h1)))
     else:
-        parts.append(rollup(HOURLY, "hour", 3600, h0, h1))
+        parts.append(hourly(_between(HOURLY.c.hour, h0, h1)))
     if h0 is not None and f.since.timestamp() < h0 * 3600:
         parts.append(raw(f.since, datetime.fromtimestamp(h0 * 3600, UTC)))
     if h1 is not None and f.until.timestamp() > h1 * 3600:
@@ -152,20 +187,18 @@ def aggregate(f: Filters, group: tuple[str, ...] = (), *, order_by_cost: bool = 
         if g not in GROUPS:
             raise ValidationError({"by": f"Cannot group by {g!r}; use one of {', '.join(GROUPS)}."})
     with get_engine().connect() as conn:
-        segments = None
-        raw_only, daily = False, True
+        segments = span = None
+        raw_only = False
         if "day" in group:
-            lo, hi = _bounds(conn, f)
-            segments = periods.offset_segments(f.tz, lo, hi)
+            span = _bounds(conn, f)
+            segments = periods.offset_segments(f.tz, *span)
             raw_only = not all(off % 3600 == 0 for _, off in segments)  # e.g. UTC+5:30: hours straddle days
-            # UTC days are local days only where the offset is 0; elsewhere whole hours are the unit.
-            daily = all(off == 0 for _, off in segments)
-        src = _source(f, raw_only=raw_only, daily=daily).subquery("src")
-        keys = [(_local_day(src.c.t, segments) if g == "day" else src.c[DIMENSIONS[g]]).label(g) for g in group]
+        src = _source(f, raw_only=raw_only, segments=segments, span=span).subquery("src")
+        keys = [(src.c.ld if g == "day" else src.c[DIMENSIONS[g]]).label(g) for g in group]
         sums = [func.sum(src.c[c]).label(c) for c in SUMS]
         stmt = select(*keys, *sums)
-        if keys:
-            stmt = stmt.group_by(*keys)
+        if keys:  # a group can only be empty when moved hours cancelled its rows out
+            stmt = stmt.group_by(*keys).having(func.sum(src.c.requests) > 0)
         if order_by_cost:
             stmt = stmt.order_by(literal_column("cost_usd").desc(), literal_column("requests").desc())
         elif keys:

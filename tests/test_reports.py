@@ -197,3 +197,24 @@ def test_rollups_equal_the_raw_ledger_after_random_writes():
         assert float(s.cost_usd) == pytest.approx(float(raw[2]), abs=1e-12)
         by_day = reports.breakdown("day", Filters(since=lo, until=hi, tz="America/New_York"))
         assert sum(r["requests"] for r in by_day) == raw[0]
+
+
+@pytest.mark.parametrize("tz", ["UTC", "America/New_York", "Europe/Paris", "Asia/Tokyo", "Pacific/Kiritimati",
+                                "Asia/Kolkata"])
+def test_local_days_match_the_raw_rows_in_any_zone(tz):
+    # calls every ~37 minutes across the end of summer time in Europe (25 Oct) and the US (1 Nov)
+    rng = random.Random(tz)
+    start = datetime(2026, 10, 20, 5, 11, tzinfo=UTC)
+    stamps = [start + timedelta(minutes=37 * i + rng.randrange(0, 30)) for i in range(700)]
+    ledger.record_many([ledger.UsageEntry(user="u", model_name="m", provider="p", model_id="m",
+                                          usage=Usage(input_tokens=i + 1), cost_usd=D(0), latency_ms=1.0,
+                                          ttft_ms=None, status="ok", created_at=t) for i, t in enumerate(stamps)])
+    zone = periods.zone(tz)
+    for lo, hi in [(None, None), (start + timedelta(days=2, minutes=13), start + timedelta(days=13, hours=5))]:
+        expected: dict = {}
+        for i, t in enumerate(stamps):
+            if (lo is None or t >= lo) and (hi is None or t < hi):
+                day = t.astimezone(zone).date()
+                expected[day] = expected.get(day, 0) + i + 1
+        rows = reports.breakdown("day", Filters(since=lo, until=hi, tz=tz))
+        assert {r["day"]: r["input_tokens"] for r in rows} == expected
