@@ -3,7 +3,6 @@
 import streamlit as st
 
 from alonchat import ledger
-from ui import format as fmt
 from ui import playground_panes as panes
 from ui import playground_sidebar
 from ui import playground_state as state
@@ -63,6 +62,8 @@ for i, (model, cell) in enumerate(zip(selected, panes.grid(len(selected)), stric
         turns = view.pane(model) if view is not None else []
         for m in turns:
             panes.message(m)
+        if not turns and run is None:
+            st.caption("No messages with this model yet. Write a prompt below and press Send.")
         if run is not None:
             slots[i] = panes.LiveAnswer()
         elif len(selected) > 1 and turns and turns[-1].role == "assistant" and turns[-1].status == "ok":
@@ -78,8 +79,7 @@ with st.container(border=True, key="pg_composer"):
                  disabled=run is not None)
     left, right = st.columns([4, 1], vertical_alignment="center")
     if estimates:
-        left.caption("Estimated input cost of this prompt *(estimate; tokens counted approximately)*: "
-                     + " · ".join(f"**{m}** {fmt.money(c)}" for m, c in estimates.items()))
+        left.caption(panes.estimate_total(estimates))
     action = right.empty()  # one slot: Send becomes Stop while answers stream
     if run is None:
         action.button("Send", type="primary", icon=":material/send:", on_click=state.submit, key="pg_action",

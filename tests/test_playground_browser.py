@@ -118,8 +118,9 @@ def test_two_models_side_by_side_fill_in_with_metrics(app_url, browser, fake_ser
     prompt = page.locator(".st-key-pg_composer textarea")
     prompt.fill("In two sentences: how does token streaming over SSE work?")
     prompt.press("Control+Enter")
+    page.locator(".st-key-pg_composer").get_by_text("Estimated input cost").wait_for(timeout=30_000)
     _settled(page)
-    assert "estimate" in page.locator(".st-key-pg_composer").inner_text()
+    assert "(estimate" in page.locator(".st-key-pg_composer").inner_text()
     page.locator(".st-key-pg_action button").click()
     # Both panes are done when each shows its metrics line; then the page re-renders from the database.
     page.wait_for_function("""() => [0, 1].every(i => {

@@ -69,10 +69,24 @@ def test_fresh_install_chats_with_echo_and_records_the_call():
 
 
 def test_estimate_is_shown_before_sending_and_labelled():
-    at = open_playground()
-    at.text_area(key="pg_prompt").set_value("how much will this cost").run()
+    from decimal import Decimal
+
+    from alonchat.service import ai_service
+    from tests.scripted import add_model
+    from ui.format import money
+
+    add_model("pricey", provider="echo", input_price=Decimal("3"), output_price=Decimal("15"))
+    add_model("mystery", provider="echo")
+    at = pick(open_playground(), "pricey", "mystery")
+    prompt = "how much will this cost me, roughly?"
+    at.text_area(key="pg_prompt").set_value(prompt).run()
+    expected = ai_service.estimate("pricey", prompt)
+    assert expected > 0
     captions = [c.value for c in at.caption]
-    assert any("Estimated input cost" in c and "estimate" in c and "**echo** $0.00" in c for c in captions)
+    assert f"Next prompt ≈ {money(expected)} input *(estimate)*" in captions
+    assert "Next prompt ≈ :orange-badge[unpriced] input *(estimate)*" in captions  # never $0
+    [total] = [c for c in captions if c.startswith("Estimated input cost")]
+    assert f"≈ {money(expected)}" in total and "1 unpriced model not counted" in total
     assert usage_rows() == []  # estimating never calls a model
 
 

@@ -29,6 +29,9 @@ def grid(n: int) -> list:
 def metrics_line(result: CallResult) -> str:
     """The figures people compare models by, in one caption line under the answer."""
     u = result.usage
+    if not result.ok and not u.output_tokens and not u.input_tokens:
+        # Nothing came back: the token columns would be all zeros and say nothing.
+        return f":material/timer: failed after **{fmt.duration(result.latency_ms)}** · :gray-badge[no cost recorded]"
     est = " (est.)" if u.estimated else ""
     tps = result.tokens_per_second
     if result.cost_usd is not None:
@@ -48,12 +51,15 @@ def metrics_line(result: CallResult) -> str:
 
 def header(choice: state.ModelChoice, problem: str | None, estimate: Decimal | None | str) -> None:
     spec = choice.spec
-    left, right = st.columns([5, 2], vertical_alignment="center")
-    left.markdown(f"**{spec.display_name or spec.name}**  \n"
-                  f":gray-badge[{spec.provider}] :gray[`{spec.model_id}`]")
+    title = (f"**{spec.display_name or spec.name}**  \n"
+             f":gray-badge[{spec.provider}] :gray[`{spec.model_id}`]")
     if st.session_state.get(state.PER_PANE):
+        left, right = st.columns([3, 2], vertical_alignment="center")
+        left.markdown(title)
         with right.popover("Settings", icon=":material/tune:", width="stretch"):
             option_widgets(spec)
+    else:
+        st.markdown(title)
     if choice.missing_env:
         st.warning(f"Not configured: set {' or '.join(f'`{v}`' for v in choice.missing_env)} "
                    "in the environment or `.streamlit/secrets.toml`.", icon=":material/key:")
@@ -80,10 +86,10 @@ def option_widgets(spec=None) -> None:
                  placeholder="Optional instructions for every turn")
     a, b = st.columns(2)
     a.number_input("Temperature", min_value=t_lo, max_value=t_hi, step=0.1, key=keys["temperature"],
-                   placeholder="model default", help="Blank uses the model's default.",
+                   placeholder="default", help="Blank uses the model's default.",
                    persist_state="session", **blank["temperature"])
     b.number_input("Max tokens", min_value=m_lo, max_value=m_hi, step=256, key=keys["max_tokens"],
-                   placeholder="model default", persist_state="session", **blank["max_tokens"],
+                   placeholder="default", persist_state="session", **blank["max_tokens"],
                    help="Most tokens to generate; checked against each model's limit." + limit)
 
 
@@ -129,6 +135,16 @@ class LiveAnswer:
             if r.error_message and r.status != "cancelled":
                 st.error(r.error_message, icon=":material/error:")
         self.meta.caption(metrics_line(r))
+
+
+def estimate_total(estimates: dict[str, Decimal | None]) -> str:
+    """One line under the prompt: the whole send's input cost, estimated (each pane shows its own)."""
+    priced = [c for c in estimates.values() if c is not None]
+    unpriced = len(estimates) - len(priced)
+    total = fmt.money(sum(priced, Decimal(0))) if priced else fmt.UNPRICED
+    tail = f", {unpriced} unpriced model{'s' if unpriced > 1 else ''} not counted" if priced and unpriced else ""
+    models = f"{len(estimates)} model{'s' if len(estimates) > 1 else ''}"
+    return f"Estimated input cost of this prompt on {models}: **≈ {total}** *(estimate{tail})*"
 
 
 def latest_answers(view: ConversationView | None, models: list[str]) -> dict[str, CallResult]:
