@@ -225,3 +225,31 @@ def test_rename_export_and_delete_from_the_sidebar():
     assert conversations.list_for("tester") == []
     assert answers(at) == []  # the page is back to a new chat
     assert [r.conversation_id for r in usage_rows()] == [cid]  # spend history is kept
+
+
+def test_secrets_fill_missing_env_vars_without_showing_them(monkeypatch):
+    import os
+
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-from-the-environment-1234")
+    monkeypatch.setenv("OPENAI_API_KEY", "placeholder")
+    monkeypatch.delenv("OPENAI_API_KEY")  # unset now, restored (unset) after the test
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.secrets["OPENAI_API_KEY"] = "sk-proj-from-secrets-toml-5678"
+    at.secrets["ANTHROPIC_API_KEY"] = "sk-ant-from-secrets-should-lose"
+    at.run()
+    assert not at.exception
+    assert os.environ["OPENAI_API_KEY"] == "sk-proj-from-secrets-toml-5678"
+    assert os.environ["ANTHROPIC_API_KEY"] == "sk-ant-from-the-environment-1234"  # the environment wins
+    shown = " ".join(str(e.value) for e in at.main.children.values() if hasattr(e, "value"))
+    shown += " ".join(m.value for m in at.sidebar.markdown) + " ".join(c.value for c in at.caption)
+    assert "from-secrets" not in shown and "from-the-environment" not in shown
+    assert any("openai" in m.value and "check_circle" in m.value for m in at.sidebar.markdown)
+
+
+def test_every_page_opens_from_the_navigation():
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    for page in ("pages/catalog.py", "pages/costs.py", "pages/playground.py"):
+        at.switch_page(page).run()
+        assert not at.exception, (page, at.exception)
