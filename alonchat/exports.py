@@ -5,12 +5,13 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
-from datetime import UTC
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
 from sqlalchemy import select
 
 from .db import get_engine
-from .reports import Filters, _dims, as_json
+from .reports import Filters, _dims
 from .rollups import RAW
 
 AGGREGATE_COLUMNS = ("requests", "errors", "input_tokens", "cached_input_tokens", "cache_write_tokens",
@@ -39,13 +40,23 @@ def raw_rows(f: Filters, limit: int | None = None) -> Iterator[dict]:
             yield out
 
 
+def _cell(value):
+    if value is None:
+        return ""  # unpriced stays empty, never 0
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return value
+
+
 def to_csv(rows: Iterable[dict], columns: Iterable[str]) -> str:
     """CSV text with a header; an unpriced cost stays an empty cell (never 0), dates in ISO form."""
+    columns = list(columns)
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: ("" if v is None else v) for k, v in as_json(row).items()})
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows([_cell(row.get(c)) for c in columns] for row in rows)
     return buf.getvalue()
 
 
