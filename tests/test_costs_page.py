@@ -97,3 +97,10 @@ def test_a_bad_budget_shows_an_error_and_writes_nothing(at):
     next(b for b in at.button if b.label == "Save budget").click().run()
     assert any("positive number" in e.value for e in at.error)
     assert budgets.list_budgets() == []
+
+
+def test_half_hour_zone_is_exact_and_says_it_reads_raw_rows(at):
+    at.selectbox(key="costs_tz").set_value("Asia/Kolkata").run()
+    at.date_input(key="costs_days").set_value((date(2026, 11, 4), date(2026, 11, 4))).run()
+    assert metrics(at)["Requests"] == "1"  # 18:40 UTC on the 3rd is 00:10 on the 4th in UTC+5:30
+    assert any("not a whole number of hours" in c.value for c in at.caption)

@@ -36,6 +36,9 @@ def filters() -> reports.Filters | None:
     except ValidationError as e:
         st.error(str(e))
         return None
+    if any(off % 3600 for _, off in periods.offset_segments(tz, since, until)):
+        st.caption(f":material/schedule: {tz} is not a whole number of hours from UTC, so its days split "
+                   "hourly rollups: day charts read raw rows and are slower on a large ledger.")
     values = reports.dimension_values()
     cols = st.columns(4)
     chosen = {dim: cols[i].multiselect(dim.capitalize(), values[dim], key=f"costs_{dim}", placeholder="all")
