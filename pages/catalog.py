@@ -3,8 +3,11 @@
 import streamlit as st
 
 from alonchat import catalog_io
+from ui import shell
 from ui import catalog_add, catalog_endpoints, catalog_models, catalog_prices, catalog_tools
 from ui.catalog_common import show_flash
+
+shell.ensure()  # a page opened by its own URL still gets the app's frame
 
 st.title("Model catalog", anchor=False)
 st.caption("Every model AlonChat can call, with its limits and prices. Changes apply at once in the "

@@ -3,7 +3,10 @@
 import streamlit as st
 
 from alonchat import reports
+from ui import shell
 from ui import costs_sections as sections
+
+shell.ensure()  # a page opened by its own URL still gets the app's frame
 
 st.title("Costs")
 f = sections.filters()

@@ -3,9 +3,12 @@
 import streamlit as st
 
 from alonchat import ledger
+from ui import shell
 from ui import playground_panes as panes
 from ui import playground_sidebar
 from ui import playground_state as state
+
+shell.ensure()  # a page opened by its own URL still gets the app's frame
 
 ss = st.session_state
 user = ledger.current_user()

@@ -1,0 +1,44 @@
+"""The app's frame (page config, keys, shared sidebar, navigation), however a page is reached."""
+
+from __future__ import annotations
+
+import threading
+
+import streamlit as st
+
+from ui import sidebar
+
+PAGES = (
+    ("pages/playground.py", "Playground", ":material/forum:"),
+    ("pages/catalog.py", "Model catalog", ":material/menu_book:"),
+    ("pages/costs.py", "Costs", ":material/payments:"),
+)
+_run = threading.local()  # one script thread per session run: "are we inside main() right now?"
+
+
+def main() -> None:
+    """What app.py does: configure, load keys, draw the shared sidebar, run the chosen page."""
+    st.set_page_config(page_title="AlonChat", page_icon=":material/forum:", layout="wide",
+                       initial_sidebar_state="auto")
+    sidebar.load_secrets()
+    nav = st.navigation([st.Page(path, title=title, icon=icon, default=i == 0)
+                         for i, (path, title, icon) in enumerate(PAGES)])
+    sidebar.render()
+    _run.inside = True
+    try:
+        nav.run()
+    finally:
+        _run.inside = False
+
+
+def ensure() -> None:
+    """Called first by every page: a page opened by its own URL still gets the frame.
+
+    Streamlit 1.67 treats a `pages/` folder beside the entry script as its older router and runs
+    `pages/x.py` alone when `/x` is opened directly, skipping app.py; this runs the frame instead,
+    which runs the page.
+    """
+    if getattr(_run, "inside", False):
+        return
+    main()
+    st.stop()
