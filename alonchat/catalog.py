@@ -13,7 +13,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from .db import get_engine
+from .db import get_engine, sqlite_fast_path
 from .db import session as new_session
 from .errors import InactiveModelError, UnknownModelError, ValidationError
 from .models import AIModel, ModelPrice, UsageRecord
@@ -38,7 +38,7 @@ class ModelSpec:
     @classmethod
     def of(cls, row: AIModel) -> ModelSpec:
         return cls(row.name, row.display_name, row.provider, row.model_id, row.context_window,
-                   row.max_tokens, row.is_active, Prices.of(row), row.description or "")
+                   row.max_tokens, bool(row.is_active), Prices.of(row), row.description or "")
 
 
 def _with_session(fn):
@@ -52,15 +52,25 @@ def _with_session(fn):
     return wrapper
 
 
-_BY_NAME = select(AIModel.__table__).where(AIModel.__table__.c.name == bindparam("name"))
+_SPEC_COLUMNS = ("name", "display_name", "provider", "model_id", "context_window", "max_tokens",
+                 "is_active", *PRICE_FIELDS, "description")
+_BY_NAME = select(*(AIModel.__table__.c[c] for c in _SPEC_COLUMNS)).where(
+    AIModel.__table__.c.name == bindparam("name"))
+_BY_NAME_SQLITE = f"SELECT {', '.join(_SPEC_COLUMNS)} FROM ai_models WHERE name = ?"
 
 
 def resolve(name: str, *, active_only: bool = True, session: Session | None = None) -> ModelSpec:
     """The catalog entry called `name`, read fresh on every call so edits elsewhere apply at once."""
-    # A cached Core statement on a pooled connection: the hot path of every call.
+    # The hot path of every call: a plain indexed read, straight on the driver where it is SQLite.
+    row = None
     if session is None:
-        with get_engine().connect() as conn:
-            row = conn.execute(_BY_NAME, {"name": name}).first()
+        with sqlite_fast_path() as dbapi:
+            if dbapi is not None:
+                found = dbapi.execute(_BY_NAME_SQLITE, (name,)).fetchone()
+                row = SimpleNamespace(**dict(zip(_SPEC_COLUMNS, found))) if found else None
+            else:
+                with get_engine().connect() as conn:
+                    row = conn.execute(_BY_NAME, {"name": name}).first()
     else:
         row = session.connection().execute(_BY_NAME, {"name": name}).first()
     if row is not None and (row.is_active or not active_only):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, exc
@@ -71,6 +72,29 @@ def migrate(engine: Engine) -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+
+
+@contextmanager
+def sqlite_fast_path(url: str | None = None, *, write: bool = False):
+    """A pooled DB-API connection for the per-call hot path on SQLite (None elsewhere); commits on success.
+
+    SQLAlchemy's per-statement bookkeeping costs several times SQLite's own work for a one-row
+    read or write (measured), and every call pays it twice: the model lookup and the ledger row.
+    """
+    engine = get_engine(url)
+    if engine.dialect.name != "sqlite":
+        yield None
+        return
+    raw = engine.raw_connection()
+    try:
+        yield raw.driver_connection
+        if write:
+            raw.driver_connection.commit()
+    except BaseException:
+        raw.driver_connection.rollback()
+        raise
+    finally:
+        raw.close()
 
 
 def sessionmaker_for(url: str | None = None) -> sessionmaker[Session]:

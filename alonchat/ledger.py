@@ -7,14 +7,14 @@ import getpass
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert
 from sqlalchemy.orm import Session
 
 from . import rollups
-from .db import get_engine
+from .db import get_engine, sqlite_fast_path
 from .models import UsageRecord, utcnow
 from .providers.base import Usage
 from .redact import redact
@@ -81,14 +81,45 @@ def _write(conn, entry: UsageEntry) -> int:
     return usage_id
 
 
+@functools.cache
+def _insert_sqlite() -> tuple[str, tuple[str, ...]]:
+    """The usage insert compiled once to SQLite's SQL, with its parameter order."""
+    from sqlalchemy.dialects import sqlite
+
+    columns = [c.name for c in UsageRecord.__table__.c if c.name != "id"]
+    compiled = _INSERT.values({c: bindparam(c) for c in columns}).compile(
+        dialect=sqlite.dialect(paramstyle="qmark"))
+    return str(compiled), tuple(compiled.positiontup)
+
+
+def _sqlite_value(value):
+    # What SQLAlchemy's types would bind: naive UTC text timestamps, floats for Numeric.
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")  # SQLAlchemy's SQLite format, so ranges compare
+    return float(value) if isinstance(value, Decimal) else value
+
+
 def record(entry: UsageEntry, session: Session | None = None) -> int:
     """Write one usage row and its rollup sums in one short transaction (or the caller's); return its id."""
-    # Core statements with bound parameters: compiled once and cached, which keeps the per-call
-    # overhead of the ledger well under a millisecond.
     if session is not None:
         return _write(session.connection(), entry)
-    with get_engine().begin() as conn:
-        return _write(conn, entry)
+    with sqlite_fast_path(write=True) as dbapi:
+        if dbapi is None:
+            with get_engine().begin() as conn:
+                return _write(conn, entry)
+        row = entry.row()
+        sql, names = _insert_sqlite()
+        cursor = dbapi.cursor()
+        try:
+            cursor.execute(sql, tuple(_sqlite_value(row[n]) for n in names))
+            usage_id = cursor.lastrowid
+            # Same transaction: the rollups can never disagree with the raw ledger.
+            rollups.add_sqlite(cursor, rollups.contribution(row))
+        finally:
+            cursor.close()
+        return usage_id
 
 
 def record_many(entries: Iterable[UsageEntry], session: Session | None = None) -> int:

@@ -173,11 +173,13 @@ def _upserts(dialect: str):
 _SQLITE: list[tuple[str, tuple[str, ...]]] = []
 
 
-def _sqlite_statements(conn: Connection) -> list[tuple[str, tuple[str, ...]]]:
+def _sqlite_statements() -> list[tuple[str, tuple[str, ...]]]:
     """The upserts compiled once to SQLite's SQL, with their parameter order."""
     if not _SQLITE:
+        from sqlalchemy.dialects import sqlite
+
         for stmt in _upserts("sqlite"):
-            compiled = stmt.compile(dialect=conn.dialect)
+            compiled = stmt.compile(dialect=sqlite.dialect(paramstyle="qmark"))
             _SQLITE.append((str(compiled), tuple(compiled.positiontup)))
     return _SQLITE
 
@@ -186,19 +188,14 @@ def _plain(value):
     return float(value) if isinstance(value, Decimal) else value  # sqlite3 binds no Decimal
 
 
+def add_sqlite(cursor, levels: tuple[dict, dict, dict]) -> None:
+    """One call's three upserts on a SQLite DB-API cursor, inside the transaction that wrote its row."""
+    for (sql, names), params in zip(_sqlite_statements(), levels, strict=True):
+        cursor.execute(sql, tuple(_plain(params[n]) for n in names))
+
+
 def add(conn: Connection, *levels: list[dict] | dict) -> None:
     """Add contributions (hourly, daily, monthly) inside the caller's transaction, the one that wrote the raw rows."""
-    if conn.dialect.name == "sqlite" and all(isinstance(p, dict) for p in levels):
-        # One call's three upserts straight on the DB-API cursor, same connection and transaction:
-        # SQLAlchemy's per-statement bookkeeping cost ~5x SQLite's own work here (measured), and
-        # this runs before every call returns.
-        cursor = conn.connection.driver_connection.cursor()
-        try:
-            for (sql, names), params in zip(_sqlite_statements(conn), levels, strict=True):
-                cursor.execute(sql, tuple(_plain(params[n]) for n in names))
-        finally:
-            cursor.close()
-        return
     for stmt, params in zip(_upserts(conn.dialect.name), levels, strict=True):
         conn.execute(stmt, params)
 

@@ -19,7 +19,7 @@ from .errors import (
     ProviderError,
     ValidationError,
 )
-from .pricing import cache_savings_usd, cost_usd
+from .pricing import cache_savings_usd, cost_usd, estimate_tokens
 from .providers.base import ChatOptions, ChatRequest, Message, StreamEnd, TextDelta, Usage
 from .redact import redact
 from .registry import registry as default_registry
@@ -191,14 +191,14 @@ class AIService:
             result.cache_savings_usd = cache_savings_usd(result.usage, spec.prices)
         except GeneratorExit:
             self._finish(result, CancelledError("The stream was closed before it finished."),
-                         start, user, conversation_id, content)
+                         start, user, conversation_id, content, spec, request)
             raise
         except AlonChatError as e:
-            self._finish(result, e, start, user, conversation_id, content)
+            self._finish(result, e, start, user, conversation_id, content, spec, request)
             raise
         except Exception as e:  # an unmapped bug in a provider is still recorded, then surfaced
             self._finish(result, ProviderError(f"{type(e).__name__}: {e}", provider=spec.provider),
-                         start, user, conversation_id, content)
+                         start, user, conversation_id, content, spec, request)
             raise
         self._finish(result, None, start, user, conversation_id, content)
         yield result
@@ -226,16 +226,14 @@ class AIService:
         budgets.enforce(user)
 
     def _finish(self, result: CallResult, error: AlonChatError | None, start: float, user: str,
-                conversation_id: int | None, content: list[str]) -> None:
+                conversation_id: int | None, content: list[str], spec=None, request=None) -> None:
         result.latency_ms = (time.perf_counter() - start) * 1000
         result.content = "".join(content)
         if error is not None:
             result.status, result.error = error.status, error
             error.result = result
-            if result.usage == Usage() and result.content:
-                # The provider never reported usage for a broken stream: count what we saw, as an estimate.
-                from .pricing import estimate_tokens
-                result.usage = Usage(output_tokens=estimate_tokens(result.content), estimated=True)
+            if spec is not None and request is not None:
+                self._price_partial(result, spec, request)
         result.usage_id = ledger.record(ledger.UsageEntry(
             user=user, model_name=result.model, provider=result.provider or "unknown",
             model_id=result.model_id, usage=result.usage, cost_usd=result.cost_usd,
@@ -244,6 +242,23 @@ class AIService:
             error_class=type(error).__name__ if error else None,
             error_message=str(error) if error else None, conversation_id=conversation_id,
         ))
+
+    @staticmethod
+    def _price_partial(result: CallResult, spec, request: ChatRequest) -> None:
+        """A call that broke after the provider took it is still billed: estimate what it used, and price that.
+
+        Cancelled and truncated calls (and any that streamed text) consumed the prompt and what was
+        generated; the provider reported no usage, so both sides are estimated and labelled as such.
+        A call refused outright (401, 429, a budget) used nothing: it gets no cost at all.
+        """
+        if result.usage == Usage() and (result.content or result.status in ("cancelled", "truncated")):
+            prompt = [request.options.system or ""] + [m["content"] for m in request.messages]
+            result.usage = Usage(input_tokens=sum(map(estimate_tokens, prompt)),
+                                 output_tokens=estimate_tokens(result.content), estimated=True)
+        if result.usage == Usage():
+            return
+        result.cost_usd = cost_usd(result.usage, spec.prices)
+        result.cache_savings_usd = cache_savings_usd(result.usage, spec.prices)
 
     # --- several models -----------------------------------------------
     def compare(self, model_names: list[str], messages: list[Message] | str, *,

@@ -163,3 +163,27 @@ def test_closing_a_stream_early_records_cancelled():
     next(gen)
     gen.close()
     assert rows()[-1].status == "cancelled"
+
+
+def test_broken_and_cancelled_calls_are_billed_at_estimated_usage():
+    add_model("billed", input_price=Decimal("1"), output_price=Decimal("4"))
+    registry.register(ScriptedProvider([["some partial text", errors.TruncatedStreamError("cut")]]))
+    with pytest.raises(errors.TruncatedStreamError) as info:
+        list(ai_service.stream("billed", "a prompt", system="sys"))
+    result = info.value.result
+    expected_in = estimate_tokens("sys") + estimate_tokens("a prompt")
+    expected_out = estimate_tokens("some partial text")
+    assert (result.usage.input_tokens, result.usage.output_tokens) == (expected_in, expected_out)
+    assert result.usage.estimated
+    assert result.cost_usd == (expected_in * 1 + expected_out * 4) / Decimal(1_000_000)
+    row = rows()[-1]
+    assert row.cost_usd == result.cost_usd and row.usage_estimated
+
+
+def test_a_refused_call_has_no_tokens_and_no_cost():
+    add_model("refuser", input_price=Decimal("1"), output_price=Decimal("4"))
+    registry.register(ScriptedProvider([[errors.AuthError("bad key", status_code=401)]]))
+    with pytest.raises(errors.AuthError):
+        ai_service.chat("refuser", "q")
+    row = rows()[-1]
+    assert (row.input_tokens, row.output_tokens, row.cost_usd) == (0, 0, None)
