@@ -74,7 +74,8 @@ def _entry(rng: random.Random, model: _Model, user: str, when: datetime) -> ledg
         usage = Usage(input_tokens=input_tokens, output_tokens=output // 3, estimated=True)
     else:
         usage = Usage(input_tokens, cached, write, output, reasoning)
-    priced = status == "ok"
+    # As the service does: a call that used tokens is priced (estimated usage for broken ones), a refused one is not.
+    priced = usage != Usage()
     latency = 250 + usage.output_tokens * rng.uniform(8, 25)
     return ledger.UsageEntry(
         user=user, model_name=model.name, provider=model.provider, model_id=model.model_id, usage=usage,
