@@ -102,3 +102,15 @@ def fake_providers(fake_server, monkeypatch):
     for var, value in FAKE_KEYS.items():
         monkeypatch.setenv(var, value)
     yield fake_server
+
+
+# --- the browser tests' Chromium (tests/browser_app.py) -------------------------------------
+
+
+@pytest.fixture
+def browser():
+    """Debian's Chromium through Playwright, closed after the test; skips (or fails in CI) without it."""
+    from tests.browser_app import chromium
+
+    with chromium() as b:
+        yield b
