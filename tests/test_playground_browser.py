@@ -2,90 +2,22 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-
 import pytest
 
+from tests.browser_app import ARTIFACTS, need_chromium, running_app, settled
 from tests.conftest import FAKE_KEYS
 
-ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-
 pytestmark = pytest.mark.browser
-
-
-def _need_chromium() -> None:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing; CI must install Debian's chromium (scripts/test does)")
-        pytest.skip(f"{CHROMIUM} is not installed")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
 def app_url(fresh_env, fake_server, tmp_path):
     """`streamlit run app.py` headless on a free port, on this test's database, providers on the fake server."""
-    _need_chromium()
-    port = _free_port()
-    env = dict(os.environ, ALONCHAT_DATABASE_URL=f"sqlite:///{fresh_env}", ALONCHAT_ECHO_DELAY_MS="5",
-               ALONCHAT_USER="browser-tester", OPENAI_BASE_URL=fake_server.url + "/v1",
-               ANTHROPIC_BASE_URL=fake_server.url, GOOGLE_GEMINI_BASE_URL=fake_server.url, **FAKE_KEYS)
-    log = open(tmp_path / "streamlit.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.fileWatcherType", "none",
-         "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("streamlit did not start:\n" + (tmp_path / "streamlit.log").read_text())
-            time.sleep(0.3)
+    need_chromium()
+    with running_app(fresh_env, tmp_path, ALONCHAT_ECHO_DELAY_MS="5", ALONCHAT_USER="browser-tester",
+                     OPENAI_BASE_URL=fake_server.url + "/v1", ANTHROPIC_BASE_URL=fake_server.url,
+                     GOOGLE_GEMINI_BASE_URL=fake_server.url, **FAKE_KEYS) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    _need_chromium()
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield b
-        b.close()
-
-
-def _settled(page, timeout=60_000) -> None:
-    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout)
-    page.wait_for_function("!document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=timeout)
 
 
 def _pick(page, name: str) -> None:
@@ -94,7 +26,7 @@ def _pick(page, name: str) -> None:
     box.fill(name)
     page.get_by_role("option").filter(has_text=name).first.click()
     page.keyboard.press("Escape")
-    _settled(page)
+    settled(page)
 
 
 def test_two_models_side_by_side_fill_in_with_metrics(app_url, browser, fake_server):
@@ -107,19 +39,19 @@ def test_two_models_side_by_side_fill_in_with_metrics(app_url, browser, fake_ser
     ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(app_url)
-    _settled(page)
+    settled(page)
     assert page.locator("[data-testid='stException']").count() == 0
 
     _pick(page, "gpt-5.4-mini")
     _pick(page, "claude-haiku-4-5")
     page.get_by_role("button", name="Remove echo · echo").click()  # drop the default echo pane
-    _settled(page)
+    settled(page)
 
     prompt = page.locator(".st-key-pg_composer textarea")
     prompt.fill("In two sentences: how does token streaming over SSE work?")
     prompt.press("Control+Enter")
     page.locator(".st-key-pg_composer").get_by_text("Estimated input cost").wait_for(timeout=30_000)
-    _settled(page)
+    settled(page)
     assert "(estimate" in page.locator(".st-key-pg_composer").inner_text()
     page.locator(".st-key-pg_action button").click()
     # Both panes are done when each shows its metrics line; then the page re-renders from the database.
@@ -128,7 +60,7 @@ def test_two_models_side_by_side_fill_in_with_metrics(app_url, browser, fake_ser
         return pane && pane.innerText.includes('tok/s');
     })""", timeout=60_000)
     page.locator(".st-key-pg_summary").wait_for(timeout=30_000)  # the rerun that renders from the database
-    _settled(page)
+    settled(page)
 
     panes = [page.locator(f".st-key-pg_pane_{i}") for i in range(2)]
     texts = [p.inner_text() for p in panes]
@@ -146,7 +78,7 @@ def test_two_models_side_by_side_fill_in_with_metrics(app_url, browser, fake_ser
     assert "?c=" in page.url
     narrow = browser.new_page(viewport={"width": 420, "height": 2200})
     narrow.goto(page.url)
-    _settled(narrow)
+    settled(narrow)
     text = narrow.locator("[data-testid='stMain']").inner_text()
     assert "Server-Sent Events keep one HTTP response open" in text and "SSE streams tokens" in text
     assert text.count("tok/s") >= 2
@@ -160,7 +92,7 @@ def test_stop_cancels_the_running_answers_and_records_them(app_url, browser, fak
     ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(app_url)
-    _settled(page)
+    settled(page)
     _pick(page, "gpt-5.4-mini")
     page.locator(".st-key-pg_composer textarea").fill("Count slowly")
     page.locator(".st-key-pg_action button").click()
@@ -171,7 +103,7 @@ def test_stop_cancels_the_running_answers_and_records_them(app_url, browser, fak
     page.screenshot(path=str(ARTIFACTS / "playground-streaming.png"))
     page.locator(".st-key-pg_action button", has_text="Stop").click()
     page.locator(".st-key-pg_action button", has_text="Send").wait_for(timeout=30_000)
-    _settled(page)
+    settled(page)
     pane = page.locator(".st-key-pg_pane_1").inner_text()
     page.screenshot(path=str(ARTIFACTS / "playground-stopped.png"))
     assert "cancelled" in pane and "word0" in pane and "word39" not in pane
