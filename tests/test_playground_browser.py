@@ -88,13 +88,18 @@ def test_two_models_side_by_side_fill_in_with_metrics(app_url, browser, fake_ser
 def test_stop_cancels_the_running_answers_and_records_them(app_url, browser, fake_server, fresh_env):
     from sqlalchemy import create_engine, text
 
-    fake_server.script("gpt-5.4-mini", chunks=[f"word{i} " for i in range(40)], delay=0.4)
+    # 30 s of words: long enough that the answer cannot finish before Stop, even on a loaded machine.
+    fake_server.script("gpt-5.4-mini", chunks=[f"word{i} " for i in range(100)], delay=0.3)
     ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(app_url)
     settled(page)
     _pick(page, "gpt-5.4-mini")
-    page.locator(".st-key-pg_composer textarea").fill("Count slowly")
+    prompt = page.locator(".st-key-pg_composer textarea")
+    prompt.fill("Count slowly")
+    prompt.press("Control+Enter")  # commit the text first, so Send never races the text area's update
+    page.locator(".st-key-pg_composer").get_by_text("Estimated input cost").wait_for(timeout=30_000)
+    settled(page)
     page.locator(".st-key-pg_action button").click()
     page.wait_for_function("document.querySelector('.st-key-pg_pane_1') && "
                            "document.querySelector('.st-key-pg_pane_1').innerText.includes('word2')",
@@ -106,7 +111,7 @@ def test_stop_cancels_the_running_answers_and_records_them(app_url, browser, fak
     settled(page)
     pane = page.locator(".st-key-pg_pane_1").inner_text()
     page.screenshot(path=str(ARTIFACTS / "playground-stopped.png"))
-    assert "cancelled" in pane and "word0" in pane and "word39" not in pane
+    assert "cancelled" in pane and "word0" in pane and "word99" not in pane
     engine = create_engine(f"sqlite:///{fresh_env}")
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT model_name, status FROM usage_records ORDER BY id")).all()
