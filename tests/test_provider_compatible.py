@@ -55,7 +55,6 @@ def test_server_that_ignores_include_usage_gets_estimated_usage(fake_server):
     add_model("llama3", provider="local")
     fake_server.script("llama3", chunks=["two words"])
     provider = registry.get("local")
-    from alonchat.providers.base import ChatRequest, StreamEnd
 
     # Drop include_usage on the way out, as a server that does not support it would.
     class NoUsage(type(provider)):

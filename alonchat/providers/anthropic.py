@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -12,7 +11,7 @@ from ..errors import ProviderError
 from .base import (
     ChatRequest,
     ChatResult,
-    Provider,
+    SDKProvider,
     StreamEnd,
     TextDelta,
     Usage,
@@ -82,7 +81,7 @@ def _map_errors(provider: AnthropicProvider, timeout: float):
                             "Try again.", provider=provider.name) from e
 
 
-class AnthropicProvider(Provider):
+class AnthropicProvider(SDKProvider):
     """Claude models; the system prompt goes in `system=`, not in the turns."""
 
     name = "anthropic"
@@ -92,36 +91,18 @@ class AnthropicProvider(Provider):
     # temperature=1.0, and the SDK no longer takes one: a temperature option is not sent.
     ignored_options = frozenset({"temperature"})
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._cached: tuple[tuple, Any] | None = None
-        self.initialize({})
-
-    def initialize(self, config: dict[str, Any] | None = None) -> None:
-        super().initialize(config)
-        self._cached = None
-
     def required_env_vars(self) -> list[str]:
         return [self.key_env]
 
     def _settings(self) -> tuple[str | None, str | None]:
         return self.setting(self.key_env), self.setting("ANTHROPIC_BASE_URL")
 
-    def _client(self):
-        """The SDK client, rebuilt only when the key or base URL changes."""
-        settings = self._settings()
-        cached = self._cached
-        if cached is not None and cached[0] == settings:
-            return cached[1]
-        self.ensure_configured()
+    def _build_client(self, settings: tuple[str | None, str | None]):
         import anthropic
 
-        with self._lock:
-            api_key, base_url = settings
-            # max_retries=0: the engine's RetryPolicy is the one retry loop for every provider.
-            client = anthropic.Anthropic(api_key=api_key, base_url=base_url or None, max_retries=0)
-            self._cached = (settings, client)
-        return client
+        api_key, base_url = settings
+        # max_retries=0: the engine's RetryPolicy is the one retry loop for every provider.
+        return anthropic.Anthropic(api_key=api_key, base_url=base_url or None, max_retries=0)
 
     def _params(self, request: ChatRequest) -> dict[str, Any]:
         import httpx2

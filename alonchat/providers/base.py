@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -120,6 +121,43 @@ class Provider(ABC):
         tokens = sum(estimate_tokens(m["content"]) for m in request.messages)
         tokens += estimate_tokens(request.options.system or "")
         return cost_usd(Usage(input_tokens=tokens, estimated=True), prices)
+
+
+class SDKProvider(Provider):
+    """A provider behind a vendor SDK client, built once per (key, base URL, ...) and rebuilt when they change."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cached: tuple[tuple, Any] | None = None
+        self.initialize({})
+
+    def initialize(self, config: dict[str, Any] | None = None) -> None:
+        super().initialize(config)
+        self._cached = None
+
+    def _settings(self) -> tuple:
+        """What the client is built from, read fresh (config, then env) on every call."""
+        raise NotImplementedError
+
+    def _build_client(self, settings: tuple) -> Any:
+        """A new SDK client for these settings; SDK retries off, the engine's RetryPolicy retries."""
+        raise NotImplementedError
+
+    def _check_settings(self) -> None:
+        """Refuse to build a client without what the provider needs (the key, by default)."""
+        Provider.ensure_configured(self)
+
+    def _client(self) -> Any:
+        """The cached client: building one per call would cost more than the engine's overhead goal."""
+        settings = self._settings()
+        cached = self._cached
+        if cached is not None and cached[0] == settings:
+            return cached[1]
+        self._check_settings()
+        with self._lock:
+            client = self._build_client(settings)
+            self._cached = (settings, client)
+        return client
 
 
 def split_system(request: ChatRequest) -> tuple[str | None, list[Message]]:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from ..errors import ProviderError
-from .base import ChatRequest, ChatResult, Provider, StreamEnd, TextDelta, Usage, require_finish
+from .base import ChatRequest, ChatResult, SDKProvider, StreamEnd, TextDelta, Usage, require_finish
 from .mapping import (
     connection_error,
     estimated_usage,
@@ -78,7 +77,7 @@ def _map_errors(provider: OpenAIProvider, timeout: float):
                             "Try again.", provider=provider.name) from e
 
 
-class OpenAIProvider(Provider):
+class OpenAIProvider(SDKProvider):
     """GPT models over Chat Completions, the API OpenAI-compatible servers also speak."""
 
     name = "openai"
@@ -88,15 +87,6 @@ class OpenAIProvider(Provider):
     # Reasoning models reject max_tokens; every current OpenAI chat model takes this one.
     max_tokens_param = "max_completion_tokens"
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._cached: tuple[tuple, Any] | None = None
-        self.initialize({})
-
-    def initialize(self, config: dict[str, Any] | None = None) -> None:
-        super().initialize(config)
-        self._cached = None
-
     def required_env_vars(self) -> list[str]:
         return [self.key_env] if self.key_env else []
 
@@ -104,22 +94,12 @@ class OpenAIProvider(Provider):
         """(api key, base URL) as they stand now; a change rebuilds the client."""
         return self.setting(self.key_env), self.setting(self.base_url_env)
 
-    def _client(self):
-        """The SDK client, built once per settings: building one per call costs more than our overhead goal."""
-        settings = self._settings()
-        cached = self._cached
-        if cached is not None and cached[0] == settings:
-            return cached[1]
-        Provider.ensure_configured(self)  # the key only: endpoints check enabled in their own _client
+    def _build_client(self, settings: tuple[str | None, str | None]):
         import openai
 
-        with self._lock:
-            api_key, base_url = settings
-            # max_retries=0: the engine's RetryPolicy is the one retry loop for every provider.
-            client = openai.OpenAI(api_key=api_key or "not-needed", base_url=base_url or None,
-                                   max_retries=0)
-            self._cached = (settings, client)
-        return client
+        api_key, base_url = settings
+        # max_retries=0: the engine's RetryPolicy is the one retry loop for every provider.
+        return openai.OpenAI(api_key=api_key or "not-needed", base_url=base_url or None, max_retries=0)
 
     def _params(self, request: ChatRequest) -> dict[str, Any]:
         import httpx2
