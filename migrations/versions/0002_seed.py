@@ -34,11 +34,13 @@ def upgrade() -> None:
     endpoints = sa.table("provider_endpoints", *(sa.column(c) for c in (
         "name", "base_url", "api_key_env", "enabled", "description", "created_at", "updated_at")))
     conn = op.get_bind()
-    for i, row in enumerate(seed_models(), start=1):
+    for row in seed_models():
         source = row.pop("price_source")
-        conn.execute(models.insert().values(id=i, created_at=now, updated_at=now, **row))
+        # No explicit ids: PostgreSQL's sequence must hand them out, or the next insert collides.
+        conn.execute(models.insert().values(created_at=now, updated_at=now, **row))
+        pk = conn.execute(sa.select(models.c.id).where(models.c.name == row["name"])).scalar_one()
         conn.execute(history.insert().values(
-            model_pk=i, source=source, changed_by="seed", changed_at=now,
+            model_pk=pk, source=source, changed_by="seed", changed_at=now,
             **{k: row[k] for k in ("input_price", "output_price", "cache_read_price", "cache_write_price")}))
     for ep in seed_endpoints():
         conn.execute(endpoints.insert().values(created_at=now, updated_at=now, **ep))
