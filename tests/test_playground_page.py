@@ -253,3 +253,13 @@ def test_every_page_opens_from_the_navigation():
     for page in ("pages/catalog.py", "pages/costs.py", "pages/playground.py"):
         at.switch_page(page).run()
         assert not at.exception, (page, at.exception)
+
+
+def test_a_temperature_anthropic_refuses_is_flagged_and_not_sent(fake_server, fake_providers):
+    at = pick(open_playground(), "echo", "claude-haiku-4-5")
+    at.number_input(key="pg_opt_temperature").set_value(0.3).run()
+    notes = [c.value for c in at.caption if "Not sent to" in c.value]
+    assert notes == [notes[0]] and "anthropic" in notes[0] and "temperature" in notes[0]
+    send(at, "hi")
+    body = fake_server.requests_to("/v1/messages")[-1].json
+    assert body["model"] == "claude-haiku-4-5" and "temperature" not in body

@@ -65,6 +65,10 @@ def header(choice: state.ModelChoice, problem: str | None, estimate: Decimal | N
                    "in the environment or `.streamlit/secrets.toml`.", icon=":material/key:")
     if problem:
         st.error(problem, icon=":material/rule:")
+    unsent = sorted(choice.ignored_options & state.options_for(spec.name).keys())
+    if unsent:
+        st.caption(f":material/info: Not sent to {spec.provider}: {', '.join(unsent)} "
+                   "(its current API refuses it).")
     if estimate != "":
         st.caption(f"Next prompt ≈ {fmt.money(estimate)} input *(estimate)*")
 

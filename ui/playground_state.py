@@ -30,6 +30,7 @@ class ModelChoice:
 
     spec: ModelSpec
     missing_env: list[str] = field(default_factory=list)
+    ignored_options: frozenset[str] = frozenset()  # options its provider's API refuses, so never sent
 
     @property
     def label(self) -> str:
@@ -41,11 +42,13 @@ def choices() -> dict[str, ModelChoice]:
     """Every active model, keyed by name, marked when its provider is not configured."""
     out = {}
     for spec in catalog.list_models(active_only=True):
+        ignored: frozenset[str] = frozenset()
         try:
-            missing = registry.get(spec.provider).missing_env_vars()
+            provider = registry.get(spec.provider)
+            missing, ignored = provider.missing_env_vars(), provider.ignored_options
         except errors.AlonChatError as e:  # e.g. a deleted endpoint still named by a model
             missing = [str(e)]
-        out[spec.name] = ModelChoice(spec, missing)
+        out[spec.name] = ModelChoice(spec, missing, ignored)
     return out
 
 

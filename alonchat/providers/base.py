@@ -80,6 +80,8 @@ class Provider(ABC):
     name: str = ""
     display_name: str = ""
     kind: Literal["builtin", "plugin", "endpoint"] = "builtin"
+    # Options the vendor's API refuses, dropped rather than sent; pages tell the user.
+    ignored_options: frozenset[str] = frozenset()
 
     def initialize(self, config: dict[str, Any] | None = None) -> None:
         """Take settings (keys, base URL) from a dict; the environment fills what is missing."""
