@@ -205,6 +205,8 @@ class UsageRollup(Base):
     """
 
     __tablename__ = "usage_rollups"
+    # Rows kept in key (hour-first) order on SQLite, so an hour range is one sequential read (0005).
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     hour: Mapped[int] = mapped_column(Integer, primary_key=True)
     user: Mapped[str] = mapped_column(String(100), primary_key=True)
@@ -242,6 +244,7 @@ class UsageDaily(Base):
     """The hourly rollup summed per UTC day (0004): long ranges read ~24x fewer rows; `day` is days since the epoch."""
 
     __tablename__ = "usage_daily"
+    __table_args__ = ({"sqlite_with_rowid": False},)  # key order, as usage_rollups (0005)
 
     day: Mapped[int] = mapped_column(Integer, primary_key=True)
     user: Mapped[str] = mapped_column(String(100), primary_key=True)
