@@ -1,4 +1,4 @@
-"""Dashboard and CLI aggregates over the ledger: rollups for whole hours, raw rows only for a range's partial edges."""
+"""Dashboard and CLI aggregates over the ledger: one query over the rollups, raw rows only where an hour is split."""
 
 from __future__ import annotations
 
@@ -6,13 +6,27 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import case, func, literal, literal_column, select, union_all
+from sqlalchemy import (
+    Integer,
+    and_,
+    cast,
+    column,
+    func,
+    literal,
+    literal_column,
+    select,
+    text,
+    union_all,
+    values,
+)
+from sqlalchemy.sql.expression import ColumnElement
 
-from . import periods
+from . import periods, report_plan
 from .db import get_engine
 from .errors import ValidationError
 from .pricing import _dec as plain
-from .rollups import DAILY, HOURLY, KEY, RAW, SUMS, epoch_hour, epoch_second, raw_measures
+from .report_plan import hour_number
+from .rollups import DAILY, HOURLY, KEY, RAW, SUMS, raw_measures
 
 DIMENSIONS = {"model": "model_name", "provider": "provider", "user": "user", "status": "status"}
 GROUPS = ("day", *DIMENSIONS)
@@ -43,122 +57,94 @@ class Filters:
                                             f"({self.since:%Y-%m-%d %H:%M})."})
 
 
-# --- the source: rollup hours inside the range, raw rows for its partial edges -----------------
+# --- the source: one query over the pieces of a read plan -------------------------------------
 
 def _dims(t, f: Filters) -> list:
     conds = []
-    for values, col in ((f.providers, "provider"), (f.models, "model_name"), (f.users, "user"),
+    for chosen, col in ((f.providers, "provider"), (f.models, "model_name"), (f.users, "user"),
                         (f.statuses, "status")):
-        if values:
-            conds.append(t.c[col].in_(values))
+        if chosen:
+            conds.append(t.c[col].in_(chosen))
     return conds
 
 
-def _hour(dt: datetime, up: bool) -> int:
-    t = int(dt.timestamp())
-    return -(-t // 3600) if up else t // 3600
+# Hour and day numbers that the plan computed (never user input) are written into the SQL as text:
+# binding or compiling hundreds of them cost more than the query, and a long plan would run out of parameters.
+
+def _int_list(numbers) -> ColumnElement:
+    return literal_column("(" + ",".join(str(int(n)) for n in numbers) + ")")
 
 
-def _between(col, lo: int | None, hi: int | None) -> list:
-    return ([col >= lo] if lo is not None else []) + ([col < hi] if hi is not None else [])
+def _int_rows(name: str, names: tuple[str, ...], rows: list[tuple]):
+    """A CTE of integer rows (None as NULL), as a VALUES list both SQLite and PostgreSQL read."""
+    body = ",".join("(" + ",".join("NULL" if v is None else str(int(v)) for v in row) + ")" for row in rows)
+    cols = ", ".join(f"CAST(column{i + 1} AS INTEGER) AS {n}" for i, n in enumerate(names))  # typed when all NULL
+    return text(f"SELECT {cols} FROM (VALUES {body}) AS v").columns(*(column(n, Integer) for n in names)).cte(name)
 
 
-def _offset_at(t: int, segments: list[tuple[int, int]]) -> int:
-    return next((off for start, off in reversed(segments) if t >= start), segments[0][1])
-
-
-def _moved_runs(d0: int, d1: int, segments, shift: int) -> list[tuple[int, int]]:
-    """Hour ranges inside UTC days [d0, d1) whose local day is not their UTC day + shift (the offset's hours)."""
-    runs: list[list[int]] = []
-    for h in range(d0 * 24, d1 * 24):
-        t = h * 3600
-        if (t + _offset_at(t, segments)) // 86400 != h // 24 + shift:
-            if runs and runs[-1][1] == h:
-                runs[-1][1] = h + 1
-            else:
-                runs.append([h, h + 1])
-    return [tuple(r) for r in runs]
-
-
-def _source(f: Filters, *, raw_only: bool = False, segments=None, span=None):
-    """Rows with `ld` (local day, when `segments` are given), the key columns and every sum column.
-
-    Whole UTC days come from the daily rollup, the remaining whole hours from the hourly one, and
-    only the partial hours at the ends of the range from the raw ledger, so the sums are exact.
-    For local days in a zone other than UTC, a UTC day's row counts on the local day most of its
-    hours fall on, and the few hours that belong to the neighbouring day are moved there from the
-    hourly rollup (added to their local day, subtracted from the UTC day's).
-    """
-    m = raw_measures()
-    zero = literal(0)
-
-    def ld_of(t):
-        return zero if segments is None else _local_day(t, segments)
-
-    def raw(lo: datetime | None, hi: datetime | None):
-        conds = _dims(RAW, f) + ([RAW.c.created_at >= lo] if lo is not None else []) + (
-            [RAW.c.created_at < hi] if hi is not None else [])
-        t = epoch_second(RAW.c.created_at) if raw_only else epoch_hour(RAW.c.created_at) * 3600
-        return select(ld_of(t).label("ld"), *(RAW.c[k] for k in KEY), *(m[c].label(c) for c in SUMS)).where(*conds)
-
-    def hourly(conds, ld=None, sign=1):
-        return select((ld_of(HOURLY.c.hour * 3600) if ld is None else ld).label("ld"), *(HOURLY.c[k] for k in KEY),
-                      *((HOURLY.c[c] if sign > 0 else -HOURLY.c[c]).label(c) for c in SUMS)
-                      ).where(*_dims(HOURLY, f), *conds)
-
-    if raw_only:
-        return raw(f.since, f.until)
-    h0 = None if f.since is None else _hour(f.since, up=True)
-    h1 = None if f.until is None else _hour(f.until, up=False)
-    if h0 is not None and h1 is not None and h0 >= h1:  # inside one hour: no whole hour to read
-        return raw(f.since, f.until)
+def _moved(moved, keys: tuple[str, ...], plan_rows: list[tuple]) -> list:
+    """Selects over pieces summed per (ld, home, keys): each sum added on ld and subtracted from home."""
     parts = []
-    d0 = None if h0 is None else -(-h0 // 24)
-    d1 = None if h1 is None else h1 // 24
-    if d0 is None or d1 is None or d0 < d1:
-        shift = 0 if segments is None else round(segments[0][1] / 86400)
-        ld = zero if segments is None else DAILY.c.day + shift
-        parts.append(select(ld.label("ld"), *(DAILY.c[k] for k in KEY), *(DAILY.c[c] for c in SUMS))
-                     .where(*_dims(DAILY, f), *_between(DAILY.c.day, d0, d1)))
-        if segments is not None:
-            lo_day = d0 if d0 is not None else _hour(span[0], up=False) // 24
-            hi_day = d1 if d1 is not None else _hour(span[1], up=True) // 24 + 1
-            moved_hours = [h for a, b in _moved_runs(lo_day, hi_day, segments, shift) for h in range(a, b)]
-            if moved_hours:  # an IN list, so the database seeks each hour instead of scanning the table
-                moved = [HOURLY.c.hour.in_(moved_hours)]
-                parts.append(hourly(moved))
-                parts.append(hourly(moved, ld=HOURLY.c.hour // 24 + shift, sign=-1))
-        if d0 is not None and h0 < d0 * 24:
-            parts.append(hourly(_between(HOURLY.c.hour, h0, d0 * 24)))
-        if d1 is not None and d1 * 24 < h1:
-            parts.append(hourly(_between(HOURLY.c.hour, d1 * 24, h1)))
-    else:
-        parts.append(hourly(_between(HOURLY.c.hour, h0, h1)))
-    if h0 is not None and f.since.timestamp() < h0 * 3600:
-        parts.append(raw(f.since, datetime.fromtimestamp(h0 * 3600, UTC)))
-    if h1 is not None and f.until.timestamp() > h1 * 3600:
-        parts.append(raw(datetime.fromtimestamp(h1 * 3600, UTC), f.until))
+    if any(r[-2] is not None for r in plan_rows):
+        parts.append(select(moved.c.ld, *(moved.c[k] for k in keys), *(moved.c[c] for c in SUMS))
+                     .where(moved.c.ld.is_not(None)))
+    if any(r[-1] is not None for r in plan_rows):
+        parts.append(select(moved.c.home.label("ld"), *(moved.c[k] for k in keys),
+                            *((-moved.c[c]).label(c) for c in SUMS)).where(moved.c.home.is_not(None)))
+    return parts
+
+
+def _source(f: Filters, p: report_plan.Plan, keys: tuple[str, ...]):
+    """Rows of `ld` (local day), the grouped key columns and every sum column, each part pre-summed per (ld, keys).
+
+    Whole UTC days come from the daily rollup, counted on day + shift; the plan's hours are read once
+    from the hourly rollup, summed per hour, then added to their local day and subtracted from their
+    home; raw pieces (partial hours) come from the ledger; so the sums are exact. Each part reads its
+    table in key order where it can (day or hour first, then user), so SQLite sums without sorting.
+    """
+    parts = []
+
+    def summed(t, first, value, *where):
+        """GROUP BY the table's first key column, then the keys: read in key order when the keys are (user,) or ()."""
+        key_cols = [t.c[k] for k in keys]
+        return (select(value, *key_cols, *(func.sum(t.c[c]).label(c) for c in SUMS))
+                .where(*where).group_by(first, *key_cols))
+
+    if p.days is not None:
+        d0, d1 = p.days
+        conds = ([DAILY.c.day >= d0] if d0 is not None else []) + ([DAILY.c.day < d1] if d1 is not None else [])
+        parts.append(summed(DAILY, DAILY.c.day, (DAILY.c.day + p.shift).label("ld"), *_dims(DAILY, f), *conds))
+    if p.hours:
+        hour_map = _int_rows("hour_map", ("hour", "ld", "home"), p.hours)
+        # An IN list is read in key order, so SQLite sums per hour as it reads.
+        per_hour = summed(HOURLY, HOURLY.c.hour, HOURLY.c.hour, HOURLY.c.hour.op("IN")(_int_list(h for h, *_ in p.hours)),
+                          *_dims(HOURLY, f)).cte("per_hour")
+        parts += _moved(select(hour_map.c.ld, hour_map.c.home, *(per_hour.c[k] for k in keys),
+                               *(func.sum(per_hour.c[c]).label(c) for c in SUMS))
+                        .select_from(per_hour.join(hour_map, per_hour.c.hour == hour_map.c.hour))
+                        .group_by(hour_map.c.ld, hour_map.c.home, *(per_hour.c[k] for k in keys)).cte("moved_hours"),
+                        keys, p.hours)
+    if p.raws:
+        m = raw_measures()
+        pieces = values(column("a", RAW.c.created_at.type), column("b", RAW.c.created_at.type),
+                        column("ld", Integer), column("home", Integer), name="raw_pieces").data(p.raws).cte("raw_pieces")
+        on = and_(RAW.c.created_at >= pieces.c.a, RAW.c.created_at < pieces.c.b)
+        ld, home = cast(pieces.c.ld, Integer), cast(pieces.c.home, Integer)  # typed even when all NULL
+        parts += _moved(select(ld.label("ld"), home.label("home"), *(RAW.c[k] for k in keys),
+                               *(func.sum(m[c]).label(c) for c in SUMS))
+                        .select_from(pieces.join(RAW, on)).where(*_dims(RAW, f))
+                        .group_by(ld, home, *(RAW.c[k] for k in keys)).cte("moved_raw"),
+                        keys, p.raws)
+    if not parts:  # an empty range: one row of nothing, so a summary still has its zeros
+        parts.append(select(literal(0).label("ld"), *(literal("").label(k) for k in keys),
+                            *(literal(0).label(c) for c in SUMS)).where(literal(False)))
     return parts[0] if len(parts) == 1 else union_all(*parts)
 
 
-def _bounds(conn, f: Filters) -> tuple[datetime, datetime]:
-    """The range to look up UTC offsets over; an open end is closed at the ledger's first or last hour."""
-    lo, hi = f.since, f.until
-    if lo is None or hi is None:
-        first, last = conn.execute(select(func.min(HOURLY.c.hour), func.max(HOURLY.c.hour))).one()
-        lo = lo or datetime.fromtimestamp((first or 0) * 3600, UTC)
-        hi = hi or datetime.fromtimestamp(((last or 0) + 1) * 3600, UTC)
-    return lo, max(lo, hi)
-
-
-def _local_day(t, segments: list[tuple[int, int]]):
-    """Days since the epoch in the display zone, with each segment's UTC offset (exact across DST changes)."""
-    if len(segments) == 1:
-        offset = literal(segments[0][1])
-    else:
-        offset = case(*((t < start, prev) for (start, _), (_, prev) in zip(segments[1:], segments, strict=False)),
-                      else_=segments[-1][1])
-    return (t + offset) // 86400
+def _span(conn) -> tuple[int, int]:
+    """The ledger's hours [first, last + 1), to close an open range for local days."""
+    first, last = conn.execute(select(func.min(HOURLY.c.hour), func.max(HOURLY.c.hour))).one()
+    return (first or 0), (last or 0) + 1
 
 
 # --- the one aggregation every report goes through ---------------------------------------------
@@ -187,13 +173,12 @@ def aggregate(f: Filters, group: tuple[str, ...] = (), *, order_by_cost: bool = 
         if g not in GROUPS:
             raise ValidationError({"by": f"Cannot group by {g!r}; use one of {', '.join(GROUPS)}."})
     with get_engine().connect() as conn:
-        segments = span = None
-        raw_only = False
         if "day" in group:
-            span = _bounds(conn, f)
-            segments = periods.offset_segments(f.tz, *span)
-            raw_only = not all(off % 3600 == 0 for _, off in segments)  # e.g. UTC+5:30: hours straddle days
-        src = _source(f, raw_only=raw_only, segments=segments, span=span).subquery("src")
+            span = _span(conn) if f.since is None or f.until is None else None
+            p = report_plan.plan(f.since, f.until, f.tz, span)
+        else:
+            p = report_plan.plan(f.since, f.until)
+        src = _source(f, p, tuple(DIMENSIONS[g] for g in group if g != "day")).subquery("src")
         keys = [(src.c.ld if g == "day" else src.c[DIMENSIONS[g]]).label(g) for g in group]
         sums = [func.sum(src.c[c]).label(c) for c in SUMS]
         stmt = select(*keys, *sums)
@@ -288,9 +273,9 @@ def dimension_values(f: Filters | None = None) -> dict[str, list[str]]:
     """The users, models, providers and statuses present (in the range, when given): filter choices."""
     conds = []
     if f is not None and f.since is not None:
-        conds.append(DAILY.c.day >= _hour(f.since, up=False) // 24)
+        conds.append(DAILY.c.day >= hour_number(f.since, up=False) // 24)
     if f is not None and f.until is not None:
-        conds.append(DAILY.c.day <= _hour(f.until, up=True) // 24)
+        conds.append(DAILY.c.day <= hour_number(f.until, up=True) // 24)
     stmt = select(*(DAILY.c[k] for k in KEY)).where(*conds).group_by(*(DAILY.c[k] for k in KEY))
     with get_engine().connect() as conn:
         rows = conn.execute(stmt).all()

@@ -94,3 +94,20 @@ def test_budget_refuses_and_conversations_cascade(pg):
     conversations.remove(conv, "erin")
     with db.get_engine().connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM messages")).scalar() == 0
+
+
+def test_local_days_in_a_half_hour_zone_with_odd_edges_match_the_raw_ledger(pg):
+    # the report's VALUES lists, IN lists and raw pieces (added here, subtracted there) on PostgreSQL
+    now = datetime(2026, 11, 25, 15, 30, tzinfo=UTC)
+    demo.generate(600, days=4, seed=11, now=now)
+    with db.session() as s:
+        raw = list(s.scalars(select(UsageRecord)))
+    for zone in ("Asia/Kolkata", "Asia/Tokyo"):
+        since, until = now - timedelta(days=3, minutes=17, seconds=5), now - timedelta(hours=2, minutes=9)
+        f = reports.Filters(since=since, until=until, tz=zone)
+        want: dict[tuple[str, str], int] = defaultdict(int)
+        for r in raw:
+            if since <= r.created_at < until:
+                want[(r.created_at.astimezone(ZoneInfo(zone)).date().isoformat(), r.user)] += r.input_tokens
+        got = {(str(row["day"]), row["user"]): row["input_tokens"] for row in reports.timeseries("user", f)}
+        assert got == dict(want), zone
