@@ -37,8 +37,8 @@ def filters() -> reports.Filters | None:
         st.error(str(e))
         return None
     if any(off % 3600 for _, off in periods.offset_segments(tz, since, until)):
-        st.caption(f":material/schedule: {tz} is not a whole number of hours from UTC, so its days split "
-                   "hourly rollups: day charts read raw rows and are slower on a large ledger.")
+        st.caption(f":material/schedule: {tz} is not a whole number of hours from UTC, so its midnight falls "
+                   "inside an hour: that part of each day is read from raw rows (exact, a little slower).")
     values = reports.dimension_values()
     cols = st.columns(4)
     chosen = {dim: cols[i].multiselect(dim.capitalize(), values[dim], key=f"costs_{dim}", placeholder="all")
