@@ -21,13 +21,13 @@ def _write(when, user, model, cost, savings=None, status="ok", message=None, est
 
 
 def _ledger():
-    _write(datetime(2026, 11, 3, 9, 59, 59, 999999, tzinfo=UTC), "alice", "alpha", D("1"))  # before the range
+    _write(datetime(2026, 11, 3, 9, 59, 59, 999999, tzinfo=UTC), "alice", "alpha", D(1))  # before the range
     _write(datetime(2026, 11, 3, 10, 0, tzinfo=UTC), "alice", "alpha", D("0.000012345678"), D("0.0000015"))
     _write(datetime(2026, 11, 3, 10, 0, 0, 250000, tzinfo=UTC), "bob", "mystery", None)  # unpriced
-    _write(datetime(2026, 11, 3, 10, 20, tzinfo=UTC), "bob", "alpha", D("12.5"), D("0"), estimated=True)
+    _write(datetime(2026, 11, 3, 10, 20, tzinfo=UTC), "bob", "alpha", D("12.5"), D(0), estimated=True)
     _write(datetime(2026, 11, 3, 10, 40, tzinfo=UTC), "carol", "beta", None, status="error",
            message='The provider said "busy",\nretry later')  # quoting and a newline survive
-    _write(datetime(2026, 11, 3, 11, 0, tzinfo=UTC), "alice", "alpha", D("3"))  # the end is excluded
+    _write(datetime(2026, 11, 3, 11, 0, tzinfo=UTC), "alice", "alpha", D(3))  # the end is excluded
 
 
 RANGE = Filters(since=datetime(2026, 11, 3, 10, tzinfo=UTC), until=datetime(2026, 11, 3, 11, tzinfo=UTC))
