@@ -197,6 +197,11 @@ class Budget(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+# The additive columns of the hourly and daily rollups (rollups.SUMS), carried by their by-model indexes (0006).
+_ROLLUP_SUMS = ("requests", "errors", "priced_requests", "unpriced_requests", "input_tokens", "cached_input_tokens",
+                "cache_write_tokens", "output_tokens", "reasoning_tokens", "cost_usd", "cache_savings_usd", "latency_ms")
+
+
 class UsageRollup(Base):
     """Ledger sums per UTC hour × user × model × provider × status, kept on write so the dashboard never scans raw rows.
 
@@ -205,8 +210,11 @@ class UsageRollup(Base):
     """
 
     __tablename__ = "usage_rollups"
-    # Rows kept in key (hour-first) order on SQLite, so an hour range is one sequential read (0005).
-    __table_args__ = ({"sqlite_with_rowid": False},)
+    # Rows kept in key (hour-first) order on SQLite, so an hour range is one sequential read (0005); the
+    # covering index holds them in provider/model order too, so sums per hour and model need no sort (0006).
+    __table_args__ = (Index("ix_usage_rollups_by_model", "hour", "provider", "model_name", "user", "status",
+                            *_ROLLUP_SUMS),
+                      {"sqlite_with_rowid": False})
 
     hour: Mapped[int] = mapped_column(Integer, primary_key=True)
     user: Mapped[str] = mapped_column(String(100), primary_key=True)
@@ -244,7 +252,9 @@ class UsageDaily(Base):
     """The hourly rollup summed per UTC day (0004): long ranges read ~24x fewer rows; `day` is days since the epoch."""
 
     __tablename__ = "usage_daily"
-    __table_args__ = ({"sqlite_with_rowid": False},)  # key order, as usage_rollups (0005)
+    # key order, and provider/model order in the covering index, as usage_rollups (0005, 0006)
+    __table_args__ = (Index("ix_usage_daily_by_model", "day", "provider", "model_name", "user", "status", *_ROLLUP_SUMS),
+                      {"sqlite_with_rowid": False})
 
     day: Mapped[int] = mapped_column(Integer, primary_key=True)
     user: Mapped[str] = mapped_column(String(100), primary_key=True)

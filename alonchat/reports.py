@@ -94,6 +94,17 @@ def _moved(moved, keys: tuple[str, ...], plan_rows: list[tuple]) -> list:
     return parts
 
 
+def _read_order(keys: tuple[str, ...]) -> tuple[str, ...]:
+    """The keys as the rollups store them after the hour or day: user first (the key), or provider, model (the index).
+
+    Grouping by a stored prefix lets SQLite sum while it reads instead of sorting every row; a model's
+    rows also carry its provider, which the final GROUP BY folds away.
+    """
+    if set(keys) <= {"provider", "model_name"} and keys:
+        return ("provider", "model_name") if "model_name" in keys else ("provider",)
+    return keys
+
+
 def _source(f: Filters, p: report_plan.Plan, keys: tuple[str, ...]):
     """Rows of `ld` (local day), the grouped key columns and every sum column, each part pre-summed per (ld, keys).
 
@@ -105,10 +116,10 @@ def _source(f: Filters, p: report_plan.Plan, keys: tuple[str, ...]):
     parts = []
 
     def summed(t, first, value, *where):
-        """GROUP BY the table's first key column, then the keys: read in key order when the keys are (user,) or ()."""
+        """Sums per hour (or day) and keys, grouped in an order the table or its by-model index is stored in."""
         key_cols = [t.c[k] for k in keys]
         return (select(value, *key_cols, *(func.sum(t.c[c]).label(c) for c in SUMS))
-                .where(*where).group_by(first, *key_cols))
+                .where(*where).group_by(first, *(t.c[k] for k in _read_order(keys))))
 
     if p.days is not None:
         d0, d1 = p.days

@@ -12,7 +12,7 @@ import pytest
 from alonchat import ledger, periods, report_plan, reports
 from alonchat.providers.base import Usage
 from alonchat.reports import Filters
-from alonchat.rollups import is_unpriced
+from alonchat.rollups import DAILY, HOURLY, SUMS, is_unpriced
 
 START = datetime(2026, 9, 30, 7, 13, tzinfo=UTC)
 COUNTS = ("requests", "errors", "priced_requests", "unpriced_requests", "input_tokens", "cached_input_tokens",
@@ -145,3 +145,10 @@ def test_edges_inside_one_hour_and_empty_ranges(filled):
             assert {(r["day"], r["user"]): r["input_tokens"] for r in got} == {
                 k: int(v["input_tokens"]) for k, v in want.items()}
             assert reports.summary(f).requests == sum(int(v["requests"]) for v in want.values())
+
+
+def test_by_model_indexes_cover_every_rollup_sum():
+    # a column missing from the covering index would make SQLite read the table row by row again
+    for table, first in ((HOURLY, "hour"), (DAILY, "day")):
+        [index] = [i for i in table.indexes if i.name.endswith("_by_model")]
+        assert [c.name for c in index.columns] == [first, "provider", "model_name", "user", "status", *SUMS]
