@@ -44,10 +44,10 @@ def _models() -> list[_Model]:
     return out
 
 
-def _when(rng: random.Random, now: datetime, days: int) -> datetime:
-    """A moment in the last `days` days, busier in working hours and on weekdays."""
+def _when(rng: random.Random, start: datetime, seconds: float) -> datetime:
+    """A moment in [start, start + seconds), busier in working hours and on weekdays."""
     while True:
-        t = now - timedelta(seconds=rng.random() * days * 86400)
+        t = start + timedelta(seconds=rng.random() * seconds)
         weight = 0.25 + 0.75 * math.exp(-(((t.hour + t.minute / 60) - 14) / 4) ** 2)
         if t.weekday() >= 5:
             weight *= 0.3
@@ -94,11 +94,16 @@ def generate(rows: int, days: int = 30, *, seed: int | None = None, now: datetim
     model_weights = [m.weight for m in models]
     users, user_weights = list(USERS), list(USERS.values())
     done = 0
+    # Batches walk forward through time and each is sorted, so rows land in time order as a real
+    # ledger's do (the dashboard's raw reads depend on that locality).
+    span = days * 86400 / max(1, -(-rows // batch))
     while done < rows:
         n = min(batch, rows - done)
         picked_models = rng.choices(models, model_weights, k=n)
         picked_users = rng.choices(users, user_weights, k=n)
-        entries = [_entry(rng, m, u, _when(rng, now, days)) for m, u in zip(picked_models, picked_users, strict=True)]
+        start = now - timedelta(days=days) + timedelta(seconds=span * (done // batch))
+        times = sorted(_when(rng, start, span) for _ in range(n))
+        entries = [_entry(rng, m, u, t) for m, u, t in zip(picked_models, picked_users, times, strict=True)]
         done += ledger.record_many(entries)
         if progress is not None:
             progress(done, rows)
