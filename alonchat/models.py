@@ -202,7 +202,24 @@ _ROLLUP_SUMS = ("requests", "errors", "priced_requests", "unpriced_requests", "i
                 "cache_write_tokens", "output_tokens", "reasoning_tokens", "cost_usd", "cache_savings_usd", "latency_ms")
 
 
-class UsageRollup(Base):
+class _RollupSums:
+    """The additive columns the hourly and daily rollups share (rollups.SUMS), after their key columns."""
+
+    requests: Mapped[int] = mapped_column(BigInteger, sort_order=10, default=0)
+    errors: Mapped[int] = mapped_column(BigInteger, sort_order=10, default=0)
+    priced_requests: Mapped[int] = mapped_column(BigInteger, sort_order=10, default=0)
+    unpriced_requests: Mapped[int] = mapped_column(BigInteger, sort_order=10, default=0)
+    input_tokens: Mapped[int] = mapped_column(BigInteger, sort_order=10, default=0)
+    cached_input_tokens: Mapped[int] = mapped_column(BigInteger, sort_order=10, default=0)
+    cache_write_tokens: Mapped[int] = mapped_column(BigInteger, sort_order=10, default=0)
+    output_tokens: Mapped[int] = mapped_column(BigInteger, sort_order=10, default=0)
+    reasoning_tokens: Mapped[int] = mapped_column(BigInteger, sort_order=10, default=0)
+    cost_usd: Mapped[Decimal] = mapped_column(Money, sort_order=10, default=0)  # over priced rows only
+    cache_savings_usd: Mapped[Decimal] = mapped_column(Money, sort_order=10, default=0)
+    latency_ms: Mapped[float] = mapped_column(Float, sort_order=10, default=0.0)  # a sum, for averages
+
+
+class UsageRollup(_RollupSums, Base):
     """Ledger sums per UTC hour × user × model × provider × status, kept on write so the dashboard never scans raw rows.
 
     Hourly (not daily) so that any whole-hour time zone gets exact day boundaries; `hour` is
@@ -221,18 +238,6 @@ class UsageRollup(Base):
     model_name: Mapped[str] = mapped_column(String(100), primary_key=True)
     provider: Mapped[str] = mapped_column(String(100), primary_key=True)
     status: Mapped[str] = mapped_column(String(20), primary_key=True)
-    requests: Mapped[int] = mapped_column(BigInteger, default=0)
-    errors: Mapped[int] = mapped_column(BigInteger, default=0)
-    priced_requests: Mapped[int] = mapped_column(BigInteger, default=0)
-    unpriced_requests: Mapped[int] = mapped_column(BigInteger, default=0)
-    input_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
-    cached_input_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
-    cache_write_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
-    output_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
-    reasoning_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
-    cost_usd: Mapped[Decimal] = mapped_column(Money, default=0)  # over priced rows only
-    cache_savings_usd: Mapped[Decimal] = mapped_column(Money, default=0)
-    latency_ms: Mapped[float] = mapped_column(Float, default=0.0)  # a sum, for averages
 
 
 class UsageMonthly(Base):
@@ -248,7 +253,7 @@ class UsageMonthly(Base):
     cost_usd: Mapped[Decimal] = mapped_column(Money, default=0)
 
 
-class UsageDaily(Base):
+class UsageDaily(_RollupSums, Base):
     """The hourly rollup summed per UTC day (0004): long ranges read ~24x fewer rows; `day` is days since the epoch."""
 
     __tablename__ = "usage_daily"
@@ -261,15 +266,3 @@ class UsageDaily(Base):
     model_name: Mapped[str] = mapped_column(String(100), primary_key=True)
     provider: Mapped[str] = mapped_column(String(100), primary_key=True)
     status: Mapped[str] = mapped_column(String(20), primary_key=True)
-    requests: Mapped[int] = mapped_column(BigInteger, default=0)
-    errors: Mapped[int] = mapped_column(BigInteger, default=0)
-    priced_requests: Mapped[int] = mapped_column(BigInteger, default=0)
-    unpriced_requests: Mapped[int] = mapped_column(BigInteger, default=0)
-    input_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
-    cached_input_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
-    cache_write_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
-    output_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
-    reasoning_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
-    cost_usd: Mapped[Decimal] = mapped_column(Money, default=0)
-    cache_savings_usd: Mapped[Decimal] = mapped_column(Money, default=0)
-    latency_ms: Mapped[float] = mapped_column(Float, default=0.0)
