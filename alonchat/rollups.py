@@ -42,23 +42,6 @@ def _epoch_hour_pg(element, compiler, **kw):
     return f"CAST(FLOOR(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) / 3600) AS INTEGER)"
 
 
-class epoch_second(FunctionElement):
-    """Whole seconds since the Unix epoch of a UTC timestamp column."""
-
-    type = Integer()
-    inherit_cache = True
-
-
-@compiles(epoch_second, "sqlite")
-def _epoch_second_sqlite(element, compiler, **kw):
-    return f"CAST(strftime('%s', {compiler.process(element.clauses, **kw)}) AS INTEGER)"
-
-
-@compiles(epoch_second, "postgresql")
-def _epoch_second_pg(element, compiler, **kw):
-    return f"CAST(FLOOR(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)})) AS BIGINT)"
-
-
 class month_key(FunctionElement):
     """year * 100 + month of a UTC timestamp column (202611), the budget month."""
 
