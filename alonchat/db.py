@@ -85,16 +85,35 @@ def sqlite_fast_path(url: str | None = None, *, write: bool = False):
     if engine.dialect.name != "sqlite":
         yield None
         return
-    raw = engine.raw_connection()
+    dbapi = _thread_connection(engine)
     try:
-        yield raw.driver_connection
+        yield dbapi
         if write:
-            raw.driver_connection.commit()
+            dbapi.commit()
     except BaseException:
-        raw.driver_connection.rollback()
+        dbapi.rollback()
         raise
-    finally:
-        raw.close()
+
+
+_fast = threading.local()
+
+
+def _thread_connection(engine: Engine):
+    """This thread's own SQLite connection for the hot path, made by the engine (so with its pragmas).
+
+    Detached from the pool: a pool checkout and reset per statement cost as much as the statement,
+    and a thread keeping a pooled connection would starve the pool (Streamlit runs many threads).
+    """
+    held = getattr(_fast, "held", None)
+    if held is not None and held[0] is engine:
+        return held[1]
+    if held is not None:
+        held[1].close()
+    fairy = engine.raw_connection()
+    dbapi = fairy.driver_connection
+    fairy.detach()  # ours now: the pool forgets it and closes nothing
+    _fast.held = (engine, dbapi)
+    return dbapi
 
 
 def sessionmaker_for(url: str | None = None) -> sessionmaker[Session]:

@@ -113,7 +113,7 @@ def record(entry: UsageEntry, session: Session | None = None) -> int:
         sql, names = _insert_sqlite()
         cursor = dbapi.cursor()
         try:
-            cursor.execute(sql, tuple(_sqlite_value(row[n]) for n in names))
+            cursor.execute(sql, [_sqlite_value(row[n]) for n in names])
             usage_id = cursor.lastrowid
             # Same transaction: the rollups can never disagree with the raw ledger.
             rollups.add_sqlite(cursor, rollups.contribution(row))

@@ -174,7 +174,7 @@ def _plain(value):
 def add_sqlite(cursor, levels: tuple[dict, dict, dict]) -> None:
     """One call's three upserts on a SQLite DB-API cursor, inside the transaction that wrote its row."""
     for (sql, names), params in zip(_sqlite_statements(), levels, strict=True):
-        cursor.execute(sql, tuple(_plain(params[n]) for n in names))
+        cursor.execute(sql, [_plain(params[n]) for n in names])
 
 
 def add(conn: Connection, *levels: list[dict] | dict) -> None:
