@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from decimal import Decimal
 
 import streamlit as st
 
 from alonchat.catalog import ModelInput
+from alonchat.errors import AlonChatError
 
 FLASH = "cat_flash"
 
@@ -14,6 +16,15 @@ FLASH = "cat_flash"
 def flash(where: str, kind: str, text: str) -> None:
     """Queue a message for the tab `where` on the next run (callbacks run before the page draws)."""
     st.session_state.setdefault(FLASH, {}).setdefault(where, []).append((kind, text))
+
+
+@contextmanager
+def errors_to(where: str):
+    """Run a callback's action; an engine error becomes the tab's error message, never a traceback."""
+    try:
+        yield
+    except AlonChatError as e:
+        flash(where, "error", str(e))
 
 
 def show_flash(where: str) -> None:

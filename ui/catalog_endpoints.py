@@ -7,7 +7,7 @@ import streamlit as st
 
 from alonchat import endpoints, ledger
 from alonchat.errors import AlonChatError, ValidationError
-from ui.catalog_common import error_list, flash
+from ui.catalog_common import error_list, errors_to, flash
 
 ss = st.session_state
 FIELDS = endpoints.EndpointInput.model_fields
@@ -36,11 +36,9 @@ def _create() -> None:
 
 
 def _call(fn, *args, ok: str) -> None:
-    try:
+    with errors_to("endpoints"):
         fn(*args)
         flash("endpoints", "success", ok)
-    except AlonChatError as e:
-        flash("endpoints", "error", str(e))
 
 
 def _list_models(name: str) -> None:
@@ -65,12 +63,10 @@ def _add_served(name: str) -> None:
 
 def _remove(name: str) -> None:
     ss.pop("ep_confirm_remove", None)
-    try:
+    with errors_to("endpoints"):
         endpoints.remove_endpoint(name)
         ss.pop("ep_pick", None)
         flash("endpoints", "success", f"Removed endpoint {name}.")
-    except AlonChatError as e:
-        flash("endpoints", "error", str(e))
 
 
 def add_form() -> None:

@@ -6,8 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from alonchat import catalog, catalog_io, ledger
-from alonchat.errors import AlonChatError, ValidationError
-from ui.catalog_common import error_list, flash, help_of, label, price_text
+from alonchat.errors import ValidationError
+from ui.catalog_common import error_list, errors_to, flash, help_of, label, price_text
 
 ss = st.session_state
 EDITOR = "cat_editor"
@@ -121,23 +121,19 @@ def edit(rows: list[dict]) -> None:
 
 
 def _set_active(name: str, active: bool) -> None:
-    try:
+    with errors_to("edit"):
         catalog.set_active(name, active)
         state = ("active again" if active else
                  "deactivated: it stays in the catalog and in past usage, but can't be called")
         flash("edit", "success", f"{name} is {state}.")
-    except AlonChatError as e:
-        flash("edit", "error", str(e))
 
 
 def _delete(name: str) -> None:
     ss.pop("cat_confirm_delete", None)
-    try:
+    with errors_to("edit"):
         catalog.delete_model(name)
         ss.pop("cat_life_model", None)
         flash("edit", "success", f"Deleted {name} and its price history.")
-    except AlonChatError as e:
-        flash("edit", "error", str(e))
 
 
 def lifecycle(rows: list[dict]) -> None:

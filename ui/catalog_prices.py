@@ -6,27 +6,22 @@ import pandas as pd
 import streamlit as st
 
 from alonchat import catalog_prices, ledger
-from alonchat.errors import AlonChatError
-from ui.catalog_common import flash, label, price_text
+from ui.catalog_common import errors_to, flash, label, price_text
 
 PRICES = ("input_price", "output_price", "cache_read_price", "cache_write_price")
 
 
 def _accept(name: str) -> None:
-    try:
+    with errors_to("prices"):
         catalog_prices.accept(name, user=ledger.current_user())
         flash("prices", "success", f"{name} now has genai-prices' prices; the change is in its history.")
-    except AlonChatError as e:
-        flash("prices", "error", str(e))
 
 
 def _accept_all() -> None:
-    try:
+    with errors_to("prices"):
         names = catalog_prices.accept_all(user=ledger.current_user())
         flash("prices", "success", f"Updated {len(names)} model{'s' if len(names) != 1 else ''} from genai-prices: "
                          f"{', '.join(names)}.")
-    except AlonChatError as e:
-        flash("prices", "error", str(e))
 
 
 def check() -> None:
