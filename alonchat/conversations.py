@@ -8,9 +8,9 @@ from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
 
-from .db import session
+from .storage.engine import session
 from .errors import ValidationError
-from .models import Conversation, Message, UsageRecord, utcnow
+from .storage.tables import Conversation, Message, UsageRecord, utcnow
 from .providers.base import Message as ChatMessage
 from .providers.base import Usage
 from .redact import redact

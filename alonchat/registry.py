@@ -100,8 +100,8 @@ class Registry:
             return self._builtins[name]
 
     def _endpoint(self, name: str, session=None) -> Provider | None:
-        from .db import session as new_session
-        from .models import ProviderEndpoint
+        from .storage.engine import session as new_session
+        from .storage.tables import ProviderEndpoint
 
         stmt = select(ProviderEndpoint).where(ProviderEndpoint.name == name)
         if session is not None:
@@ -142,8 +142,8 @@ class Registry:
 
     def status(self, session=None) -> list[ProviderStatus]:
         """Every provider and endpoint, configured or not, for `providers` and the pages."""
-        from .db import session as new_session
-        from .models import ProviderEndpoint
+        from .storage.engine import session as new_session
+        from .storage.tables import ProviderEndpoint
 
         out: list[ProviderStatus] = []
         seen: set[str] = set()

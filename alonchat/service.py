@@ -12,7 +12,9 @@ from decimal import Decimal
 
 import pydantic
 
-from . import budgets, catalog, ledger
+from .usage import budgets
+from .catalog import models as catalog
+from .usage import ledger
 from .errors import (
     AlonChatError,
     CancelledError,

@@ -44,11 +44,15 @@ def main() -> int:
 
     from sqlalchemy import func, select, text
 
-    from alonchat import budgets, demo, exports, periods, reports
-    from alonchat.db import get_engine
-    from alonchat.models import UsageRecord
-    from alonchat.rollups import rebuild_rollups
-    from alonchat.whatif import what_if
+    from alonchat.usage import budgets
+    from alonchat.usage import demo
+    from alonchat.usage import exports
+    from alonchat.usage import periods
+    from alonchat.usage import reports
+    from alonchat.storage.engine import get_engine
+    from alonchat.storage.tables import UsageRecord
+    from alonchat.usage.rollups import rebuild_rollups
+    from alonchat.usage.whatif import what_if
 
     engine = get_engine()
     with engine.connect() as conn:

@@ -59,8 +59,8 @@ def setup_env(url: str, db_dir: str) -> None:
     })
     for var in ("GOOGLE_API_KEY", "GOOGLE_GENAI_API_VERSION"):
         os.environ.pop(var, None)
-    from alonchat.db import session
-    from alonchat.models import AIModel
+    from alonchat.storage.engine import session
+    from alonchat.storage.tables import AIModel
 
     with session() as s, s.begin():  # gpt-5's catalog row and prices, answered fast by the server
         gpt5 = s.query(AIModel).filter_by(name="gpt-5").one()
@@ -147,7 +147,8 @@ def breakdown(calls: int) -> dict[str, float]:
     """ms per call of the service's own hot path, without HTTP: where the overhead goes."""
     import timeit
 
-    from alonchat import catalog, ledger
+    from alonchat.catalog import models as catalog
+    from alonchat.usage import ledger
     from alonchat.providers.base import ChatResult, Provider, Usage
     from alonchat.registry import registry
     from alonchat.service import AIService

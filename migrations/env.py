@@ -3,8 +3,8 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from alonchat.db import _resolve, database_url
-from alonchat.models import Base
+from alonchat.storage.engine import _resolve, database_url
+from alonchat.storage.tables import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -2,10 +2,14 @@
 
 import streamlit as st
 
-from alonchat import catalog_io
+from alonchat.catalog import io as catalog_io
 from ui import shell
-from ui import catalog_add, catalog_endpoints, catalog_models, catalog_prices, catalog_tools
-from ui.catalog_common import show_flash
+from ui.catalog import add as catalog_add
+from ui.catalog import endpoints as catalog_endpoints
+from ui.catalog import models as catalog_models
+from ui.catalog import prices as catalog_prices
+from ui.catalog import tools as catalog_tools
+from ui.catalog.common import show_flash
 
 shell.ensure()  # a page opened by its own URL still gets the app's frame
 

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from alonchat import reports
+from alonchat.usage import reports
 from ui import shell
-from ui import costs_sections as sections
+from ui.costs import sections
 
 shell.ensure()  # a page opened by its own URL still gets the app's frame
 

@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from alonchat import ledger
+from alonchat.usage import ledger
 from ui import shell
-from ui import playground_panes as panes
-from ui import playground_sidebar
-from ui import playground_state as state
+from ui.playground import panes
+from ui.playground import sidebar as playground_sidebar
+from ui.playground import state
 
 shell.ensure()  # a page opened by its own URL still gets the app's frame
 

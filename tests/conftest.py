@@ -35,7 +35,7 @@ def pytest_configure(config):
 @pytest.fixture(scope="session")
 def template_db(tmp_path_factory):
     """Migrate and seed once; each test gets a copy, which is much faster than migrating again."""
-    from alonchat import db
+    from alonchat.storage import engine as db
 
     path = tmp_path_factory.mktemp("template") / "template.db"
     engine = db.get_engine(f"sqlite:///{path}")
@@ -46,7 +46,7 @@ def template_db(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def fresh_env(template_db, tmp_path, monkeypatch):
-    from alonchat import db
+    from alonchat.storage import engine as db
     from alonchat.registry import registry
 
     for var in KEY_VARS:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal as D
 
-from alonchat import ledger
+from alonchat.usage import ledger
 from alonchat.providers.base import Usage
 
 

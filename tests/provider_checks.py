@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from alonchat.db import session
-from alonchat.models import AIModel, UsageRecord
+from alonchat.storage.engine import session
+from alonchat.storage.tables import AIModel, UsageRecord
 
 
 def ledger() -> list[UsageRecord]:

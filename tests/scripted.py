@@ -48,8 +48,8 @@ class ScriptedProvider(Provider):
 
 def add_model(name, provider="scripted", **prices):
     """Put a model on the catalog for a test, through the ORM (the catalog module validates elsewhere)."""
-    from alonchat.db import session
-    from alonchat.models import AIModel
+    from alonchat.storage.engine import session
+    from alonchat.storage.tables import AIModel
 
     with session() as s, s.begin():
         s.add(AIModel(name=name, display_name=name, provider=provider, model_id=name,

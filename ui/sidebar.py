@@ -6,7 +6,7 @@ import os
 
 import streamlit as st
 
-from alonchat import ledger
+from alonchat.usage import ledger
 from alonchat.registry import registry
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from .. import budgets
+from ..usage import budgets
 
 
 def register(sub) -> None:

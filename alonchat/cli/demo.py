@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-from .. import demo
+from ..usage import demo
 from . import CLIError
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from .. import endpoints
+from ..catalog import endpoints
 
 
 def register(sub) -> None:

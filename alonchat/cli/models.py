@@ -6,7 +6,9 @@ import json
 import sys
 from pathlib import Path
 
-from .. import catalog, catalog_io, catalog_prices
+from ..catalog import models as catalog
+from ..catalog import io as catalog_io
+from ..catalog import prices as catalog_prices
 from ..errors import UnknownModelError
 from . import CLIError
 
@@ -200,7 +202,7 @@ def run_accept(args) -> int:
     else:
         for name in args.models:  # validate every name before writing any
             _lookup(catalog.resolve, name, active_only=False)
-        from ..db import session
+        from ..storage.engine import session
 
         with session() as s, s.begin():
             names = [_lookup(catalog_prices.accept, n, session=s).name for n in args.models]

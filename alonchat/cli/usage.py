@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-from .. import periods, reports
-from ..exports import to_csv
+from ..usage import periods
+from ..usage import reports
+from ..usage.exports import to_csv
 
 # The --json contract: the group key, then exactly these fields (other tools rely on them).
 FIELDS = ("requests", "errors", "input_tokens", "cached_input_tokens", "output_tokens", "reasoning_tokens",

@@ -18,7 +18,7 @@ PRICE = sa.Numeric(18, 9)
 
 
 def upgrade() -> None:
-    from alonchat.seed import seed_endpoints, seed_models
+    from alonchat.catalog.seed import seed_endpoints, seed_models
 
     now = datetime.now(UTC).replace(tzinfo=None)
     models = sa.table(

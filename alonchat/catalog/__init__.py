@@ -1,0 +1,1 @@
+"""The model catalog: models, OpenAI-compatible endpoints, prices and their history, import/export, seed."""

@@ -1,0 +1,203 @@
+"""OpenAI-compatible endpoints added without code: validated CRUD, and the models each one serves."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .models import ModelSpec, _with_session, _writing, create_model, taken_names
+from ..errors import ValidationError
+from ..storage.tables import AIModel, ProviderEndpoint
+from ..pricing import reference
+from ..validation import blank_to_none, no_control_chars, parse
+
+ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def _env_name(value: str | None) -> str | None:
+    if value is not None and not ENV_NAME.fullmatch(value):
+        # Never echo the value: a pasted key must not end up in an error message or a log.
+        raise ValueError("must be the NAME of the environment variable that holds the key, in capitals, "
+                         "e.g. TOGETHER_API_KEY, not the key itself. Leave it empty for local servers.")
+    return value
+
+
+class EndpointInput(BaseModel):
+    """An endpoint as a person types it; descriptions double as the form's help text."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(title="Name", min_length=1, max_length=100, description=(
+        "Short name, used as the provider of its models, e.g. groq, together, ollama. "
+        "Letters, digits, '.', '_' and '-'."))
+    base_url: Annotated[str, AfterValidator(no_control_chars)] = Field(
+        title="Base URL", min_length=1, max_length=500, description=(
+            "The OpenAI-compatible API root, usually ending in /v1, e.g. http://localhost:11434/v1."))
+    api_key_env: Annotated[str | None, BeforeValidator(blank_to_none), AfterValidator(_env_name)] = Field(
+        None, title="API key env var", max_length=100, description=(
+            "The name of the environment variable that holds the key, e.g. GROQ_API_KEY. The key itself is "
+            "never stored or shown. Leave empty for keyless local servers (Ollama, vLLM, LM Studio)."))
+    enabled: bool = Field(True, title="Enabled", description="Disabled endpoints keep their models but refuse calls.")
+    description: str = Field("", title="Description", max_length=2_000, description="Notes for your team.")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not NAME.fullmatch(value):
+            raise ValueError("may use only letters, digits, '.', '_' and '-', starting with a letter or digit.")
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http:// or https:// URL, e.g. https://api.groq.com/openai/v1.")
+        if parts.username or parts.password:
+            raise ValueError("must not contain credentials; put the key in an environment variable and "
+                             "give its name below.")
+        return value.rstrip("/")
+
+
+@dataclass(frozen=True)
+class EndpointInfo:
+    name: str
+    base_url: str
+    api_key_env: str | None
+    enabled: bool
+    description: str
+    configured: bool
+    models: int
+
+    def to_json(self) -> dict:
+        return self.__dict__.copy()
+
+
+def _parse(data: dict) -> EndpointInput:
+    return parse(EndpointInput, data)
+
+
+def _reserved(s: Session) -> set[str]:
+    """Provider names that are not endpoints: built-ins, plugins and in-process registrations."""
+    from ..registry import registry
+
+    return {st.name for st in registry.status(s) if st.kind != "endpoint"}
+
+
+def _row(s: Session, name: str) -> ProviderEndpoint:
+    row = s.scalars(select(ProviderEndpoint).where(ProviderEndpoint.name == name)).first()
+    if row is None:
+        known = list(s.scalars(select(ProviderEndpoint.name).order_by(ProviderEndpoint.name)))
+        raise ValidationError(f"No endpoint named '{name}'. Endpoints: {', '.join(known) or 'none yet'}.")
+    return row
+
+
+def _check_name(s: Session, name: str, current: str | None = None) -> None:
+    if name.casefold() in {n.casefold() for n in _reserved(s)}:
+        raise ValidationError({"name": f"'{name}' is a built-in or plugin provider; pick another name."})
+    clash = s.scalars(select(ProviderEndpoint.name).where(func.lower(ProviderEndpoint.name) == name.lower())).first()
+    if clash is not None and clash != current:
+        raise ValidationError({"name": f"An endpoint named '{clash}' already exists; pick another name."})
+
+
+def _model_count(s: Session, name: str) -> int:
+    return s.scalar(select(func.count()).select_from(AIModel).where(AIModel.provider == name)) or 0
+
+
+@_with_session
+def list_endpoints(s: Session) -> list[EndpointInfo]:
+    from ..registry import registry
+
+    rows = list(s.scalars(select(ProviderEndpoint).order_by(ProviderEndpoint.name)))
+    return [EndpointInfo(r.name, r.base_url, r.api_key_env, r.enabled, r.description or "",
+                         registry.get(r.name, s).is_configured(), _model_count(s, r.name)) for r in rows]
+
+
+@_writing
+def create_endpoint(s: Session, data: dict) -> EndpointInfo:
+    """Validate and add an endpoint; its models can be added at once, with the endpoint as provider."""
+    spec = _parse(data)
+    _check_name(s, spec.name)
+    s.add(ProviderEndpoint(**spec.model_dump()))
+    s.flush()
+    return next(e for e in list_endpoints(session=s) if e.name == spec.name)
+
+
+@_writing
+def update_endpoint(s: Session, name: str, changes: dict) -> EndpointInfo:
+    """Change an endpoint's URL, key variable, state or notes (renaming would orphan its models)."""
+    row = _row(s, name)
+    data = {"name": row.name, "base_url": row.base_url, "api_key_env": row.api_key_env,
+            "enabled": row.enabled, "description": row.description or "", **changes}
+    spec = _parse(data)
+    if spec.name != row.name:
+        raise ValidationError({"name": "An endpoint can't be renamed: its models use the name as their "
+                                       "provider. Add a new endpoint instead."})
+    for key, value in spec.model_dump().items():
+        setattr(row, key, value)
+    s.flush()
+    return next(e for e in list_endpoints(session=s) if e.name == row.name)
+
+
+def set_enabled(name: str, enabled: bool) -> EndpointInfo:
+    return update_endpoint(name, {"enabled": enabled})
+
+
+@_writing
+def remove_endpoint(s: Session, name: str) -> None:
+    """Remove an endpoint that no catalog model uses; otherwise refuse and say what to do."""
+    row = _row(s, name)
+    models = list(s.scalars(select(AIModel.name).where(AIModel.provider == row.name).order_by(AIModel.name)))
+    if models:
+        shown = ", ".join(models[:5]) + (f" and {len(models) - 5} more" if len(models) > 5 else "")
+        raise ValidationError(f"Endpoint '{row.name}' still serves {len(models)} catalog model"
+                              f"{'s' if len(models) != 1 else ''} ({shown}). Delete those models first, or "
+                              f"disable the endpoint instead (`python -m alonchat endpoints disable {row.name}`).")
+    s.delete(row)
+
+
+@_with_session
+def served_models(s: Session, name: str) -> list[str]:
+    """The model ids the endpoint reports at GET /v1/models (asks the server, nothing is stored)."""
+    from ..registry import registry
+
+    _row(s, name)
+    return sorted(registry.get(name, s).list_models())
+
+
+def default_name(endpoint: str, model_id: str) -> str:
+    """A catalog name for a served model: '<endpoint>/<model id>', which reads well and rarely clashes."""
+    return f"{endpoint}/{model_id}"[:100]
+
+
+@_writing
+def add_served_models(s: Session, name: str, model_ids: list[str], *, user: str | None = None) -> list[ModelSpec]:
+    """Add served models to the catalog with the endpoint as provider; prices from genai-prices when known."""
+    row = _row(s, name)
+    if not model_ids:
+        raise ValidationError({"models": "Pick at least one model to add."})
+    taken = taken_names(s)
+    added, errors = [], {}
+    for model_id in model_ids:
+        ref = reference(row.name, model_id)
+        data = {"name": default_name(row.name, model_id), "provider": row.name, "model_id": model_id,
+                "display_name": (ref.name if ref and ref.name else model_id)[:200],
+                "context_window": ref.context_window if ref else None,
+                **({k: v for k, v in ref.prices.as_dict().items()} if ref else {})}
+        if data["name"].casefold() in taken:
+            errors[model_id] = f"'{data['name']}' is already in the catalog."
+            continue
+        try:
+            added.append(create_model(data, source="genai-prices" if ref else "manual", user=user, session=s))
+        except ValidationError as e:
+            errors[model_id] = " ".join(e.errors.values())
+    if errors:
+        raise ValidationError(errors)  # the caller's transaction rolls back: all or nothing
+    return added

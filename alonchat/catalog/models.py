@@ -1,0 +1,301 @@
+"""The model catalog: the one place that looks models up (and, below, changes them)."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from decimal import Decimal
+from types import SimpleNamespace
+from typing import Annotated
+
+import pydantic
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import Session
+
+from ..storage.engine import get_engine, sqlite_fast_path
+from ..storage.engine import session as new_session
+from ..errors import InactiveModelError, UnknownModelError, ValidationError
+from ..storage.tables import AIModel, ModelPrice, UsageRecord
+from ..pricing import PRICE_FIELDS, Prices
+from ..validation import blank_to_none, errors_of, no_bool, no_control_chars
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A detached, immutable view of a catalog row, safe to hand to threads."""
+
+    name: str
+    display_name: str
+    provider: str
+    model_id: str
+    context_window: int | None
+    max_tokens: int | None
+    is_active: bool
+    prices: Prices
+    description: str = ""
+
+    @classmethod
+    def of(cls, row: AIModel) -> ModelSpec:
+        return cls(row.name, row.display_name, row.provider, row.model_id, row.context_window,
+                   row.max_tokens, bool(row.is_active), Prices.of(row), row.description or "")
+
+
+def _with_session(fn):
+    """Run `fn(session)` on the caller's session, or on a short one of our own."""
+    def wrapper(*args, session: Session | None = None, **kwargs):
+        if session is not None:
+            return fn(session, *args, **kwargs)
+        with new_session() as s:
+            return fn(s, *args, **kwargs)
+    wrapper.__doc__, wrapper.__name__ = fn.__doc__, fn.__name__
+    return wrapper
+
+
+_SPEC_COLUMNS = ("name", "display_name", "provider", "model_id", "context_window", "max_tokens",
+                 "is_active", *PRICE_FIELDS, "description")
+_BY_NAME = select(*(AIModel.__table__.c[c] for c in _SPEC_COLUMNS)).where(
+    AIModel.__table__.c.name == bindparam("name"))
+_BY_NAME_SQLITE = f"SELECT {', '.join(_SPEC_COLUMNS)} FROM ai_models WHERE name = ?"
+
+
+def resolve(name: str, *, active_only: bool = True, session: Session | None = None) -> ModelSpec:
+    """The catalog entry called `name`, read fresh on every call so edits elsewhere apply at once."""
+    # The hot path of every call: a plain indexed read, straight on the driver where it is SQLite.
+    row = None
+    if session is None:
+        with sqlite_fast_path() as dbapi:
+            if dbapi is not None:
+                found = dbapi.execute(_BY_NAME_SQLITE, (name,)).fetchone()
+                row = SimpleNamespace(**dict(zip(_SPEC_COLUMNS, found))) if found else None
+            else:
+                with get_engine().connect() as conn:
+                    row = conn.execute(_BY_NAME, {"name": name}).first()
+    else:
+        row = session.connection().execute(_BY_NAME, {"name": name}).first()
+    if row is not None and (row.is_active or not active_only):
+        return ModelSpec.of(row)
+    return _resolve_slow(name, active_only=active_only, session=session)
+
+
+@_with_session
+def _resolve_slow(s: Session, name: str, *, active_only: bool = True) -> ModelSpec:
+    """Case-insensitive match, inactive models and suggestions: only when the exact lookup failed."""
+    row = s.scalars(select(AIModel).where(AIModel.name == name)).first()
+    if row is None:
+        names = list(s.scalars(select(AIModel.name)))
+        lowered = {n.lower(): n for n in names}
+        if name.lower() in lowered:
+            row = s.scalars(select(AIModel).where(AIModel.name == lowered[name.lower()])).first()
+        else:
+            close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
+            close += [n for n in names if name.lower() in n.lower() and n not in close]
+            raise UnknownModelError(name, close[:5])
+    if active_only and not row.is_active:
+        raise InactiveModelError(row.name)
+    return ModelSpec.of(row)
+
+
+@_with_session
+def list_models(s: Session, *, active_only: bool = False) -> list[ModelSpec]:
+    stmt = select(AIModel).order_by(AIModel.provider, AIModel.name)
+    if active_only:
+        stmt = stmt.where(AIModel.is_active.is_(True))
+    return [ModelSpec.of(r) for r in s.scalars(stmt)]
+
+
+# --- the write side: one validation for the form, the CLI and the import ------------------
+
+MAX_TOKENS_BOUND = 100_000_000
+MAX_PRICE = 10_000  # USD per 1M tokens; anything above is a unit mistake, not a price
+Tokens = Annotated[int | None, BeforeValidator(no_bool), BeforeValidator(blank_to_none)]
+PriceIn = Annotated[Decimal | None, BeforeValidator(blank_to_none)]
+Name = Annotated[str, AfterValidator(no_control_chars)]
+
+
+def _price(title: str, help_: str):
+    return Field(None, title=title, ge=0, lt=MAX_PRICE, decimal_places=9, description=help_)
+
+
+class ModelInput(BaseModel):
+    """A catalog entry as a person types it; field descriptions double as the form's help text."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: Name = Field(title="Name", min_length=1, max_length=100, description=(
+        "The short, unique name people pick in the playground and type in the CLI, e.g. gpt-5-mini. "
+        "Any language is fine; case does not matter for uniqueness."))
+    display_name: str = Field("", title="Display name", max_length=200, description=(
+        "A friendlier label shown in lists; defaults to the name."))
+    provider: Name = Field(title="Provider", min_length=1, max_length=100, description=(
+        "Who serves the model: a built-in provider (openai, anthropic, gemini, echo), a plugin, "
+        "or an OpenAI-compatible endpoint added on the Endpoints tab."))
+    model_id: Name = Field(title="Model id", min_length=1, max_length=200, description=(
+        "The exact id the provider's API expects, e.g. gpt-4o-mini or claude-haiku-4-5."))
+    context_window: Tokens = Field(None, title="Context window", ge=1, le=MAX_TOKENS_BOUND,
+                                   description="Most tokens (prompt + answer) the model reads at once.")
+    max_tokens: Tokens = Field(None, title="Max output tokens", ge=1, le=MAX_TOKENS_BOUND, description=(
+        "Most tokens the model may generate in one answer; at most the context window."))
+    input_price: PriceIn = _price("Input price", "USD per 1M prompt tokens. Empty = unknown (unpriced).")
+    output_price: PriceIn = _price("Output price", "USD per 1M generated tokens. Empty = unknown (unpriced).")
+    cache_read_price: PriceIn = _price("Cache read price", (
+        "USD per 1M prompt tokens read from the provider's cache. Empty = billed at the input price."))
+    cache_write_price: PriceIn = _price("Cache write price", (
+        "USD per 1M prompt tokens written to the cache. Empty = billed at the input price."))
+    description: str = Field("", title="Description", max_length=2_000, description=(
+        "What the model is good for; shown in the catalog."))
+    active: bool = Field(True, title="Active", description=(
+        "Inactive models stay in the catalog (and in past usage) but cannot be called."))
+
+    @field_validator("max_tokens")
+    @classmethod
+    def _within_context(cls, value: int | None, info: ValidationInfo) -> int | None:
+        window = info.data.get("context_window")
+        if value and window and value > window:
+            raise ValueError(f"Max output tokens ({value:,}) can't exceed the context window ({window:,}).")
+        return value
+
+    def row(self) -> dict:
+        """Column values for ai_models."""
+        data = self.model_dump()
+        data["is_active"] = data.pop("active")
+        data["display_name"] = data["display_name"] or self.name
+        return data
+
+
+FIELDS = tuple(ModelInput.model_fields)
+
+
+def validate_model(data: dict, *, taken: dict[str, str], providers: set[str] | None,
+                   current: str | None = None) -> ModelInput:
+    """The one validation: field rules, then a unique name (case-insensitive) and a registered provider.
+
+    `taken` maps casefolded names to catalog names; `current` is the model being edited.
+    `providers=None` skips the provider check (used when the provider is unchanged).
+    """
+    errors: dict[str, str] = {}
+    parsed = None
+    try:
+        parsed = ModelInput.model_validate(data)
+    except pydantic.ValidationError as e:
+        errors = errors_of(ModelInput, e)
+    name = str(data.get("name") or "").strip()
+    clash = taken.get(name.casefold())
+    if name and "name" not in errors and clash is not None and clash != current:
+        errors["name"] = (f"A model named '{clash}' already exists (names ignore case); pick another "
+                          "name or edit that model.")
+    provider = str(data.get("provider") or "").strip()
+    if providers is not None and provider and "provider" not in errors and provider not in providers:
+        errors["provider"] = (f"No provider named '{provider}' is registered. Use one of: "
+                              f"{', '.join(sorted(providers))}, or add an OpenAI-compatible endpoint first.")
+    if errors:
+        raise ValidationError(errors)
+    return parsed
+
+
+def _writing(fn):
+    """Run `fn(session)` inside the caller's transaction, or in one of our own that commits at the end."""
+    def wrapper(*args, session: Session | None = None, **kwargs):
+        if session is not None:
+            return fn(session, *args, **kwargs)
+        with new_session() as s, s.begin():
+            return fn(s, *args, **kwargs)
+    wrapper.__doc__, wrapper.__name__ = fn.__doc__, fn.__name__
+    return wrapper
+
+
+def taken_names(s: Session) -> dict[str, str]:
+    return {n.casefold(): n for n in s.scalars(select(AIModel.name))}
+
+
+def provider_names(s: Session) -> set[str]:
+    from ..registry import registry
+
+    return set(registry.names(s))
+
+
+def get_row(s: Session, name: str) -> AIModel:
+    """The catalog row called exactly `name` (any state), or UnknownModelError with suggestions."""
+    row = s.scalars(select(AIModel).where(AIModel.name == name)).first()
+    if row is None:  # a case-insensitive match, or UnknownModelError with "did you mean"
+        spec = _resolve_slow(name, active_only=False, session=s)
+        row = s.scalars(select(AIModel).where(AIModel.name == spec.name)).first()
+    return row
+
+
+def as_input(row: AIModel) -> dict:
+    """A catalog row in ModelInput's terms, the base an edit is merged onto."""
+    data = {f: getattr(row, f) for f in FIELDS if f != "active"}
+    data["active"] = row.is_active
+    data["description"] = row.description or ""
+    return data
+
+
+def record_prices(s: Session, row: AIModel, source: str, user: str | None = None) -> None:
+    """Append the row's current prices to its history: who, when, from where."""
+    from ..usage.ledger import current_user
+
+    s.add(ModelPrice(model_pk=row.id, source=source, changed_by=(user or current_user())[:100],
+                     **{f: getattr(row, f) for f in PRICE_FIELDS}))
+
+
+def _prices_differ(row: AIModel, new: dict) -> bool:
+    return Prices.of(row) != Prices.of(SimpleNamespace(**new))
+
+
+@_writing
+def create_model(s: Session, data: dict, *, source: str = "manual", user: str | None = None) -> ModelSpec:
+    """Validate and add one model; its first prices open the price history."""
+    spec = validate_model(data, taken=taken_names(s), providers=provider_names(s))
+    row = AIModel(**spec.row())
+    s.add(row)
+    s.flush()
+    record_prices(s, row, source, user)
+    return ModelSpec.of(row)
+
+
+@_writing
+def update_model(s: Session, name: str, changes: dict, *, source: str = "manual",
+                 user: str | None = None) -> ModelSpec:
+    """Validate the edited model as a whole and save it; a price change is appended to the history."""
+    row = get_row(s, name)
+    data = {**as_input(row), **changes}
+    provider_changed = str(data.get("provider") or "").strip() != row.provider
+    spec = validate_model(data, taken=taken_names(s), current=row.name,
+                          providers=provider_names(s) if provider_changed else None)
+    new = spec.row()
+    if new["name"] != row.name and _usage_count(s, row.name):
+        raise ValidationError({"name": f"'{row.name}' has recorded usage, which refers to it by name; "
+                                       "keep the name and change the display name instead."})
+    price_changed = _prices_differ(row, new)
+    for key, value in new.items():
+        setattr(row, key, value)
+    s.flush()
+    if price_changed:
+        record_prices(s, row, source, user)
+    return ModelSpec.of(row)
+
+
+@_writing
+def set_active(s: Session, name: str, active: bool) -> ModelSpec:
+    """Deactivate (hide from pickers, refuse calls) or reactivate a model; history and usage stay."""
+    row = get_row(s, name)
+    row.is_active = active
+    s.flush()
+    return ModelSpec.of(row)
+
+
+def _usage_count(s: Session, name: str) -> int:
+    return s.scalar(select(func.count()).select_from(UsageRecord).where(UsageRecord.model_name == name)) or 0
+
+
+@_writing
+def delete_model(s: Session, name: str) -> None:
+    """Delete a model that was never used; one with usage is deactivated instead, so reports keep it."""
+    row = get_row(s, name)
+    used = _usage_count(s, row.name)
+    if used:
+        raise ValidationError(f"'{row.name}' has {used:,} recorded call{'s' if used != 1 else ''}, so it "
+                              f"can't be deleted; deactivate it instead "
+                              f"(`python -m alonchat models deactivate {row.name}`).")
+    s.delete(row)

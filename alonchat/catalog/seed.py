@@ -1,0 +1,38 @@
+"""The seed catalog: data/seed_models.json, with prices and context windows filled from genai-prices."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from ..storage.engine import ROOT
+from ..pricing import PRICE_FIELDS, reference
+
+SEED_FILE = ROOT / "data" / "seed_models.json"
+
+
+def seed_models() -> list[dict]:
+    """Catalog rows ready to insert; genai-prices wins over nothing, the seed file only over what it lacks."""
+    rows = []
+    for entry in json.loads(SEED_FILE.read_text())["models"]:
+        ref = reference(entry["provider"], entry["model_id"])
+        prices = {f: (Decimal(v) if v is not None else None) for f, v in entry.get("prices", {}).items()}
+        if ref is not None:
+            prices = {**ref.prices.as_dict(), **prices}
+        rows.append({
+            "name": entry["name"],
+            "display_name": entry.get("display_name") or (ref.name if ref and ref.name else entry["name"]),
+            "provider": entry["provider"],
+            "model_id": entry["model_id"],
+            "context_window": (ref.context_window if ref else None) or entry.get("context_window"),
+            "max_tokens": entry.get("max_tokens"),
+            "description": entry.get("description", ""),
+            "is_active": True,
+            **{f: prices.get(f) for f in PRICE_FIELDS},
+            "price_source": "genai-prices" if ref is not None else "seed",
+        })
+    return rows
+
+
+def seed_endpoints() -> list[dict]:
+    return json.loads(SEED_FILE.read_text())["endpoints"]

@@ -1,0 +1,133 @@
+"""Engine and sessions: one per database URL, created and migrated on first use."""
+
+from __future__ import annotations
+
+import os
+import threading
+import warnings
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy.orm import Session, sessionmaker
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_URL = "sqlite:///data/alonchat.db"
+
+# SQLite has no decimal type; SQLAlchemy converts through float and says so on every new column.
+warnings.filterwarnings("ignore", message=".*does \\*not\\* support Decimal objects natively.*",
+                        category=exc.SAWarning)
+
+_engines: dict[str, Engine] = {}
+_lock = threading.Lock()
+
+
+def database_url() -> str:
+    return os.environ.get("ALONCHAT_DATABASE_URL") or DEFAULT_URL
+
+
+def _resolve(url: str) -> str:
+    """Relative SQLite paths are taken from the project root, so the app and CLI share one file."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+        path = ROOT / url[len(prefix):]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return prefix + str(path)
+    return url
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    # WAL + busy_timeout let the app's stream threads and a CLI write at once without "locked".
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def get_engine(url: str | None = None) -> Engine:
+    """The engine for `url` (default: ALONCHAT_DATABASE_URL), migrated to head the first time."""
+    url = _resolve(url or database_url())
+    engine = _engines.get(url)
+    if engine is not None:
+        return engine
+    with _lock:
+        if url not in _engines:
+            engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
+            if engine.dialect.name == "sqlite":
+                event.listen(engine, "connect", _sqlite_pragmas)
+            migrate(engine)
+            _engines[url] = engine
+    return _engines[url]
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to Alembic head; also seeds the catalog through the seed migration."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+@contextmanager
+def sqlite_fast_path(url: str | None = None, *, write: bool = False):
+    """A pooled DB-API connection for the per-call hot path on SQLite (None elsewhere); commits on success.
+
+    SQLAlchemy's per-statement bookkeeping costs several times SQLite's own work for a one-row
+    read or write (measured), and every call pays it twice: the model lookup and the ledger row.
+    """
+    engine = get_engine(url)
+    if engine.dialect.name != "sqlite":
+        yield None
+        return
+    dbapi = _thread_connection(engine)
+    try:
+        yield dbapi
+        if write:
+            dbapi.commit()
+    except BaseException:
+        dbapi.rollback()
+        raise
+
+
+_fast = threading.local()
+
+
+def _thread_connection(engine: Engine):
+    """This thread's own SQLite connection for the hot path, made by the engine (so with its pragmas).
+
+    Detached from the pool: a pool checkout and reset per statement cost as much as the statement,
+    and a thread keeping a pooled connection would starve the pool (Streamlit runs many threads).
+    """
+    held = getattr(_fast, "held", None)
+    if held is not None and held[0] is engine:
+        return held[1]
+    if held is not None:
+        held[1].close()
+    fairy = engine.raw_connection()
+    dbapi = fairy.driver_connection
+    fairy.detach()  # ours now: the pool forgets it and closes nothing
+    _fast.held = (engine, dbapi)
+    return dbapi
+
+
+def sessionmaker_for(url: str | None = None) -> sessionmaker[Session]:
+    return sessionmaker(get_engine(url), expire_on_commit=False)
+
+
+def session(url: str | None = None) -> Session:
+    """A new session on the current database; the caller owns it (`with session() as s, s.begin():`)."""
+    return Session(get_engine(url), expire_on_commit=False)
+
+
+def reset_engines() -> None:
+    """Forget cached engines (tests switch ALONCHAT_DATABASE_URL between cases)."""
+    with _lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()

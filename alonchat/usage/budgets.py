@@ -1,0 +1,234 @@
+"""Monthly budgets for the team and per user: spend so far, a month-end projection, warnings and refusals.
+
+The budget month is the calendar month in UTC (the ledger's zone). Spend counts priced calls only;
+unpriced calls are counted beside it, never added as $0. The projection is linear:
+spend so far / elapsed fraction of the month (so early in a month it swings widely).
+A refused call is still written to the ledger (status "refused", no tokens, no cost), so it
+shows in the request and error counts but never in spend.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import bindparam, delete, select
+
+from ..storage.engine import get_engine
+from ..errors import BudgetExceededError, ValidationError
+from ..storage.tables import Budget, UsageMonthly, utcnow
+from ..pricing import _dec as plain
+from .rollups import month_of
+
+TEAM = "*"
+LEVELS = ("ok", "soft", "hard")
+_BUDGETS = Budget.__table__
+_MONTHLY = UsageMonthly.__table__
+_SPEND = select(_MONTHLY.c.user, _MONTHLY.c.cost_usd, _MONTHLY.c.unpriced_requests).where(
+    _MONTHLY.c.month == bindparam("month"))
+
+
+# Budget definitions change rarely and are read before every call: keep them for a few seconds.
+# Changes made in this process apply at once; a change made by another process within CACHE_SECONDS.
+CACHE_SECONDS = 5.0
+_cache: dict[str, tuple[float, tuple]] = {}  # database URL -> (monotonic time read, rows)
+_cache_lock = threading.Lock()
+
+
+def _definitions() -> tuple:
+    """(scope, monthly_usd, soft_percent) of every budget, the team's first; cached per database."""
+    engine = get_engine()
+    key = str(engine.url)
+    with _cache_lock:
+        at, rows = _cache.get(key, (float("-inf"), ()))
+        if time.monotonic() - at <= CACHE_SECONDS:
+            return rows
+    with engine.connect() as conn:
+        rows = tuple(tuple(r) for r in conn.execute(
+            select(_BUDGETS.c.scope, _BUDGETS.c.monthly_usd, _BUDGETS.c.soft_percent)
+            .order_by(_BUDGETS.c.scope != TEAM, _BUDGETS.c.scope)))
+    with _cache_lock:
+        _cache[key] = (time.monotonic(), rows)
+    return rows
+
+
+def forget_cached() -> None:
+    """Read budget definitions afresh on the next check (after a change here or elsewhere)."""
+    with _cache_lock:
+        _cache.clear()
+
+
+def month_bounds(now: datetime) -> tuple[datetime, datetime]:
+    """Start and end (exclusive) of the UTC calendar month containing `now`."""
+    now = now.astimezone(UTC)
+    start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    end = start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
+    return start, end
+
+
+def projection(spent: Decimal, now: datetime) -> Decimal:
+    """Month-end spend if the month goes on as it went so far: spent / elapsed fraction of the month."""
+    start, end = month_bounds(now)
+    elapsed = Decimal((now.astimezone(UTC) - start).total_seconds()) / Decimal((end - start).total_seconds())
+    return spent / elapsed if elapsed > 0 else spent
+
+
+def scope_label(scope: str) -> str:
+    return "the team" if scope == TEAM else f"user '{scope}'"
+
+
+@dataclass(frozen=True)
+class BudgetStatus:
+    """One budget with its month-to-date spend (priced calls) and where that puts it."""
+
+    scope: str
+    monthly_usd: Decimal
+    soft_percent: int
+    spent_usd: Decimal
+    unpriced_requests: int
+    projection_usd: Decimal
+
+    @property
+    def percent(self) -> float:
+        return float(self.spent_usd / self.monthly_usd * 100)
+
+    @property
+    def level(self) -> str:
+        if self.spent_usd >= self.monthly_usd:
+            return "hard"
+        return "soft" if self.spent_usd * 100 >= self.monthly_usd * self.soft_percent else "ok"
+
+    def as_json(self) -> dict:
+        return {"scope": "team" if self.scope == TEAM else self.scope, "user": None if self.scope == TEAM else self.scope,
+                "monthly_usd": float(self.monthly_usd), "soft_percent": self.soft_percent,
+                "spent_usd": float(self.spent_usd), "percent": round(self.percent, 2),
+                "projection_usd": float(self.projection_usd), "unpriced_requests": self.unpriced_requests,
+                "level": self.level}
+
+
+@dataclass(frozen=True)
+class BudgetCheck:
+    """The most severe of the user's and the team's budgets; `message` is empty when all is ok."""
+
+    level: str
+    message: str
+    budgets: tuple[BudgetStatus, ...] = ()
+
+
+def _statuses(conn, rows, now: datetime) -> list[BudgetStatus]:
+    spend = conn.execute(_SPEND, {"month": month_of(now)}).all()
+    out = []
+    for scope, monthly, soft in rows:
+        mine = [r for r in spend if scope == TEAM or r.user == scope]
+        spent = sum((Decimal(str(r.cost_usd)) for r in mine), Decimal(0))
+        unpriced = sum(int(r.unpriced_requests) for r in mine)
+        out.append(BudgetStatus(scope, plain(monthly), int(soft), spent, unpriced,
+                                projection(spent, now)))
+    return out
+
+
+def list_budgets(now: datetime | None = None) -> list[BudgetStatus]:
+    """Every budget, the team's first, with spend so far and projection for the current UTC month."""
+    now = now or utcnow()
+    forget_cached()
+    rows = _definitions()
+    if not rows:
+        return []
+    with get_engine().connect() as conn:
+        return _statuses(conn, rows, now)
+
+
+def _money(amount: str) -> str:
+    return f"${Decimal(amount):,.2f}"
+
+
+def _message(b: BudgetStatus, now: datetime) -> str:
+    month = now.astimezone(UTC).strftime("%B %Y")
+    who = scope_label(b.scope)
+    fix = "python -m alonchat budget set --monthly <USD>" + ("" if b.scope == TEAM else f" --user {b.scope}")
+    unpriced = f" ({b.unpriced_requests} unpriced calls are not counted)" if b.unpriced_requests else ""
+    if b.level == "hard":
+        return (f"The monthly budget of {who} is spent: {_money(b.spent_usd)} of {_money(b.monthly_usd)} "
+                f"in {month} (UTC){unpriced}. New calls are refused until next month; raise the budget "
+                f"on the Costs page or with `{fix}`.")
+    return (f"{who[0].upper()}{who[1:]} has spent {_money(b.spent_usd)} of the {_money(b.monthly_usd)} monthly "
+            f"budget ({b.percent:.0f}%, warning from {b.soft_percent}%) in {month} (UTC){unpriced}; "
+            f"projected month-end {_money(b.projection_usd)}.")
+
+
+def check(user: str, now: datetime | None = None) -> BudgetCheck:
+    """Where `user` stands against their own budget and the team's: ok, soft (warn) or hard (refuse)."""
+    now = now or utcnow()
+    rows = [r for r in _definitions() if r[0] in (TEAM, user)]
+    if not rows:  # the common case: no budget applies, and no database read while the cache is fresh
+        return BudgetCheck("ok", "")
+    with get_engine().connect() as conn:
+        statuses = _statuses(conn, rows, now)
+    worst = max(statuses, key=lambda b: (LEVELS.index(b.level), b.scope != TEAM))
+    if worst.level == "ok":
+        return BudgetCheck("ok", "", tuple(statuses))
+    return BudgetCheck(worst.level, _message(worst, now), tuple(statuses))
+
+
+def enforce(user: str, now: datetime | None = None) -> BudgetCheck:
+    """Raise BudgetExceededError when the user's or the team's hard limit is reached; else return the check."""
+    result = check(user, now)
+    if result.level == "hard":
+        raise BudgetExceededError(result.message)
+    return result
+
+
+def _scope(user: str | None) -> str:
+    if user is None:
+        return TEAM
+    name = user.strip()
+    if not name or name == TEAM or len(name) > 100:
+        raise ValidationError({"user": "Give a user name of 1 to 100 characters (leave it out for the team budget)."})
+    return name
+
+
+def set_budget(monthly_usd, user: str | None = None, soft_percent: int = 80) -> Budget:
+    """Create or replace the monthly budget of `user` (None = the team)."""
+    errors = {}
+    try:
+        amount = Decimal(str(monthly_usd).strip().lstrip("$"))
+        if not amount.is_finite() or amount <= 0:
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        errors["monthly_usd"] = f"{monthly_usd!r} is not an amount: give a positive number of US dollars, e.g. 50."
+    try:
+        soft = int(soft_percent)
+        if str(soft_percent).strip() != str(soft) or not 1 <= soft <= 100:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors["soft_percent"] = f"{soft_percent!r} is not a percentage: give a whole number from 1 to 100."
+    try:
+        scope = _scope(user)
+    except ValidationError as e:
+        errors.update(e.errors)
+    if errors:
+        raise ValidationError(errors)
+    from ..storage.engine import session
+
+    with session() as s, s.begin():
+        budget = s.scalars(select(Budget).where(Budget.scope == scope)).first()
+        if budget is None:
+            budget = Budget(scope=scope, monthly_usd=amount, soft_percent=soft)
+            s.add(budget)
+        else:
+            budget.monthly_usd, budget.soft_percent = amount, soft
+    forget_cached()
+    return budget
+
+
+def remove_budget(user: str | None = None) -> None:
+    """Delete the budget of `user` (None = the team); says so when there is none."""
+    scope = _scope(user)
+    with get_engine().begin() as conn:
+        if conn.execute(delete(_BUDGETS).where(_BUDGETS.c.scope == scope)).rowcount == 0:
+            raise ValidationError({"": f"There is no budget for {scope_label(scope)}; "
+                                           "`python -m alonchat budget list` shows the budgets."})
+    forget_cached()

@@ -1,0 +1,141 @@
+"""The usage ledger: the one place that writes a call's usage row (and reads it back for reports)."""
+
+from __future__ import annotations
+
+import functools
+import getpass
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import bindparam, insert
+from sqlalchemy.orm import Session
+
+from . import rollups
+from ..storage.engine import get_engine, sqlite_fast_path
+from ..storage.tables import UsageRecord, utcnow
+from ..providers.base import Usage
+from ..redact import redact
+
+
+def current_user() -> str:
+    """Who the spend is attributed to when no login is configured."""
+    try:
+        return os.environ.get("ALONCHAT_USER") or getpass.getuser()
+    except Exception:  # getpass fails without a passwd entry (some containers)
+        return "unknown"
+
+
+@dataclass
+class UsageEntry:
+    user: str
+    model_name: str
+    provider: str
+    model_id: str
+    usage: Usage
+    cost_usd: Decimal | None
+    latency_ms: float
+    ttft_ms: float | None
+    status: str
+    error_class: str | None = None
+    error_message: str | None = None
+    conversation_id: int | None = None
+    created_at: datetime | None = None
+    cache_savings_usd: Decimal | None = None
+
+    def row(self, redactor=redact) -> dict:
+        u = self.usage
+        return {
+            "created_at": self.created_at or utcnow(),
+            "user": self.user,
+            "model_name": self.model_name,
+            "provider": self.provider,
+            "model_id": self.model_id,
+            "input_tokens": u.input_tokens,
+            "cached_input_tokens": u.cached_input_tokens,
+            "cache_write_tokens": u.cache_write_tokens,
+            "output_tokens": u.output_tokens,
+            "reasoning_tokens": u.reasoning_tokens,
+            "usage_estimated": u.estimated,
+            "cost_usd": self.cost_usd,
+            "cache_savings_usd": self.cache_savings_usd,
+            "latency_ms": round(self.latency_ms, 3),
+            "ttft_ms": None if self.ttft_ms is None else round(self.ttft_ms, 3),
+            "status": self.status,
+            "error_class": self.error_class,
+            "error_message": redactor(self.error_message[:2000]) if self.error_message else None,
+            "conversation_id": self.conversation_id,
+        }
+
+
+_INSERT = insert(UsageRecord.__table__)
+
+
+def _write(conn, entry: UsageEntry) -> int:
+    row = entry.row()
+    usage_id = conn.execute(_INSERT, row).inserted_primary_key[0]
+    # Same transaction: the rollups can never disagree with the raw ledger.
+    rollups.add(conn, *rollups.contribution(row))
+    return usage_id
+
+
+@functools.cache
+def _insert_sqlite() -> tuple[str, tuple[str, ...]]:
+    """The usage insert compiled once to SQLite's SQL, with its parameter order."""
+    from sqlalchemy.dialects import sqlite
+
+    columns = [c.name for c in UsageRecord.__table__.c if c.name != "id"]
+    compiled = _INSERT.values({c: bindparam(c) for c in columns}).compile(
+        dialect=sqlite.dialect(paramstyle="qmark"))
+    return str(compiled), tuple(compiled.positiontup)
+
+
+def _sqlite_value(value):
+    # What SQLAlchemy's types would bind: naive UTC text timestamps, floats for Numeric.
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")  # SQLAlchemy's SQLite format, so ranges compare
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def record(entry: UsageEntry, session: Session | None = None) -> int:
+    """Write one usage row and its rollup sums in one short transaction (or the caller's); return its id."""
+    if session is not None:
+        return _write(session.connection(), entry)
+    with sqlite_fast_path(write=True) as dbapi:
+        if dbapi is None:
+            with get_engine().begin() as conn:
+                return _write(conn, entry)
+        row = entry.row()
+        sql, names = _insert_sqlite()
+        cursor = dbapi.cursor()
+        try:
+            cursor.execute(sql, [_sqlite_value(row[n]) for n in names])
+            usage_id = cursor.lastrowid
+            # Same transaction: the rollups can never disagree with the raw ledger.
+            rollups.add_sqlite(cursor, rollups.contribution(row))
+        finally:
+            cursor.close()
+        return usage_id
+
+
+def record_many(entries: Iterable[UsageEntry], session: Session | None = None) -> int:
+    """Bulk path (imports, demo data): one executemany for the rows, rollups pre-summed per key; returns the count."""
+    # Bulk writes repeat a few error messages many times: redact each distinct one once.
+    memo = functools.lru_cache(maxsize=1024)(redact)
+    rows = [e.row(memo) for e in entries]
+    if not rows:
+        return 0
+    levels = rollups.combine(rows)
+    if session is not None:
+        conn = session.connection()
+        conn.execute(_INSERT, rows)
+        rollups.add(conn, *levels)
+    else:
+        with get_engine().begin() as conn:
+            conn.execute(_INSERT, rows)
+            rollups.add(conn, *levels)
+    return len(rows)

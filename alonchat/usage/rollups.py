@@ -1,0 +1,216 @@
+"""Ledger rollups: hourly and monthly sums maintained in the same transaction as each usage row, and rebuilt from it."""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import Connection, Integer, case, delete, func, insert, literal_column, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+
+from ..storage.tables import UsageDaily, UsageMonthly, UsageRecord, UsageRollup
+
+RAW = UsageRecord.__table__
+HOURLY = UsageRollup.__table__
+DAILY = UsageDaily.__table__
+MONTHLY = UsageMonthly.__table__
+KEY = ("user", "model_name", "provider", "status")
+TOKENS = ("input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens")
+# Every additive column of the hourly rollup, in one order shared by writes, reads and rebuilds.
+SUMS = ("requests", "errors", "priced_requests", "unpriced_requests", *TOKENS, "cost_usd",
+        "cache_savings_usd", "latency_ms")
+MONTH_SUMS = ("requests", "priced_requests", "unpriced_requests", "cost_usd")
+
+
+class epoch_hour(FunctionElement):
+    """Whole hours since the Unix epoch of a UTC timestamp column, in each dialect's own SQL."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(epoch_hour, "sqlite")
+def _epoch_hour_sqlite(element, compiler, **kw):
+    return f"(CAST(strftime('%s', {compiler.process(element.clauses, **kw)}) AS INTEGER) / 3600)"
+
+
+@compiles(epoch_hour, "postgresql")
+def _epoch_hour_pg(element, compiler, **kw):
+    return f"CAST(FLOOR(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) / 3600) AS INTEGER)"
+
+
+class month_key(FunctionElement):
+    """year * 100 + month of a UTC timestamp column (202611), the budget month."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(month_key, "sqlite")
+def _month_sqlite(element, compiler, **kw):
+    return f"CAST(strftime('%Y%m', {compiler.process(element.clauses, **kw)}) AS INTEGER)"
+
+
+@compiles(month_key, "postgresql")
+def _month_pg(element, compiler, **kw):
+    return f"CAST(TO_CHAR({compiler.process(element.clauses, **kw)}, 'YYYYMM') AS INTEGER)"
+
+
+# --- what one row contributes: the same rules in Python (on write) and SQL (edges, rebuild) ---
+
+def is_unpriced(cost, status: str, input_tokens: int, output_tokens: int) -> bool:
+    """A call with no known cost that used tokens (or succeeded); a refused or empty failure was not billed."""
+    return cost is None and (status == "ok" or input_tokens > 0 or output_tokens > 0)
+
+
+def raw_measures(t=RAW) -> dict[str, ColumnElement]:
+    """Per-row values of every rollup sum, as SQL over raw ledger rows (mirrors `contribution`)."""
+    return {
+        "requests": literal_column("1"),
+        "errors": case((t.c.status != "ok", 1), else_=0),
+        "priced_requests": case((t.c.cost_usd.is_not(None), 1), else_=0),
+        "unpriced_requests": case(
+            (t.c.cost_usd.is_(None) & ((t.c.status == "ok") | (t.c.input_tokens > 0) | (t.c.output_tokens > 0)), 1),
+            else_=0),
+        **{k: t.c[k] for k in TOKENS},
+        "cost_usd": func.coalesce(t.c.cost_usd, 0),
+        "cache_savings_usd": func.coalesce(t.c.cache_savings_usd, 0),
+        "latency_ms": t.c.latency_ms,
+    }
+
+
+def hour_of(dt: datetime) -> int:
+    """epoch_hour in Python; naive datetimes are UTC, as the ledger stores them."""
+    return calendar.timegm(dt.utctimetuple()) // 3600
+
+
+def month_of(dt: datetime) -> int:
+    if dt.tzinfo is not None:
+        dt = dt.astimezone(UTC)
+    return dt.year * 100 + dt.month
+
+
+def contribution(row: dict) -> tuple[dict, dict, dict]:
+    """The hourly, daily and monthly upsert parameters of one ledger row (the dict UsageEntry.row() makes)."""
+    cost, status = row["cost_usd"], row["status"]
+    unpriced = int(is_unpriced(cost, status, row["input_tokens"], row["output_tokens"]))
+    priced = int(cost is not None)
+    cost = cost if cost is not None else Decimal(0)
+    hourly = {
+        "hour": hour_of(row["created_at"]), "user": row["user"], "model_name": row["model_name"],
+        "provider": row["provider"], "status": status, "requests": 1, "errors": int(status != "ok"),
+        "priced_requests": priced, "unpriced_requests": unpriced,
+        **{k: row[k] for k in TOKENS},
+        "cost_usd": cost, "cache_savings_usd": row.get("cache_savings_usd") or Decimal(0),
+        "latency_ms": row["latency_ms"],
+    }
+    daily = {**hourly, "day": hourly["hour"] // 24}
+    del daily["hour"]
+    monthly = {"month": month_of(row["created_at"]), "user": row["user"], "requests": 1,
+               "priced_requests": priced, "unpriced_requests": unpriced, "cost_usd": cost}
+    return hourly, daily, monthly
+
+
+# (table, key columns, sum columns) of each rollup, in the order `contribution` returns them.
+LEVELS = ((HOURLY, ("hour", *KEY), SUMS), (DAILY, ("day", *KEY), SUMS), (MONTHLY, ("month", "user"), MONTH_SUMS))
+
+
+def combine(rows: Iterable[dict]) -> tuple[list[dict], ...]:
+    """Pre-sum a batch per rollup key in Python, so a bulk write upserts each key once."""
+    accs: tuple[dict, ...] = tuple({} for _ in LEVELS)
+    for row in rows:
+        for acc, item, (_, key, cols) in zip(accs, contribution(row), LEVELS, strict=True):
+            k = tuple(item[c] for c in key)
+            seen = acc.get(k)
+            if seen is None:
+                acc[k] = item
+            else:
+                for c in cols:
+                    seen[c] += item[c]
+    return tuple(list(acc.values()) for acc in accs)
+
+
+# --- upserts, one compiled statement per dialect ----------------------------------------------
+
+_UPSERTS: dict[str, tuple] = {}
+
+
+def _upserts(dialect: str):
+    if dialect not in _UPSERTS:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        stmts = []
+        for table, key, sums in LEVELS:
+            stmt = dialect_insert(table)
+            stmts.append(stmt.on_conflict_do_update(
+                index_elements=list(key), set_={c: table.c[c] + stmt.excluded[c] for c in sums}))
+        _UPSERTS[dialect] = tuple(stmts)
+    return _UPSERTS[dialect]
+
+
+_SQLITE: list[tuple[str, tuple[str, ...]]] = []
+
+
+def _sqlite_statements() -> list[tuple[str, tuple[str, ...]]]:
+    """The upserts compiled once to SQLite's SQL, with their parameter order."""
+    if not _SQLITE:
+        from sqlalchemy.dialects import sqlite
+
+        for stmt in _upserts("sqlite"):
+            compiled = stmt.compile(dialect=sqlite.dialect(paramstyle="qmark"))
+            _SQLITE.append((str(compiled), tuple(compiled.positiontup)))
+    return _SQLITE
+
+
+def _plain(value):
+    return float(value) if isinstance(value, Decimal) else value  # sqlite3 binds no Decimal
+
+
+def add_sqlite(cursor, levels: tuple[dict, dict, dict]) -> None:
+    """One call's three upserts on a SQLite DB-API cursor, inside the transaction that wrote its row."""
+    for (sql, names), params in zip(_sqlite_statements(), levels, strict=True):
+        cursor.execute(sql, [_plain(params[n]) for n in names])
+
+
+def add(conn: Connection, *levels: list[dict] | dict) -> None:
+    """Add contributions (hourly, daily, monthly) inside the caller's transaction, the one that wrote the raw rows."""
+    for stmt, params in zip(_upserts(conn.dialect.name), levels, strict=True):
+        conn.execute(stmt, params)
+
+
+# --- rebuild from the raw ledger -------------------------------------------------------------
+
+def rebuild_statements() -> list:
+    """DELETE every rollup and refill them: hourly and monthly from the raw ledger, daily from hourly."""
+    m = raw_measures()
+    hour = epoch_hour(RAW.c.created_at)
+    hourly = select(hour, *(RAW.c[k] for k in KEY), *(func.sum(m[c]) for c in SUMS)).group_by(
+        hour, *(RAW.c[k] for k in KEY))
+    day = HOURLY.c.hour // 24
+    daily = select(day, *(HOURLY.c[k] for k in KEY), *(func.sum(HOURLY.c[c]) for c in SUMS)).group_by(
+        day, *(HOURLY.c[k] for k in KEY))
+    month = month_key(RAW.c.created_at)
+    monthly = select(month, RAW.c.user, *(func.sum(m[c]) for c in MONTH_SUMS)).group_by(month, RAW.c.user)
+    return [
+        delete(HOURLY), delete(DAILY), delete(MONTHLY),
+        insert(HOURLY).from_select(["hour", *KEY, *SUMS], hourly),
+        insert(DAILY).from_select(["day", *KEY, *SUMS], daily),
+        insert(MONTHLY).from_select(["month", "user", *MONTH_SUMS], monthly),
+    ]
+
+
+def rebuild_rollups(conn: Connection | None = None) -> None:
+    """Recompute every rollup from the raw ledger (after an import, a manual fix, or to check them)."""
+    if conn is None:
+        from ..storage.engine import get_engine
+
+        with get_engine().begin() as own:
+            return rebuild_rollups(own)
+    for stmt in rebuild_statements():
+        conn.execute(stmt)
+

@@ -1,0 +1,83 @@
+"""The `chat` and `providers` CLI contract: streaming, JSON lines, exit codes, nothing written on bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from sqlalchemy import func, select
+
+from alonchat.cli import main
+from alonchat.storage.engine import ROOT, session
+from alonchat.storage.tables import UsageRecord
+from alonchat.pricing import estimate_tokens
+
+KEYS = {"model", "provider", "content", "input_tokens", "cached_input_tokens", "cache_write_tokens",
+        "output_tokens", "reasoning_tokens", "cost_usd", "latency_ms", "ttft_ms", "status", "error"}
+
+
+def usage_count() -> int:
+    with session() as s:
+        return s.scalar(select(func.count()).select_from(UsageRecord))
+
+
+def test_plain_chat_streams_text_and_summary(capsys):
+    assert main(["chat", "-m", "echo", "hello"]) == 0
+    out, err = capsys.readouterr()
+    assert 'you said "hello"' in out
+    assert "[echo] ok" in err and "$0.000000" in err
+    assert usage_count() == 1
+
+
+def test_json_lines_one_per_model_with_contract_keys(capsys):
+    assert main(["chat", "-m", "echo", "-m", "echo", "--json", "--system", "be brief", "two words"]) == 0
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert len(lines) == 2 and all(set(line) == KEYS for line in lines)
+    first = lines[0]
+    assert first["status"] == "ok" and first["error"] is None
+    assert first["input_tokens"] == estimate_tokens("be brief") + estimate_tokens("two words")
+    assert first["output_tokens"] == estimate_tokens(first["content"])
+    assert first["cost_usd"] == 0.0
+
+
+def test_failing_model_exits_1_and_reports_in_json(capsys):
+    code = main(["chat", "-m", "echo", "-m", "gpt-5", "--json", "hi"])
+    lines = {x["model"]: x for x in map(json.loads, capsys.readouterr().out.splitlines())}
+    assert code == 1
+    assert lines["echo"]["status"] == "ok"
+    assert lines["gpt-5"]["status"] == "error" and "OPENAI_API_KEY" in lines["gpt-5"]["error"]
+    assert lines["gpt-5"]["cost_usd"] is None
+
+
+def test_bad_arguments_exit_2_and_write_nothing(capsys):
+    for argv in (["chat", "-m", "echo", "--temperature", "9", "hi"],
+                 ["chat", "-m", "echo", "--max-tokens", "0", "hi"],
+                 ["chat", "-m", "echo", "--max-tokens", "many", "hi"],
+                 ["chat", "hi"],
+                 ["chat", "-m", "echo", "-m", "no-such-model", "hi"]):
+        try:
+            code = main(argv)
+        except SystemExit as e:  # argparse's own errors
+            code = e.code
+        assert code in (1, 2), argv
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "error" in err[0], argv
+    assert usage_count() == 0
+
+
+def test_providers_json_names_missing_env_vars(capsys):
+    assert main(["providers", "--json"]) == 0
+    rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows["echo"]["configured"] is True
+    assert rows["openai"]["configured"] is False and rows["openai"]["missing_env"] == ["OPENAI_API_KEY"]
+    assert set(rows["gemini"]["missing_env"]) == {"GEMINI_API_KEY", "GOOGLE_API_KEY"}
+
+
+def test_module_entry_point_works_without_any_key(fresh_env):
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    proc = subprocess.run([sys.executable, "-m", "alonchat", "chat", "-m", "echo", "hello"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert 'you said "hello"' in proc.stdout

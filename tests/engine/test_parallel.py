@@ -1,0 +1,156 @@
+"""The parallel pane runner, without Streamlit: concurrency, per-pane failures, cancellation, callbacks."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import select
+
+from alonchat import errors
+from alonchat.storage.engine import session
+from alonchat.storage.tables import UsageRecord
+from alonchat.parallel import PaneRequest, ParallelRun
+from alonchat.providers.base import Provider, StreamEnd, TextDelta, Usage
+from alonchat.registry import registry
+from alonchat.service import AIService, RetryPolicy, ai_service
+from tests.scripted import ScriptedProvider, add_model
+
+
+def usage_rows():
+    with session() as s:
+        return list(s.scalars(select(UsageRecord).order_by(UsageRecord.id)))
+
+
+class GatedProvider(Provider):
+    """Streams one chunk, then waits for `gate` before the rest: a sequential runner could never open it."""
+
+    def __init__(self, name: str, gate: threading.Event):
+        self.name, self.gate = name, gate
+        self.initialize({})
+
+    def stream(self, request):
+        yield TextDelta(f"{self.name}-first ")
+        if not self.gate.wait(timeout=20):
+            raise errors.ProviderTimeoutError("the other pane never streamed: panes ran one after another")
+        yield TextDelta(f"{self.name}-last")
+        yield StreamEnd(Usage(input_tokens=3, output_tokens=2), "stop")
+
+    def chat(self, request):
+        raise NotImplementedError
+
+
+def test_both_panes_receive_text_before_either_finishes():
+    gate = threading.Event()
+    for name in ("slow-a", "slow-b"):
+        add_model(name, provider=name)
+        registry.register(GatedProvider(name, gate))
+    order: list[tuple[int, str]] = []
+    seen_text: set[int] = set()
+    with ParallelRun([PaneRequest("slow-a", [{"role": "user", "content": "hi"}]),
+                      PaneRequest("slow-b", [{"role": "user", "content": "hi"}])]) as run:
+        for event in run.events():
+            order.append((event.pane, event.kind))
+            if event.kind == "delta":
+                seen_text.add(event.pane)
+                if seen_text == {0, 1}:
+                    gate.set()  # the consumer has text from both panes while both are still running
+    first_done = next(i for i, (_, kind) in enumerate(order) if kind != "delta")
+    assert {pane for pane, kind in order[:first_done] if kind == "delta"} == {0, 1}
+    assert [p.text for p in run.panes] == ["slow-a-first slow-a-last", "slow-b-first slow-b-last"]
+    assert all(p.result.status == "ok" for p in run.panes)
+
+
+def test_one_failing_pane_does_not_stop_the_other():
+    add_model("good")
+    add_model("bad", provider="broken")
+    registry.register(ScriptedProvider([["fine ", "answer", StreamEnd(Usage(2, 0, 0, 2), "stop")]]))
+    registry.register(ScriptedProvider([[errors.AuthError("Invalid API key (401).", status_code=401)]],
+                                       name="broken"))
+    seen = {}
+    run = ParallelRun([PaneRequest("good", "hello"), PaneRequest("bad", "hello")],
+                      user="ana", conversation_id=42, on_result=lambda i, r: seen.setdefault(i, r))
+    with run:
+        while not run.finished:
+            run.poll(0.05)
+    good, bad = run.panes
+    assert good.result.status == "ok" and good.text == "fine answer"
+    assert bad.result.status == "error" and "Invalid API key" in bad.result.error_message
+    assert seen[0].status == "ok" and seen[1].status == "error"
+    assert sorted((r.model_name, r.status, r.user, r.conversation_id) for r in usage_rows()) == [
+        ("bad", "error", "ana", 42), ("good", "ok", "ana", 42)]
+
+
+def test_rate_limit_after_retries_shows_in_its_pane_only():
+    add_model("limited", provider="limited")
+    registry.register(ScriptedProvider([[errors.RateLimitError("Rate limited (429).", status_code=429)]],
+                                       name="limited"))
+    service = AIService(retry=RetryPolicy(retries=2, base=0), sleep=lambda s: None)
+    with ParallelRun([PaneRequest("echo", "hi"), PaneRequest("limited", "hi")], service=service) as run:
+        while not run.finished:
+            run.poll(0.05)
+    assert run.panes[0].result.ok
+    assert run.panes[1].result.status == "error"
+    assert "Rate limited" in run.panes[1].result.error_message
+    assert registry.get("limited").calls == 3  # first try + 2 retries, then the pane shows the error
+
+
+def test_leaving_early_cancels_running_panes_and_records_cancelled():
+    add_model("stuck-a", provider="stuck-a")
+    results = {}
+    run = ParallelRun([PaneRequest("stuck-a", "hi")], on_result=lambda i, r: results.setdefault(i, r))
+    # The provider waits for the cancel event itself: it only continues once the run was abandoned.
+    registry.register(GatedProvider("stuck-a", run.cancel))
+
+    class Interrupt(Exception):
+        """Stands in for Streamlit's StopException raised inside the page's drain loop."""
+
+    try:
+        with run:
+            for event in run.events():
+                if event.kind == "delta":
+                    raise Interrupt
+    except Interrupt:
+        pass
+    assert run.cancel.is_set()
+    assert results[0].status == "cancelled"
+    assert results[0].content == "stuck-a-first "
+    [row] = usage_rows()
+    assert row.status == "cancelled" and row.output_tokens > 0
+
+
+def test_unexpected_exception_in_a_worker_still_ends_the_pane():
+    class Exploding(AIService):
+        def stream(self, *a, **k):
+            raise RuntimeError("boom")
+
+    with ParallelRun([PaneRequest("echo", "hi")], service=Exploding()) as run:
+        while not run.finished:
+            run.poll(0.05)
+    assert run.panes[0].result.status == "error"
+    assert "boom" in run.panes[0].result.error_message
+
+
+def test_options_reach_the_service_per_pane():
+    with ParallelRun([PaneRequest("echo", "one two three four", {"max_tokens": 3}),
+                      PaneRequest("echo", "one two three four", {})]) as run:
+        while not run.finished:
+            run.poll(0.05)
+    short, full = run.panes
+    assert short.result.finish_reason == "length" and full.result.finish_reason == "stop"
+    assert len(short.text) < len(full.text)
+
+
+def test_two_slow_models_stream_at_once_through_the_real_sdks(fake_providers):
+    """Over real HTTP: each fake model sends 6 chunks 0.3 s apart; both panes show text before either ends."""
+    chunks = [f"w{i} " for i in range(6)]
+    for model in ("gpt-5.4-mini", "claude-haiku-4-5"):
+        fake_providers.script(model, reply="warm")
+        list(ai_service.stream(model, "warm up"))  # import the SDKs and open connections first
+        fake_providers.script(model, chunks=chunks, delay=0.3)
+    order = []
+    with ParallelRun([PaneRequest("gpt-5.4-mini", "go"), PaneRequest("claude-haiku-4-5", "go")]) as run:
+        order = [(e.pane, e.kind) for e in run.events()]
+    first_done = next(i for i, (_, kind) in enumerate(order) if kind != "delta")
+    assert {pane for pane, kind in order[:first_done] if kind == "delta"} == {0, 1}
+    assert [p.text for p in run.panes] == ["".join(chunks)] * 2
+    assert [p.result.status for p in run.panes] == ["ok", "ok"]

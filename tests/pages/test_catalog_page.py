@@ -1,0 +1,242 @@
+"""AppTest tests of the catalog page: add, refuse, edit, accept genai-prices, endpoints, import, test a model."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import text
+from streamlit.testing.v1 import AppTest
+
+from alonchat.catalog import models as catalog
+from alonchat.catalog import io as catalog_io
+from alonchat.catalog import prices as catalog_prices
+from alonchat.storage.engine import session
+from alonchat.errors import UnknownModelError
+from tests.fake_server import FakeServer
+
+
+def snapshot() -> tuple:
+    with session() as s:
+        return tuple(tuple(tuple(r) for r in s.execute(text(f"SELECT * FROM {t} ORDER BY id")))
+                     for t in ("ai_models", "model_prices", "provider_endpoints"))
+
+
+@pytest.fixture
+def at() -> AppTest:
+    app = AppTest.from_file("../../app.py", default_timeout=60)
+    app.run()
+    app.switch_page("pages/catalog.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def frame(at: AppTest, column: str):
+    """The table showing `column` (AppTest does not expose a read-only dataframe's key)."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def texts(elements) -> str:
+    return "\n".join(str(e.value) for e in elements)
+
+
+def fill(at: AppTest, **fields) -> None:
+    for key, value in fields.items():
+        widget = at.selectbox(key="add_provider") if key == "provider" else (
+            at.text_input(key=f"add_{key}") if key in ("name", "display_name", "model_id") else
+            at.number_input(key=f"add_{key}"))
+        widget.set_value(value)
+    at.run()
+
+
+def test_page_shows_the_catalog_and_filters_it(at):
+    table = frame(at, "Price known")
+    assert {"gpt-4o-mini", "echo", "claude-haiku-4-5"} <= set(table["Name"])
+    mini = table[table["Name"] == "gpt-4o-mini"].iloc[0]
+    assert (mini["Input"], mini["Output"], mini["Cache write"], mini["Configured"]) == ("$0.15", "$0.6", "unpriced",
+                                                                                         False)
+    at.text_input(key="cat_search").set_value("haiku").run()
+    assert list(frame(at, "Price known")["Name"]) == ["claude-haiku-4-5"]
+    at.text_input(key="cat_search").set_value("").run()
+    at.selectbox(key="cat_show").set_value("Provider not configured").run()
+    assert "echo" not in set(frame(at, "Price known")["Name"])
+
+
+def test_add_a_valid_model(at):
+    fill(at, provider="echo", model_id=" echo-1 ", name="Ünïcode model", context_window=8000, max_tokens=1000,
+         input_price=1.25, output_price=5.0)
+    at.button(key="add_submit").click().run()
+    assert not at.exception
+    assert "Added **Ünïcode model**" in texts(at.success)
+    spec = catalog.resolve("Ünïcode model")
+    assert (spec.model_id, spec.context_window, spec.prices.input_price, spec.prices.cache_read_price) == (
+        "echo-1", 8000, Decimal("1.25"), None)
+    assert catalog_prices.history("Ünïcode model")[0].source == "manual"
+    assert at.text_input(key="add_name").value == ""  # the form starts afresh
+    assert "Ünïcode model" in set(frame(at, "Price known")["Name"])
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"provider": "echo", "model_id": "echo-1"}, "Name is required."),
+    ({"provider": "echo", "model_id": "echo-1", "name": "GPT-4O-MINI"}, "A model named 'gpt-4o-mini' already exists"),
+    ({"model_id": "x", "name": "no-provider"}, "Provider is required."),
+    ({"provider": "echo", "model_id": "echo-1", "name": "x", "context_window": 100, "max_tokens": 500},
+     "can't exceed the context window"),
+    ({"provider": "echo", "model_id": "echo-1", "name": "x", "input_price": -2.0}, "Input price can't be negative"),
+    ({"provider": "echo", "model_id": "echo-1", "name": "x", "output_price": 50000.0},
+     "must be below 10,000 USD per 1M tokens"),
+    ({"provider": "echo", "model_id": "echo-1", "name": "x", "context_window": 0}, "positive whole number"),
+])
+def test_invalid_models_are_refused_with_a_message(at, fields, message):
+    before = snapshot()
+    fill(at, **fields)
+    at.button(key="add_submit").click().run()
+    assert not at.exception
+    assert message in texts(at.error)
+    assert snapshot() == before
+
+
+def test_genai_prices_fill_can_be_overridden(at):
+    fill(at, provider="openai", model_id="gpt-4o-mini")
+    assert "genai-prices knows `gpt-4o-mini`" in texts(at.markdown)
+    at.button(key="add_fill").click().run()
+    assert at.number_input(key="add_context_window").value == 128000
+    assert at.number_input(key="add_input_price").value == 0.15
+    assert at.number_input(key="add_cache_read_price").value == 0.075
+    assert at.text_input(key="add_name").value == "gpt-4o-mini"  # filled because it was empty
+    fill(at, name="mini-copy", input_price=0.2)  # the user overrides one price
+    at.button(key="add_submit").click().run()
+    spec = catalog.resolve("mini-copy")
+    assert (spec.prices.input_price, spec.prices.output_price, spec.context_window) == (
+        Decimal("0.2"), Decimal("0.6"), 128000)
+    assert catalog_prices.history("mini-copy")[0].source == "manual"
+
+    fill(at, provider="openai", model_id="gpt-4o-mini")
+    at.button(key="add_fill").click().run()
+    fill(at, name="mini-as-is")
+    at.button(key="add_submit").click().run()
+    assert catalog_prices.history("mini-as-is")[0].source == "genai-prices"
+
+
+def test_edit_a_price_in_the_table(at):
+    rows = catalog_io.table()
+    pos = [r["name"] for r in rows].index("gpt-5")
+    at.session_state["cat_editor"] = {"edited_rows": {pos: {"input_price": 2.0}}, "added_rows": [],
+                                      "deleted_rows": []}
+    at.run()
+    at.button(key="cat_save").click().run()
+    assert not at.exception
+    assert "Saved 1 model: gpt-5" in texts(at.success)
+    assert catalog.resolve("gpt-5").prices.input_price == Decimal("2")
+    last = catalog_prices.history("gpt-5")[-1]
+    assert (last.source, last.changed_by, last.prices.input_price) == ("manual", "tester", Decimal("2"))
+
+
+def test_a_bad_table_edit_saves_nothing(at):
+    rows = catalog_io.table()
+    names = [r["name"] for r in rows]
+    before = snapshot()
+    at.session_state["cat_editor"] = {"edited_rows": {names.index("gpt-5"): {"input_price": 3.0},
+                                                      names.index("echo"): {"max_tokens": 5_000_000}},
+                                      "added_rows": [], "deleted_rows": []}
+    at.run()
+    at.button(key="cat_save").click().run()
+    assert "Nothing was saved" in texts(at.error) and "can't exceed the context window" in texts(at.error)
+    assert snapshot() == before
+
+
+def test_accept_a_genai_prices_change(at):
+    catalog.update_model("gpt-4o-mini", {"input_price": 1})
+    catalog.update_model("claude-haiku-4-5", {"output_price": 1})
+    at.run()
+    at.button(key="prices_accept_gpt-4o-mini").click().run()
+    assert not at.exception
+    assert catalog.resolve("gpt-4o-mini").prices.input_price == Decimal("0.15")
+    assert catalog_prices.history("gpt-4o-mini")[-1].source == "genai-prices"
+    assert catalog.resolve("claude-haiku-4-5").prices.output_price == 1  # one by one
+    at.button(key="prices_accept_all").click().run()
+    assert catalog_prices.check_prices() == []
+    assert "Every catalog price matches genai-prices" in texts(at.success)
+    at.selectbox(key="prices_history_model").set_value("gpt-4o-mini").run()
+    history = frame(at, "Changed by")
+    assert list(history["Source"])[:2] == ["genai-prices", "manual"] and list(history["Input"])[:2] == ["$0.15", "$1"]
+
+
+def test_deactivate_reactivate_and_delete_with_confirmation(at):
+    catalog.create_model({"name": "spare", "provider": "echo", "model_id": "echo-1"})
+    at.run()
+    at.selectbox(key="cat_life_model").set_value("spare").run()
+    at.button(key="cat_deactivate").click().run()
+    assert not catalog.resolve("spare", active_only=False).is_active
+    at.button(key="cat_activate").click().run()
+    assert catalog.resolve("spare").is_active
+    at.button(key="cat_delete").click().run()
+    assert "for good" in texts(at.warning) and catalog.resolve("spare")  # asked, not done
+    at.button(key="cat_delete_yes").click().run()
+    with pytest.raises(UnknownModelError):
+        catalog.resolve("spare")
+
+    at.selectbox(key="cat_life_model").set_value("echo").run()
+    at.button(key="cat_delete").click().run()
+    from alonchat.service import ai_service
+    ai_service.chat("echo", "hi")  # now it has usage
+    at.button(key="cat_delete_yes").click().run()
+    assert "deactivate it instead" in texts(at.error)
+    assert catalog.resolve("echo")
+
+
+def test_add_an_endpoint_list_its_models_and_add_them(at):
+    with FakeServer() as srv:
+        srv.models = ["tiny-llm", "big-llm"]
+        at.text_input(key="ep_new_name").set_value("fakelab")
+        at.text_input(key="ep_new_url").set_value(srv.url + "/v1")
+        at.button(key="FormSubmitter:ep_add_form-Add endpoint").click().run()
+        assert not at.exception
+        assert "Added endpoint **fakelab**" in texts(at.success)
+        assert "fakelab" in set(frame(at, "Key env var")["Name"])
+        assert at.selectbox(key="ep_pick").value == "fakelab"
+        at.button(key="ep_list_models").click().run()
+        assert "fakelab serves 2 models" in texts(at.markdown)
+        at.multiselect(key="ep_add_ids").set_value(["tiny-llm"]).run()
+        at.button(key="ep_add_models").click().run()
+        assert not at.exception
+        spec = catalog.resolve("fakelab/tiny-llm")
+        assert (spec.provider, spec.model_id, spec.prices.known) == ("fakelab", "tiny-llm", False)
+        assert "1 already in the catalog" in texts(at.markdown)
+
+
+def test_a_bad_endpoint_is_refused(at):
+    before = snapshot()
+    at.text_input(key="ep_new_name").set_value("bad one")
+    at.text_input(key="ep_new_url").set_value("localhost:1234")
+    at.text_input(key="ep_new_key_env").set_value("sk-secret-value")
+    at.button(key="FormSubmitter:ep_add_form-Add endpoint").click().run()
+    errors = texts(at.error)
+    assert "Name may use only letters" in errors and "http:// or https://" in errors and "not the key itself" in errors
+    assert "sk-secret-value" not in errors
+    assert snapshot() == before
+
+
+def test_import_shows_row_errors_then_imports(at):
+    before = snapshot()
+    at.text_area(key="imp_text").set_value("name,provider,model_id,input_price\nok-row,echo,echo-1,1\n"
+                                           "bad-row,echo,echo-1,-1\n").run()
+    problems = frame(at, "Problem")
+    assert list(problems["Row"]) == ["row 2 (bad-row)"] and "can't be negative" in problems["Problem"][0]
+    assert snapshot() == before
+    at.text_area(key="imp_text").set_value("name,provider,model_id,input_price,output_price\n"
+                                           "ok-row,echo,echo-1,1,2\n").run()
+    assert "Ready: 1 to add" in texts(at.info)
+    at.button(key="imp_go").click().run()
+    assert catalog.resolve("ok-row").prices.output_price == 2
+    assert catalog_prices.history("ok-row")[0].source == "import"
+
+
+def test_test_a_model_shows_the_reply_or_the_fix(at):
+    at.selectbox(key="test_model").set_value("echo").run()
+    at.button(key="test_send").click().run()
+    assert "This offline model repeats your prompt" in texts(at.success)
+    assert [m.label for m in at.metric][-4:] == ["Latency", "Input tokens", "Output tokens", "Cost"]
+    at.selectbox(key="test_model").set_value("gpt-5").run()
+    at.button(key="test_send").click().run()
+    assert "OPENAI_API_KEY" in texts(at.error) and "How to fix it" in texts(at.info)

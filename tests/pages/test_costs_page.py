@@ -1,0 +1,106 @@
+"""AppTest tests of the cost dashboard: figures, filters, time zone, breakdown and export, what-if, budgets."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from alonchat.usage import budgets
+from tests.ledger_fixture import small_ledger
+from tests.scripted import add_model
+
+
+@pytest.fixture
+def at() -> AppTest:
+    small_ledger()
+    app = AppTest.from_file("../../app.py", default_timeout=60)
+    app.run()
+    app.switch_page("pages/costs.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    app.segmented_control(key="costs_range").set_value("custom").run()
+    app.date_input(key="costs_days").set_value((date(2026, 11, 2), date(2026, 11, 3))).run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_headline_figures_over_the_small_ledger(at):
+    m = metrics(at)
+    assert m["Total spend"] == "$0.0133"  # 0.013335
+    assert m["Requests"] == "8"
+    assert m["Unpriced calls"] == "1" and any("(12.5%)" in c.value for c in at.caption)
+    assert m["Error rate"] == "25.0%"
+    assert m["Cached input"] == "600" and m["Reasoning tokens"] == "50" and m["Cache writes"] == "100"
+    assert m["Cache savings"] == "$0.00114"
+    assert any("unpriced calls" in c.value for c in at.caption)
+
+
+def test_filters_narrow_every_figure(at):
+    at.multiselect(key="costs_user").set_value(["bob"]).run()
+    m = metrics(at)
+    assert m["Requests"] == "2" and m["Total spend"] == "$0.00554" and m["Unpriced calls"] == "1"
+    at.multiselect(key="costs_user").set_value([]).run()
+    at.multiselect(key="costs_status").set_value(["refused", "error"]).run()
+    assert metrics(at)["Error rate"] == "100.0%" and metrics(at)["Total spend"] == "$0.00"
+
+
+def test_time_zone_moves_day_boundaries(at):
+    at.selectbox(key="costs_tz").set_value("Europe/Paris").run()
+    at.date_input(key="costs_days").set_value((date(2026, 11, 3), date(2026, 11, 3))).run()
+    assert metrics(at)["Requests"] == "7"  # 00:15 Paris on the 3rd is 23:15 UTC on the 2nd
+    at.selectbox(key="costs_tz").set_value("UTC").run()
+    assert metrics(at)["Requests"] == "6"
+
+
+def test_breakdown_table_and_exports(at):
+    table = next(d.value for d in at.dataframe if "Spend (USD)" in d.value.columns)
+    assert list(table["Model"]) == ["alpha", "beta", "echo", "mystery"]
+    assert table.loc[table["Model"] == "mystery", "Spend (USD)"].isna().all()  # unpriced: empty, not 0
+    at.selectbox(key="costs_by").set_value("user").run()
+    table = next(d.value for d in at.dataframe if "Spend (USD)" in d.value.columns)
+    assert set(table["User"]) == {"alice", "bob", "carol"}
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Download breakdown (CSV)" in labels and any(label.startswith("Download raw rows") for label in labels)
+
+
+def test_what_if_prices_the_same_tokens_at_another_model(at):
+    add_model("gamma", input_price=D("1"), output_price=D("4"), cache_read_price=D("0.1"))
+    at.run()
+    at.selectbox(key="costs_whatif").set_value("gamma").run()
+    m = metrics(at)
+    assert m["Actual spend"] == "$0.0133"
+    # all tokens at gamma: alpha 3840 + beta 1520 + mystery 140 + echo (30 + 30*4) 150, per 1M
+    assert m["At gamma prices"] == "$0.00565"
+
+
+def test_budgets_set_on_the_page_show_spend_and_projection(at):
+    at.text_input(key="costs_budget_user").set_value("alice")
+    at.number_input(key="costs_budget_usd").set_value(5.0)
+    at.number_input(key="costs_budget_soft").set_value(50)
+    next(b for b in at.button if b.label == "Save budget").click().run()
+    assert not at.exception
+    [b] = budgets.list_budgets()
+    assert (b.scope, b.monthly_usd, b.soft_percent) == ("alice", D(5), 50)
+    assert any("**alice**" in md.value and "of $5.00" in md.value and "projected" in md.value for md in at.markdown)
+    at.button(key="costs_budget_remove_btn").click().run()
+    assert budgets.list_budgets() == []
+
+
+def test_a_bad_budget_shows_an_error_and_writes_nothing(at):
+    at.number_input(key="costs_budget_usd").set_value(0.0)
+    next(b for b in at.button if b.label == "Save budget").click().run()
+    assert any("positive number" in e.value for e in at.error)
+    assert budgets.list_budgets() == []
+
+
+def test_half_hour_zone_is_exact_and_says_it_reads_raw_rows(at):
+    at.selectbox(key="costs_tz").set_value("Asia/Kolkata").run()
+    at.date_input(key="costs_days").set_value((date(2026, 11, 4), date(2026, 11, 4))).run()
+    assert metrics(at)["Requests"] == "1"  # 18:40 UTC on the 3rd is 00:10 on the 4th in UTC+5:30
+    assert any("not a whole number of hours" in c.value for c in at.caption)

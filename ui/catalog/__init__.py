@@ -1,0 +1,1 @@
+"""The model catalog page's tabs and their shared helpers."""

@@ -1,0 +1,164 @@
+"""The catalog's Models and Edit tabs: a searchable table, an in-place editor, and a model's lifecycle."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from alonchat.catalog import models as catalog
+from alonchat.catalog import io as catalog_io
+from alonchat.usage import ledger
+from alonchat.errors import ValidationError
+from ui.catalog.common import error_list, errors_to, flash, help_of, label, price_text
+
+ss = st.session_state
+EDITOR = "cat_editor"
+EDITABLE = ("display_name", "context_window", "max_tokens", "input_price", "output_price", "cache_read_price",
+            "cache_write_price", "description", "active")
+PRICES = ("input_price", "output_price", "cache_read_price", "cache_write_price")
+SHOW = ("All models", "Active", "Inactive", "Unpriced", "Provider not configured")
+
+
+def filter_rows(rows: list[dict], query: str, providers: list[str], show: str) -> list[dict]:
+    """The rows matching the search box (any text column) and the filters."""
+    q = (query or "").strip().casefold()
+    keep = {
+        "Active": lambda r: r["active"], "Inactive": lambda r: not r["active"],
+        "Unpriced": lambda r: not r["price_known"], "Provider not configured": lambda r: not r["configured"],
+    }.get(show, lambda r: True)
+    return [r for r in rows
+            if (not providers or r["provider"] in providers) and keep(r)
+            and (not q or any(q in str(r[k]).casefold() for k in ("name", "display_name", "provider", "model_id",
+                                                                     "description")))]
+
+
+def browse(rows: list[dict]) -> None:
+    search, provider, show = st.columns([3, 2, 2])
+    query = search.text_input("Search", key="cat_search", placeholder="name, model id, provider, description…",
+                              help="Matches any part of the name, display name, provider, model id or description.")
+    providers = provider.multiselect("Provider", sorted({r["provider"] for r in rows}), key="cat_providers",
+                                     placeholder="All providers")
+    state = show.selectbox("Show", SHOW, key="cat_show")
+    shown = filter_rows(rows, query, providers, state)
+    st.caption(f"{len(shown)} of {len(rows)} models · prices in USD per 1M tokens · "
+               "*unpriced* means the price is unknown, so calls are not costed (never counted as $0)")
+    if not shown:
+        st.info("No model matches. Clear the search or the filters.", icon=":material/search_off:")
+        return
+    table = pd.DataFrame([{
+        "Name": r["name"], "Display name": r["display_name"], "Provider": r["provider"], "Model id": r["model_id"],
+        "Context window": r["context_window"], "Max output": r["max_tokens"],
+        **{label(f).removesuffix(" price"): price_text(r[f]) for f in PRICES},
+        "Active": r["active"], "Configured": r["configured"], "Price known": r["price_known"],
+    } for r in shown])
+    st.dataframe(table, hide_index=True, width="stretch", key="cat_table", column_config={
+        "Context window": st.column_config.NumberColumn(format="localized", help=help_of("context_window")),
+        "Max output": st.column_config.NumberColumn(format="localized", help=help_of("max_tokens")),
+        "Input": st.column_config.TextColumn(help="USD per 1M prompt tokens"),
+        "Output": st.column_config.TextColumn(help="USD per 1M generated tokens"),
+        "Cache read": st.column_config.TextColumn(help=help_of("cache_read_price")),
+        "Cache write": st.column_config.TextColumn(help=help_of("cache_write_price")),
+        "Active": st.column_config.CheckboxColumn(help=help_of("active")),
+        "Configured": st.column_config.CheckboxColumn(help="Whether the provider's key (or endpoint) is set up"),
+        "Price known": st.column_config.CheckboxColumn(help="Input and output prices are both known"),
+    })
+
+
+def _editor_frame(rows: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame([{"name": r["name"], "provider": r["provider"], "model_id": r["model_id"],
+                          **{f: (float(r[f]) if f in PRICES and r[f] is not None else r[f]) for f in EDITABLE}}
+                         for r in rows])
+
+
+def _changes(rows: list[dict]) -> dict[str, dict]:
+    """The editor's edited cells as catalog changes, keyed by model name; a cleared price is unknown."""
+    edited = (ss.get(EDITOR) or {}).get("edited_rows", {})
+    out = {}
+    for pos, cells in edited.items():
+        pos = int(pos)
+        if 0 <= pos < len(rows) and cells:
+            out[rows[pos]["name"]] = {k: (None if v is None or v != v else v) for k, v in cells.items()
+                                      if k in EDITABLE}
+    return {k: v for k, v in out.items() if v}
+
+
+def _save(rows: list[dict]) -> None:
+    changes = _changes(rows)
+    if not changes:
+        flash("edit", "info", "Nothing to save: edit a cell first.")
+        return
+    try:
+        catalog_io.update_many(changes, user=ledger.current_user())
+    except ValidationError as e:
+        flash("edit", "error", "Nothing was saved. Fix these and save again:\n" + error_list(e.errors, keyed=True))
+        return
+    ss.pop(EDITOR, None)  # start the editor afresh from the saved catalog
+    flash("edit", "success", f"Saved {len(changes)} model{'s' if len(changes) != 1 else ''}: {', '.join(changes)}. "
+                     "Price changes are in the price history.")
+
+
+def edit(rows: list[dict]) -> None:
+    st.markdown("Double-click a cell to change it, then **Save changes**. Clear a price to mark it unknown "
+                "(*unpriced*). "
+                "Every row is checked before anything is written.")
+    st.data_editor(_editor_frame(rows), key=EDITOR, hide_index=True, width="stretch", placeholder="unknown",
+                   disabled=["name", "provider", "model_id"], column_config={
+        "name": st.column_config.TextColumn("Name", help=help_of("name")),
+        "provider": st.column_config.TextColumn("Provider"),
+        "model_id": st.column_config.TextColumn("Model id"),
+        "display_name": st.column_config.TextColumn("Display name", help=help_of("display_name"), max_chars=200),
+        "context_window": st.column_config.NumberColumn("Context window", help=help_of("context_window"), step=1,
+                                                        format="localized"),
+        "max_tokens": st.column_config.NumberColumn("Max output", help=help_of("max_tokens"), step=1,
+                                                    format="localized"),
+        **{f: st.column_config.NumberColumn(label(f) + " $/1M", help=help_of(f), format="%.6g") for f in PRICES},
+        "description": st.column_config.TextColumn("Description", help=help_of("description"), max_chars=2000),
+        "active": st.column_config.CheckboxColumn("Active", help=help_of("active")),
+    })
+    pending = _changes(rows)
+    st.button(f"Save changes ({len(pending)})" if pending else "Save changes", key="cat_save", type="primary",
+              icon=":material/save:", on_click=_save, args=(rows,), disabled=not pending)
+    st.divider()
+    lifecycle(rows)
+
+
+def _set_active(name: str, active: bool) -> None:
+    with errors_to("edit"):
+        catalog.set_active(name, active)
+        state = ("active again" if active else
+                 "deactivated: it stays in the catalog and in past usage, but can't be called")
+        flash("edit", "success", f"{name} is {state}.")
+
+
+def _delete(name: str) -> None:
+    ss.pop("cat_confirm_delete", None)
+    with errors_to("edit"):
+        catalog.delete_model(name)
+        ss.pop("cat_life_model", None)
+        flash("edit", "success", f"Deleted {name} and its price history.")
+
+
+def lifecycle(rows: list[dict]) -> None:
+    st.subheader("Deactivate, reactivate or delete", anchor=False)
+    names = [r["name"] for r in rows]
+    name = st.selectbox("Model", names, index=None, key="cat_life_model", placeholder="Choose a model…")
+    if name is None:
+        return
+    row = next(r for r in rows if r["name"] == name)
+    a, b, _ = st.columns([1, 1, 3])
+    if row["active"]:
+        a.button("Deactivate", key="cat_deactivate", icon=":material/pause_circle:", on_click=_set_active,
+                 args=(name, False), help="Hide it from the pickers and refuse calls; usage history stays.")
+    else:
+        a.button("Reactivate", key="cat_activate", icon=":material/play_circle:", on_click=_set_active,
+                 args=(name, True))
+    b.button("Delete…", key="cat_delete", icon=":material/delete:",
+             on_click=lambda: ss.__setitem__("cat_confirm_delete", name),
+             help="Only a model that was never used can be deleted; otherwise deactivate it.")
+    if ss.get("cat_confirm_delete") == name:
+        with st.container(border=True):
+            st.warning(f"Delete **{name}** for good? Its price history goes with it. This can't be undone.",
+                       icon=":material/warning:")
+            yes, no, _ = st.columns([1, 1, 3])
+            yes.button("Yes, delete", key="cat_delete_yes", type="primary", on_click=_delete, args=(name,))
+            no.button("Cancel", key="cat_delete_no", on_click=lambda: ss.pop("cat_confirm_delete", None))

@@ -1,0 +1,1 @@
+"""The costs page's sections and charts."""

@@ -1,0 +1,201 @@
+"""The cost dashboard's sections: filters, headline figures, charts, breakdown with export, what-if, budgets."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from alonchat.usage import budgets
+from alonchat.catalog import models as catalog
+from alonchat.usage import exports
+from alonchat.usage import periods
+from alonchat.usage import reports
+from alonchat.errors import ValidationError
+from alonchat.usage.whatif import what_if
+from ui.costs import charts
+from ui.format import count, money
+
+RAW_EXPORT_LIMIT = 500_000
+BY_LABEL = {"model": "Model", "provider": "Provider", "user": "User", "day": "Day", "status": "Status"}
+
+
+def filters() -> reports.Filters | None:
+    """Range (preset or custom) in a chosen zone, and dimension filters; None (with an error) when invalid."""
+    top = st.columns([3, 2, 2])
+    preset = top[0].segmented_control("Range", [*periods.PRESETS, "custom"], default="30 days", key="costs_range")
+    tz = top[1].selectbox("Time zone (days and ranges)", periods.common_zones(), key="costs_tz")
+    preset = preset or "30 days"
+    try:
+        if preset == "custom":
+            today = datetime.now(UTC).astimezone(periods.zone(tz)).date()
+            picked = top[2].date_input("Days", (today - timedelta(days=6), today), key="costs_days")
+            first, last = (picked + (picked[-1],))[:2] if isinstance(picked, tuple) and picked else (today, today)
+            since, until = periods.day_range(first, last, tz)
+        else:
+            since, until = periods.preset_range(preset, tz)
+            top[2].caption(f"{since.astimezone(periods.zone(tz)):%Y-%m-%d} to "
+                           f"{(until - timedelta(seconds=1)).astimezone(periods.zone(tz)):%Y-%m-%d} · {tz}")
+    except ValidationError as e:
+        st.error(str(e))
+        return None
+    if any(off % 3600 for _, off in periods.offset_segments(tz, since, until)):
+        st.caption(f":material/schedule: {tz} is not a whole number of hours from UTC, so its midnight falls "
+                   "inside an hour: that part of each day is read from raw rows (exact, a little slower).")
+    values = reports.dimension_values()
+    cols = st.columns(4)
+    chosen = {dim: cols[i].multiselect(dim.capitalize(), values[dim], key=f"costs_{dim}", placeholder="all")
+              for i, dim in enumerate(("provider", "model", "user", "status"))}
+    return reports.Filters(since=since, until=until, providers=chosen["provider"], models=chosen["model"],
+                           users=chosen["user"], statuses=chosen["status"], tz=tz)
+
+
+def _pct(x: float | None) -> str:
+    return "–" if x is None else f"{x:.1%}"
+
+
+def _compact(n: int) -> str:
+    """Token counts that fit a metric tile; the exact count is in the breakdown table."""
+    if n >= 10_000_000:
+        return f"{n / 1e6:,.1f}M"
+    if n >= 1_000_000:
+        return f"{n / 1e6:.2f}M"
+    return f"{n:,}"
+
+
+def headline(s: reports.Summary) -> None:
+    a = st.columns(5)
+    a[0].metric("Total spend", money(s.cost_usd, badge=False),
+                help="Sum over priced calls; unpriced calls are counted, not added as $0.")
+    a[1].metric("Requests", count(s.requests))
+    a[2].metric("Avg cost / request", money(s.avg_cost_per_request, badge=False) if s.priced_requests else "–",
+                help="Mean over priced calls.")
+    a[3].metric("Cache savings", money(s.cache_savings_usd, badge=False),
+                help="What cached input tokens would have cost at the full input price, minus what they cost.")
+    a[4].metric("Error rate", _pct(s.error_rate),
+                help="Calls whose status is not ok (errors, truncated, cancelled, refused by budget).")
+    b = st.columns(6)
+    b[0].metric("Unpriced calls", f"{s.unpriced_requests:,}", help="Calls that used tokens on a model with no known "
+                f"price: {_pct(s.unpriced_share)} of all calls. Never counted as $0.")
+    b[1].metric("Input tokens", _compact(s.input_tokens), help=f"{s.input_tokens:,} (cached and cache writes included)")
+    b[2].metric("Cached input", _compact(s.cached_input_tokens), help=f"{s.cached_input_tokens:,}")
+    b[3].metric("Cache writes", _compact(s.cache_write_tokens), help=f"{s.cache_write_tokens:,}")
+    b[4].metric("Output tokens", _compact(s.output_tokens), help=f"{s.output_tokens:,} (reasoning included)")
+    b[5].metric("Reasoning tokens", _compact(s.reasoning_tokens), help=f"{s.reasoning_tokens:,}")
+    notes = []
+    if s.unpriced_requests:
+        notes.append(f":orange[:material/warning:] Spend leaves out {s.unpriced_requests:,} unpriced calls "
+                     f"({_pct(s.unpriced_share)}): give their models prices in the catalog.")
+    if s.avg_latency_ms is not None:
+        notes.append(f"Average latency {s.avg_latency_ms:,.0f} ms.")
+    if notes:
+        st.caption(" ".join(notes))
+
+
+def chart_section(f: reports.Filters) -> None:
+    by = st.segmented_control("Stack spend by", ["model", "provider", "user"], default="model", key="costs_stack")
+    by = by or "model"
+    rows = reports.timeseries(by, f)
+    left, right = st.columns(2)
+    with left:
+        chart = charts.spend_over_time(rows, by, f.tz)
+        st.altair_chart(chart, width="stretch") if chart else st.info("No priced spend in this range.")
+    with right:
+        chart = charts.tokens_over_time(rows, f.tz)
+        st.altair_chart(chart, width="stretch") if chart else st.info("No tokens in this range.")
+    left, right = st.columns(2)
+    for col, dim in ((left, "model"), (right, "user")):
+        with col:
+            chart = charts.top_spenders(reports.top(dim, f, n=10), dim)
+            if chart:
+                st.altair_chart(chart, width="stretch")
+
+
+def _table(rows: list[dict], by: str) -> pd.DataFrame:
+    out = pd.DataFrame([{
+        BY_LABEL[by]: r[by], "Spend (USD)": None if r["cost_usd"] is None else float(r["cost_usd"]),
+        "Requests": r["requests"], "Errors": r["errors"], "Unpriced": r["unpriced_requests"],
+        "Input": r["input_tokens"], "Cached": r["cached_input_tokens"], "Output": r["output_tokens"],
+        "Reasoning": r["reasoning_tokens"], "Cache savings (USD)": float(r["cache_savings_usd"]),
+    } for r in rows])
+    return out
+
+
+def breakdown_section(f: reports.Filters) -> None:
+    by = st.selectbox("Break down by", ["model", "provider", "user", "day"], key="costs_by",
+                      format_func=BY_LABEL.get)
+    rows = reports.breakdown(by, f)
+    if not rows:
+        st.info("No calls match these filters.")
+        return
+    st.dataframe(_table(rows, by), hide_index=True, width="stretch", column_config={
+        "Spend (USD)": st.column_config.NumberColumn(format="$%.4f", help="Empty = unpriced (no known price)"),
+        "Cache savings (USD)": st.column_config.NumberColumn(format="$%.4f"),
+        **{c: st.column_config.NumberColumn(format="localized") for c in
+           ("Requests", "Errors", "Unpriced", "Input", "Cached", "Output", "Reasoning")},
+    })
+    stamp = f"{f.since:%Y%m%d}-{f.until:%Y%m%d}" if f.since and f.until else "all"
+    left, right = st.columns(2)
+    left.download_button("Download breakdown (CSV)", exports.to_csv(rows, (by, *exports.AGGREGATE_COLUMNS)),
+                         file_name=f"alonchat-usage-by-{by}-{stamp}.csv", mime="text/csv", key="costs_dl_agg",
+                         icon=":material/download:")
+    right.download_button(f"Download raw rows (CSV, first {RAW_EXPORT_LIMIT:,})",
+                          lambda: exports.raw_csv(f, RAW_EXPORT_LIMIT), file_name=f"alonchat-usage-raw-{stamp}.csv",
+                          mime="text/csv", key="costs_dl_raw", icon=":material/download:", on_click="ignore")
+
+
+def what_if_section(f: reports.Filters) -> None:
+    names = [m.name for m in catalog.list_models() if m.prices.known]
+    target = st.selectbox("Price these calls at", names, key="costs_whatif", index=None,
+                          placeholder="pick a catalogued model")
+    if not target:
+        st.caption("The same token counts (cached, cache writes, output) priced at another model's catalog prices.")
+        return
+    w = what_if(f, target)
+    c = st.columns(3)
+    c[0].metric("Actual spend", money(w.actual_usd, badge=False))
+    c[1].metric(f"At {target} prices", money(w.what_if_usd, badge=False))
+    if w.comparable_actual_usd:
+        delta = (w.comparable_what_if_usd - w.comparable_actual_usd) / w.comparable_actual_usd
+        c[2].metric("Change (like for like)", f"{delta:+.1%}", help="Over source models whose calls were all priced.")
+    st.dataframe(pd.DataFrame([{
+        "Model used": r["model"], "Requests": r["requests"],
+        "Actual (USD)": None if r["cost_usd"] is None else float(r["cost_usd"]),
+        f"At {target} (USD)": None if r["what_if_usd"] is None else float(r["what_if_usd"]),
+        "Unpriced calls": r["unpriced_requests"]} for r in w.rows]), hide_index=True, width="stretch")
+
+
+def budgets_section() -> None:
+    rows = budgets.list_budgets()
+    if rows:
+        for b in rows:
+            who = "Team" if b.scope == budgets.TEAM else b.scope
+            icon = {"ok": ":green[:material/check_circle:]", "soft": ":orange[:material/warning:]",
+                    "hard": ":red[:material/block:]"}[b.level]
+            st.markdown(f"{icon} **{who}** · {money(b.spent_usd, badge=False)} of {money(b.monthly_usd, badge=False)} "
+                        f"({b.percent:.0f}%) · projected month-end **{money(b.projection_usd, badge=False)}** · "
+                        f"warns at {b.soft_percent}%")
+            st.progress(min(b.percent / 100, 1.0))
+        st.caption("Budget month: the calendar month in UTC. Projection = spend so far ÷ elapsed share of the month.")
+    else:
+        st.caption("No budgets yet.")
+    with st.form("costs_budget_form", clear_on_submit=False):
+        c = st.columns([2, 1, 1])
+        user = c[0].text_input("User (empty = whole team)", key="costs_budget_user")
+        monthly = c[1].number_input("Monthly USD", min_value=0.0, value=100.0, step=10.0, key="costs_budget_usd")
+        soft = c[2].number_input("Warn at %", min_value=1, max_value=100, value=80, key="costs_budget_soft")
+        if st.form_submit_button("Save budget", icon=":material/save:"):
+            try:
+                budgets.set_budget(monthly, user=user.strip() or None, soft_percent=int(soft))
+                st.rerun()
+            except ValidationError as e:
+                st.error(str(e))
+    if rows:
+        scopes = [b.scope for b in rows]
+        c = st.columns([3, 1])
+        gone = c[0].selectbox("Remove a budget", scopes, key="costs_budget_remove",
+                              format_func=lambda s: "Team" if s == budgets.TEAM else s)
+        if c[1].button("Remove", key="costs_budget_remove_btn", icon=":material/delete:"):
+            budgets.remove_budget(None if gone == budgets.TEAM else gone)
+            st.rerun()

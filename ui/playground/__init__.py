@@ -1,0 +1,1 @@
+"""The playground page's widgets: panes, sidebar and session state."""
