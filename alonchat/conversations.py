@@ -8,13 +8,13 @@ from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
 
-from .storage.engine import session
+from .core import Message as ChatMessage
+from .core import Usage
 from .errors import ValidationError
-from .storage.tables import Conversation, Message, UsageRecord, utcnow
-from .providers.base import Message as ChatMessage
-from .providers.base import Usage
 from .redact import redact
 from .service import CallResult
+from .storage.engine import session
+from .storage.tables import Conversation, Message, UsageRecord, utcnow
 
 TITLE_MAX = 200
 

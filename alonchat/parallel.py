@@ -8,8 +8,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .core import Message
 from .errors import AlonChatError, ProviderError
-from .providers.base import Message
 from .service import AIService, CallResult, ai_service
 
 

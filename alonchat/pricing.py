@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
 
-from .providers.base import Usage
+from .core import Usage
 
 MILLION = Decimal(1_000_000)
 PRICE_FIELDS = ("input_price", "output_price", "cache_read_price", "cache_write_price")
@@ -31,7 +30,7 @@ class Prices:
     @classmethod
     def of(cls, row) -> Prices:
         """Prices from anything with the four price attributes (a catalog row, a history row)."""
-        return cls(*(_dec(getattr(row, f, None)) for f in PRICE_FIELDS))
+        return cls(*(plain_decimal(getattr(row, f, None)) for f in PRICE_FIELDS))
 
     @property
     def known(self) -> bool:
@@ -41,7 +40,7 @@ class Prices:
         return {f: getattr(self, f) for f in PRICE_FIELDS}
 
 
-def _dec(value) -> Decimal | None:
+def plain_decimal(value) -> Decimal | None:
     """A plain Decimal (no '0E-9' from the database's fixed scale)."""
     if value is None:
         return None
@@ -68,14 +67,6 @@ def cost_usd(usage: Usage, prices: Prices) -> Decimal | None:
         + usage.output_tokens * prices.output_price
     )
     return total / MILLION
-
-
-_WORDS = re.compile(r"\w+|[^\w\s]", re.UNICODE)
-
-
-def estimate_tokens(text: str) -> int:
-    """A tokenizer-free estimate (words and punctuation, long words split by 4 chars); always labelled an estimate."""
-    return sum(max(1, -(-len(w) // 4)) for w in _WORDS.findall(text or ""))
 
 
 @dataclass(frozen=True)

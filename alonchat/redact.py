@@ -10,6 +10,8 @@ _KEY_SHAPES = re.compile(
     r"(sk-(?:ant-|proj-)?[A-Za-z0-9_\-]{8,}|AIza[0-9A-Za-z_\-]{20,}|gsk_[A-Za-z0-9]{16,}|"
     r"(?i:bearer)\s+[A-Za-z0-9._\-]{12,})"
 )
+# The userinfo of a URL (http://user:pass@host/...) is a credential wherever the URL is shown or stored.
+_URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^/\s@]+@")
 _SECRET_NAMES = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD)$", re.IGNORECASE)
 
 
@@ -23,4 +25,5 @@ def redact(text: str | None) -> str | None:
         return text
     for value in sorted(_secret_values(), key=len, reverse=True):
         text = text.replace(value, "***")
+    text = _URL_USERINFO.sub(r"\1***@", text)
     return _KEY_SHAPES.sub("***", text)

@@ -12,19 +12,19 @@ from decimal import Decimal
 
 import pydantic
 
-from .usage import budgets
+from . import identity
 from .catalog import models as catalog
-from .usage import ledger
+from .core import ChatOptions, ChatRequest, Message, StreamEnd, TextDelta, Usage, estimated_usage
 from .errors import (
     AlonChatError,
     CancelledError,
     ProviderError,
     ValidationError,
 )
-from .pricing import cache_savings_usd, cost_usd, estimate_tokens
-from .providers.base import ChatOptions, ChatRequest, Message, StreamEnd, TextDelta, Usage
+from .pricing import cache_savings_usd, cost_usd
 from .redact import redact
 from .registry import registry as default_registry
+from .usage import budgets, ledger
 
 
 @dataclass
@@ -155,7 +155,7 @@ class AIService:
         return self.registry.get(spec.provider).estimate_cost(request, spec.prices)
 
     def _run(self, model_name, messages, user, conversation_id, options, *, streaming, cancel=None):
-        user = user or ledger.current_user()
+        user = user or identity.current_user()
         start = time.perf_counter()
         result = CallResult(model=model_name)
         content: list[str] = []
@@ -254,9 +254,7 @@ class AIService:
         A call refused outright (401, 429, a budget) used nothing: it gets no cost at all.
         """
         if result.usage == Usage() and (result.content or result.status in ("cancelled", "truncated")):
-            prompt = [request.options.system or ""] + [m["content"] for m in request.messages]
-            result.usage = Usage(input_tokens=sum(map(estimate_tokens, prompt)),
-                                 output_tokens=estimate_tokens(result.content), estimated=True)
+            result.usage = estimated_usage(request, result.content)
         if result.usage == Usage():
             return
         result.cost_usd = cost_usd(result.usage, spec.prices)

@@ -44,13 +44,9 @@ def main() -> int:
 
     from sqlalchemy import func, select, text
 
-    from alonchat.usage import budgets
-    from alonchat.usage import demo
-    from alonchat.usage import exports
-    from alonchat.usage import periods
-    from alonchat.usage import reports
     from alonchat.storage.engine import get_engine
     from alonchat.storage.tables import UsageRecord
+    from alonchat.usage import budgets, demo, exports, periods, reports
     from alonchat.usage.rollups import rebuild_rollups
     from alonchat.usage.whatif import what_if
 

@@ -148,10 +148,10 @@ def breakdown(calls: int) -> dict[str, float]:
     import timeit
 
     from alonchat.catalog import models as catalog
-    from alonchat.usage import ledger
-    from alonchat.providers.base import ChatResult, Provider, Usage
+    from alonchat.providers import ChatResult, Provider, Usage
     from alonchat.registry import registry
     from alonchat.service import AIService
+    from alonchat.usage import ledger
 
     class Instant(Provider):
         """Answers at once, so only the engine's own work is timed."""

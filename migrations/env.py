@@ -3,7 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from alonchat.storage.engine import _resolve, database_url
+from alonchat.storage.engine import database_url, resolve_url
 from alonchat.storage.tables import Base
 
 config = context.config
@@ -21,5 +21,5 @@ connection = config.attributes.get("connection")
 if connection is not None:
     _run(connection)
 else:
-    with create_engine(_resolve(database_url())).begin() as conn:
+    with create_engine(resolve_url(database_url())).begin() as conn:
         _run(conn)

@@ -2,16 +2,15 @@
 
 import streamlit as st
 
-from alonchat.usage import ledger
+from alonchat import identity
 from ui import shell
-from ui.playground import panes
+from ui.playground import panes, state
 from ui.playground import sidebar as playground_sidebar
-from ui.playground import state
 
 shell.ensure()  # a page opened by its own URL still gets the app's frame
 
 ss = st.session_state
-user = ledger.current_user()
+user = identity.current_user()
 models = state.choices()
 state.init(models)
 state.stop_previous_run()

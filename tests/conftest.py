@@ -46,8 +46,8 @@ def template_db(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def fresh_env(template_db, tmp_path, monkeypatch):
-    from alonchat.storage import engine as db
     from alonchat.registry import registry
+    from alonchat.storage import engine as db
 
     for var in KEY_VARS:
         monkeypatch.delenv(var, raising=False)

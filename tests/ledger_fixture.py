@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal as D
 
+from alonchat.core import Usage
 from alonchat.usage import ledger
-from alonchat.providers.base import Usage
 
 
 def at(day: int, hour: int, minute: int = 0) -> datetime:

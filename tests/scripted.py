@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from alonchat.providers.base import ChatResult, Provider, StreamEnd, TextDelta, Usage
+from alonchat.providers import ChatResult, Provider, StreamEnd, TextDelta, Usage
 
 
 class ScriptedProvider(Provider):

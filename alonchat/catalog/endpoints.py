@@ -11,11 +11,12 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .models import ModelSpec, _with_session, _writing, create_model, taken_names
 from ..errors import ValidationError
-from ..storage.tables import AIModel, ProviderEndpoint
 from ..pricing import reference
+from ..storage.engine import with_session, writing
+from ..storage.tables import AIModel, ProviderEndpoint
 from ..validation import blank_to_none, no_control_chars, parse
+from .models import ModelSpec, create_model, taken_names
 
 ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -111,7 +112,7 @@ def _model_count(s: Session, name: str) -> int:
     return s.scalar(select(func.count()).select_from(AIModel).where(AIModel.provider == name)) or 0
 
 
-@_with_session
+@with_session
 def list_endpoints(s: Session) -> list[EndpointInfo]:
     from ..registry import registry
 
@@ -120,7 +121,7 @@ def list_endpoints(s: Session) -> list[EndpointInfo]:
                          registry.get(r.name, s).is_configured(), _model_count(s, r.name)) for r in rows]
 
 
-@_writing
+@writing
 def create_endpoint(s: Session, data: dict) -> EndpointInfo:
     """Validate and add an endpoint; its models can be added at once, with the endpoint as provider."""
     spec = _parse(data)
@@ -130,7 +131,7 @@ def create_endpoint(s: Session, data: dict) -> EndpointInfo:
     return next(e for e in list_endpoints(session=s) if e.name == spec.name)
 
 
-@_writing
+@writing
 def update_endpoint(s: Session, name: str, changes: dict) -> EndpointInfo:
     """Change an endpoint's URL, key variable, state or notes (renaming would orphan its models)."""
     row = _row(s, name)
@@ -150,7 +151,7 @@ def set_enabled(name: str, enabled: bool) -> EndpointInfo:
     return update_endpoint(name, {"enabled": enabled})
 
 
-@_writing
+@writing
 def remove_endpoint(s: Session, name: str) -> None:
     """Remove an endpoint that no catalog model uses; otherwise refuse and say what to do."""
     row = _row(s, name)
@@ -163,7 +164,7 @@ def remove_endpoint(s: Session, name: str) -> None:
     s.delete(row)
 
 
-@_with_session
+@with_session
 def served_models(s: Session, name: str) -> list[str]:
     """The model ids the endpoint reports at GET /v1/models (asks the server, nothing is stored)."""
     from ..registry import registry
@@ -177,7 +178,7 @@ def default_name(endpoint: str, model_id: str) -> str:
     return f"{endpoint}/{model_id}"[:100]
 
 
-@_writing
+@writing
 def add_served_models(s: Session, name: str, model_ids: list[str], *, user: str | None = None) -> list[ModelSpec]:
     """Add served models to the catalog with the endpoint as provider; prices from genai-prices when known."""
     row = _row(s, name)

@@ -12,11 +12,11 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import FIELDS, _with_session, _writing, as_input, provider_names, record_prices, taken_names, \
-    validate_model
 from ..errors import ValidationError
-from ..storage.tables import AIModel
 from ..pricing import PRICE_FIELDS, Prices
+from ..storage.engine import with_session, writing
+from ..storage.tables import AIModel
+from .models import FIELDS, as_input, provider_names, record_prices, taken_names, validate_model
 
 FORMATS = ("csv", "json")
 # Columns that `models list --json` adds and an import may carry back: read-only, ignored.
@@ -40,7 +40,7 @@ def export_rows(s: Session) -> list[dict]:
     return [{**as_input(r), **Prices.of(r).as_dict()} for r in rows]
 
 
-@_with_session
+@with_session
 def export_models(s: Session, fmt: str = "json") -> str:
     """The whole catalog as text; unknown prices are empty cells in CSV and null in JSON."""
     rows = export_rows(s)
@@ -161,13 +161,13 @@ def _differs(old, new) -> bool:
     return old != new
 
 
-@_with_session
+@with_session
 def plan_import(s: Session, text: str, fmt: str) -> ImportPlan:
     """Validate a whole file against the catalog without writing (the page's preview)."""
     return _plan(s, parse(text, fmt))
 
 
-@_writing
+@writing
 def import_models(s: Session, text: str, fmt: str, *, user: str | None = None) -> ImportPlan:
     """Add new models and update existing ones (matched by name) in one transaction, or write nothing."""
     plan = _plan(s, parse(text, fmt))
@@ -201,7 +201,7 @@ def _configured(provider: str, s: Session, cache: dict[str, bool]) -> bool:
     return cache[provider]
 
 
-@_with_session
+@with_session
 def table(s: Session, *, active_only: bool = False) -> list[dict]:
     """Every catalog column, plus whether its provider is configured and its price known (list, page)."""
     stmt = select(AIModel).order_by(AIModel.provider, AIModel.name)
@@ -217,7 +217,7 @@ def table(s: Session, *, active_only: bool = False) -> list[dict]:
     return out
 
 
-@_writing
+@writing
 def update_many(s: Session, changes: dict[str, dict], *, user: str | None = None) -> list[str]:
     """Apply edits to several models (the page's table editor) all or nothing; errors keyed by model name."""
     from .models import get_row, update_model

@@ -13,11 +13,10 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from ..storage.engine import get_engine, sqlite_fast_path
-from ..storage.engine import session as new_session
 from ..errors import InactiveModelError, UnknownModelError, ValidationError
-from ..storage.tables import AIModel, ModelPrice, UsageRecord
 from ..pricing import PRICE_FIELDS, Prices
+from ..storage.engine import get_engine, sqlite_fast_path, with_session, writing
+from ..storage.tables import AIModel, ModelPrice, UsageRecord
 from ..validation import blank_to_none, errors_of, no_bool, no_control_chars
 
 
@@ -41,17 +40,6 @@ class ModelSpec:
                    row.max_tokens, bool(row.is_active), Prices.of(row), row.description or "")
 
 
-def _with_session(fn):
-    """Run `fn(session)` on the caller's session, or on a short one of our own."""
-    def wrapper(*args, session: Session | None = None, **kwargs):
-        if session is not None:
-            return fn(session, *args, **kwargs)
-        with new_session() as s:
-            return fn(s, *args, **kwargs)
-    wrapper.__doc__, wrapper.__name__ = fn.__doc__, fn.__name__
-    return wrapper
-
-
 _SPEC_COLUMNS = ("name", "display_name", "provider", "model_id", "context_window", "max_tokens",
                  "is_active", *PRICE_FIELDS, "description")
 _BY_NAME = select(*(AIModel.__table__.c[c] for c in _SPEC_COLUMNS)).where(
@@ -67,7 +55,7 @@ def resolve(name: str, *, active_only: bool = True, session: Session | None = No
         with sqlite_fast_path() as dbapi:
             if dbapi is not None:
                 found = dbapi.execute(_BY_NAME_SQLITE, (name,)).fetchone()
-                row = SimpleNamespace(**dict(zip(_SPEC_COLUMNS, found))) if found else None
+                row = SimpleNamespace(**dict(zip(_SPEC_COLUMNS, found, strict=False))) if found else None
             else:
                 with get_engine().connect() as conn:
                     row = conn.execute(_BY_NAME, {"name": name}).first()
@@ -78,7 +66,7 @@ def resolve(name: str, *, active_only: bool = True, session: Session | None = No
     return _resolve_slow(name, active_only=active_only, session=session)
 
 
-@_with_session
+@with_session
 def _resolve_slow(s: Session, name: str, *, active_only: bool = True) -> ModelSpec:
     """Case-insensitive match, inactive models and suggestions: only when the exact lookup failed."""
     row = s.scalars(select(AIModel).where(AIModel.name == name)).first()
@@ -96,7 +84,7 @@ def _resolve_slow(s: Session, name: str, *, active_only: bool = True) -> ModelSp
     return ModelSpec.of(row)
 
 
-@_with_session
+@with_session
 def list_models(s: Session, *, active_only: bool = False) -> list[ModelSpec]:
     stmt = select(AIModel).order_by(AIModel.provider, AIModel.name)
     if active_only:
@@ -193,17 +181,6 @@ def validate_model(data: dict, *, taken: dict[str, str], providers: set[str] | N
     return parsed
 
 
-def _writing(fn):
-    """Run `fn(session)` inside the caller's transaction, or in one of our own that commits at the end."""
-    def wrapper(*args, session: Session | None = None, **kwargs):
-        if session is not None:
-            return fn(session, *args, **kwargs)
-        with new_session() as s, s.begin():
-            return fn(s, *args, **kwargs)
-    wrapper.__doc__, wrapper.__name__ = fn.__doc__, fn.__name__
-    return wrapper
-
-
 def taken_names(s: Session) -> dict[str, str]:
     return {n.casefold(): n for n in s.scalars(select(AIModel.name))}
 
@@ -233,7 +210,7 @@ def as_input(row: AIModel) -> dict:
 
 def record_prices(s: Session, row: AIModel, source: str, user: str | None = None) -> None:
     """Append the row's current prices to its history: who, when, from where."""
-    from ..usage.ledger import current_user
+    from ..identity import current_user
 
     s.add(ModelPrice(model_pk=row.id, source=source, changed_by=(user or current_user())[:100],
                      **{f: getattr(row, f) for f in PRICE_FIELDS}))
@@ -243,7 +220,7 @@ def _prices_differ(row: AIModel, new: dict) -> bool:
     return Prices.of(row) != Prices.of(SimpleNamespace(**new))
 
 
-@_writing
+@writing
 def create_model(s: Session, data: dict, *, source: str = "manual", user: str | None = None) -> ModelSpec:
     """Validate and add one model; its first prices open the price history."""
     spec = validate_model(data, taken=taken_names(s), providers=provider_names(s))
@@ -254,7 +231,7 @@ def create_model(s: Session, data: dict, *, source: str = "manual", user: str | 
     return ModelSpec.of(row)
 
 
-@_writing
+@writing
 def update_model(s: Session, name: str, changes: dict, *, source: str = "manual",
                  user: str | None = None) -> ModelSpec:
     """Validate the edited model as a whole and save it; a price change is appended to the history."""
@@ -276,7 +253,7 @@ def update_model(s: Session, name: str, changes: dict, *, source: str = "manual"
     return ModelSpec.of(row)
 
 
-@_writing
+@writing
 def set_active(s: Session, name: str, active: bool) -> ModelSpec:
     """Deactivate (hide from pickers, refuse calls) or reactivate a model; history and usage stay."""
     row = get_row(s, name)
@@ -289,7 +266,7 @@ def _usage_count(s: Session, name: str) -> int:
     return s.scalar(select(func.count()).select_from(UsageRecord).where(UsageRecord.model_name == name)) or 0
 
 
-@_writing
+@writing
 def delete_model(s: Session, name: str) -> None:
     """Delete a model that was never used; one with usage is deactivated instead, so reports keep it."""
     row = get_row(s, name)

@@ -9,10 +9,11 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import _with_session, _writing, get_row, update_model
 from ..errors import ValidationError
-from ..storage.tables import AIModel, ModelPrice
 from ..pricing import PRICE_FIELDS, Prices, reference
+from ..storage.engine import with_session, writing
+from ..storage.tables import AIModel, ModelPrice
+from .models import get_row, update_model
 
 SOURCES = ("manual", "genai-prices", "import", "seed")
 
@@ -31,7 +32,7 @@ class PriceChange:
                 **{f: None if v is None else float(v) for f, v in self.prices.as_dict().items()}}
 
 
-@_with_session
+@with_session
 def history(s: Session, name: str) -> list[PriceChange]:
     """A model's price changes, oldest first."""
     row = get_row(s, name)
@@ -67,14 +68,14 @@ def diff(row: AIModel) -> PriceDiff | None:
     return PriceDiff(row.name, row.provider, row.model_id, ref.ref_id, changes) if changes else None
 
 
-@_with_session
+@with_session
 def check_prices(s: Session) -> list[PriceDiff]:
     """Every catalog model whose prices differ from the genai-prices data shipped with this install."""
     rows = s.scalars(select(AIModel).order_by(AIModel.provider, AIModel.name))
     return [d for d in map(diff, rows) if d is not None]
 
 
-@_writing
+@writing
 def accept(s: Session, name: str, *, user: str | None = None):
     """Take genai-prices' prices for one model (history source 'genai-prices')."""
     row = get_row(s, name)
@@ -86,7 +87,7 @@ def accept(s: Session, name: str, *, user: str | None = None):
                         user=user, session=s)
 
 
-@_writing
+@writing
 def accept_all(s: Session, *, user: str | None = None) -> list[str]:
     """Accept every pending genai-prices change at once; returns the names updated."""
     names = [d.name for d in check_prices(session=s)]

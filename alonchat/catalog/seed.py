@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from ..storage.engine import ROOT
 from ..pricing import PRICE_FIELDS, reference
+from ..storage.engine import SEED_DIR
 
-SEED_FILE = ROOT / "data" / "seed_models.json"
+SEED_FILE = SEED_DIR / "seed_models.json"
 
 
 def seed_models() -> list[dict]:

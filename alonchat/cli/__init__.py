@@ -11,7 +11,7 @@ from ..errors import AlonChatError, ValidationError
 from ..redact import redact
 
 # Each module exposes register(subparsers); a family's handlers live beside its parser.
-FAMILIES = ("chat", "models", "endpoints", "providers", "usage", "budget", "demo")
+FAMILIES = ("chat", "models", "endpoints", "providers", "usage", "budget", "demo", "db")
 
 
 class CLIError(Exception):
@@ -28,7 +28,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m alonchat", description="AlonChat: call, compare, price and track LLMs.")
+    parser = _Parser(prog="alonchat", description="AlonChat: call, compare, price and track LLMs.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for family in FAMILIES:
         try:

@@ -6,8 +6,8 @@ import json
 import sys
 from pathlib import Path
 
-from ..catalog import models as catalog
 from ..catalog import io as catalog_io
+from ..catalog import models as catalog
 from ..catalog import prices as catalog_prices
 from ..errors import UnknownModelError
 from . import CLIError

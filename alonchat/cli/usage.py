@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ..usage import periods
-from ..usage import reports
+from ..usage import periods, reports
 from ..usage.exports import to_csv
 
 # The --json contract: the group key, then exactly these fields (other tools rely on them).

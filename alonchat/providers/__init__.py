@@ -1,1 +1,9 @@
-"""One module per vendor, each behind the contract in base.py."""
+"""The provider contract and its value types, for plugin authors: one module per vendor sits beside it."""
+
+from ..core import ChatOptions, ChatRequest, ChatResult, Message, StreamEnd, StreamEvent, TextDelta, Usage
+from .base import Provider, SDKProvider, require_finish, split_system
+
+__all__ = [
+    "ChatOptions", "ChatRequest", "ChatResult", "Message", "Provider", "SDKProvider", "StreamEnd", "StreamEvent",
+    "TextDelta", "Usage", "require_finish", "split_system",
+]

@@ -7,17 +7,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from ..core import ChatRequest, ChatResult, StreamEnd, TextDelta, Usage
 from ..errors import ProviderError
-from .base import (
-    ChatRequest,
-    ChatResult,
-    SDKProvider,
-    StreamEnd,
-    TextDelta,
-    Usage,
-    require_finish,
-    split_system,
-)
+from .base import SDKProvider, require_finish, split_system
 from .mapping import connection_error, malformed_error, scrub, status_error, timeout_error
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"

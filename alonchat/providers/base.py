@@ -6,72 +6,10 @@ import os
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
+from ..core import ChatRequest, ChatResult, Message, StreamEvent, estimated_usage
 from ..errors import MissingKeyError, TruncatedStreamError
-
-
-@dataclass(frozen=True)
-class Usage:
-    """Token counts in one convention for every provider.
-
-    input_tokens counts every prompt token (cache reads and writes included);
-    output_tokens counts every generated token (reasoning included).
-    """
-
-    input_tokens: int = 0
-    cached_input_tokens: int = 0
-    cache_write_tokens: int = 0
-    output_tokens: int = 0
-    reasoning_tokens: int = 0
-    estimated: bool = False
-
-
-class ChatOptions(BaseModel):
-    """Per-call options; the schema doubles as the source of the playground's widgets."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    system: str | None = Field(None, max_length=100_000, description="System prompt")
-    temperature: float | None = Field(None, ge=0.0, le=2.0, description="Sampling temperature")
-    max_tokens: int | None = Field(None, ge=1, le=1_000_000, description="Most tokens to generate")
-    timeout: float = Field(60.0, gt=0, le=3600, description="Seconds without data before giving up")
-
-
-Message = dict[str, str]  # {"role": "user" | "assistant" | "system", "content": "..."}
-
-
-@dataclass
-class ChatRequest:
-    model_id: str
-    messages: list[Message]
-    options: ChatOptions = field(default_factory=ChatOptions)
-
-
-@dataclass
-class TextDelta:
-    text: str
-
-
-@dataclass
-class StreamEnd:
-    """The last event of a stream: usage and the finish reason."""
-
-    usage: Usage
-    finish_reason: str
-
-
-StreamEvent = TextDelta | StreamEnd
-
-
-@dataclass
-class ChatResult:
-    content: str
-    usage: Usage
-    finish_reason: str
 
 
 class Provider(ABC):
@@ -118,11 +56,9 @@ class Provider(ABC):
 
     def estimate_cost(self, request: ChatRequest, prices) -> Any:
         """Estimated cost of the prompt alone, at the catalog's prices (None when unpriced)."""
-        from ..pricing import cost_usd, estimate_tokens
+        from ..pricing import cost_usd
 
-        tokens = sum(estimate_tokens(m["content"]) for m in request.messages)
-        tokens += estimate_tokens(request.options.system or "")
-        return cost_usd(Usage(input_tokens=tokens, estimated=True), prices)
+        return cost_usd(estimated_usage(request), prices)
 
 
 class SDKProvider(Provider):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
-from ..pricing import estimate_tokens
-from .base import ChatRequest, ChatResult, Provider, StreamEnd, TextDelta, Usage
+from ..core import ChatRequest, ChatResult, StreamEnd, TextDelta, Usage, estimate_prompt_tokens, estimate_tokens
+from .base import Provider
 
 
 class EchoProvider(Provider):
@@ -45,8 +45,8 @@ class EchoProvider(Provider):
         return out, "stop"
 
     def _usage(self, request: ChatRequest, content: str) -> Usage:
-        parts = [request.options.system or ""] + [m["content"] for m in request.messages]
-        return Usage(input_tokens=sum(map(estimate_tokens, parts)), output_tokens=estimate_tokens(content))
+        # The echo model's own count: exact for it, so not flagged as an estimate.
+        return Usage(input_tokens=estimate_prompt_tokens(request), output_tokens=estimate_tokens(content))
 
     def chat(self, request: ChatRequest) -> ChatResult:
         pieces, finish = self._chunks(request)

@@ -6,16 +6,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from .base import (
-    ChatRequest,
-    ChatResult,
-    SDKProvider,
-    StreamEnd,
-    TextDelta,
-    Usage,
-    require_finish,
-    split_system,
-)
+from ..core import ChatRequest, ChatResult, StreamEnd, TextDelta, Usage
+from .base import SDKProvider, require_finish, split_system
 from .mapping import connection_error, malformed_error, status_error, timeout_error
 
 DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com"

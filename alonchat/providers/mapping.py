@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from .. import errors
-from ..pricing import estimate_tokens
-from .base import ChatRequest, Usage
 
 
 def scrub(text: str, secrets: tuple[str | None, ...] = ()) -> str:
@@ -46,10 +44,3 @@ def malformed_error(provider: str, detail: str) -> errors.TruncatedStreamError:
     return errors.TruncatedStreamError(
         f"{provider} sent a malformed reply ({detail[:200]}); the answer is incomplete. Try again.",
         provider=provider)
-
-
-def estimated_usage(request: ChatRequest, content: str) -> Usage:
-    """Usage counted by us, labelled estimated, for a server that reports none (some compatible ones)."""
-    prompt = (request.options.system or "") + "".join(m["content"] for m in request.messages)
-    return Usage(input_tokens=estimate_tokens(prompt), output_tokens=estimate_tokens(content),
-                 estimated=True)

@@ -7,16 +7,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from ..core import ChatRequest, ChatResult, StreamEnd, TextDelta, Usage, estimated_usage
 from ..errors import ProviderError
-from .base import ChatRequest, ChatResult, SDKProvider, StreamEnd, TextDelta, Usage, require_finish
-from .mapping import (
-    connection_error,
-    estimated_usage,
-    malformed_error,
-    scrub,
-    status_error,
-    timeout_error,
-)
+from .base import SDKProvider, require_finish
+from .mapping import connection_error, malformed_error, scrub, status_error, timeout_error
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
@@ -53,7 +47,7 @@ def _error_message(e: Any) -> str:
 
 
 @contextmanager
-def _map_errors(provider: OpenAIProvider, timeout: float):
+def map_errors(provider: OpenAIProvider, timeout: float):
     """The one place the openai SDK's exceptions become the engine's typed errors."""
     import openai
 
@@ -121,7 +115,7 @@ class OpenAIProvider(SDKProvider):
 
     def chat(self, request: ChatRequest) -> ChatResult:
         client = self._client()
-        with _map_errors(self, request.options.timeout):
+        with map_errors(self, request.options.timeout):
             reply = client.chat.completions.create(**self._params(request))
         choice = reply.choices[0] if reply.choices else None
         content = (choice.message.content if choice and choice.message else None) or ""
@@ -132,7 +126,7 @@ class OpenAIProvider(SDKProvider):
         client = self._client()
         parts: list[str] = []
         usage = finish = None
-        with _map_errors(self, request.options.timeout):
+        with map_errors(self, request.options.timeout):
             events = client.chat.completions.create(
                 **self._params(request), stream=True, stream_options={"include_usage": True})
             try:

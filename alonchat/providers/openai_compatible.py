@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..errors import EndpointDisabledError
-from .openai import OpenAIProvider, _map_errors
+from .openai import OpenAIProvider, map_errors
 
 
 class OpenAICompatibleProvider(OpenAIProvider):
@@ -46,6 +46,6 @@ class OpenAICompatibleProvider(OpenAIProvider):
         import httpx2
 
         client = OpenAIProvider._client(self)  # skips the enabled check, still names a missing key
-        with _map_errors(self, timeout):
+        with map_errors(self, timeout):
             page = client.models.list(timeout=httpx2.Timeout(timeout, connect=min(5.0, timeout)))
             return sorted(m.id for m in page)

@@ -11,7 +11,12 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 
-ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = Path(__file__).resolve().parents[1]
+ROOT = PACKAGE.parent
+# A checkout keeps migrations/ and data/ beside the package; an installed package carries them inside.
+IN_CHECKOUT = (ROOT / "pyproject.toml").is_file() and (ROOT / "migrations" / "env.py").is_file()
+MIGRATIONS = ROOT / "migrations" if IN_CHECKOUT else PACKAGE / "_migrations"
+SEED_DIR = ROOT / "data" if IN_CHECKOUT else PACKAGE / "_data"
 DEFAULT_URL = "sqlite:///data/alonchat.db"
 
 # SQLite has no decimal type; SQLAlchemy converts through float and says so on every new column.
@@ -26,11 +31,23 @@ def database_url() -> str:
     return os.environ.get("ALONCHAT_DATABASE_URL") or DEFAULT_URL
 
 
-def _resolve(url: str) -> str:
-    """Relative SQLite paths are taken from the project root, so the app and CLI share one file."""
+def data_home() -> Path:
+    """What relative SQLite paths are relative to: the checkout when run from one, else the per-user data dir.
+
+    Never the working directory, so the CLI run from any folder and the app share one database.
+    """
+    if IN_CHECKOUT:
+        return ROOT
+    from platformdirs import user_data_path
+
+    return user_data_path("alonchat", appauthor=False)
+
+
+def resolve_url(url: str) -> str:
+    """Relative SQLite paths are taken from data_home(), so the app and CLI share one file."""
     prefix = "sqlite:///"
     if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
-        path = ROOT / url[len(prefix):]
+        path = data_home() / url[len(prefix):]
         path.parent.mkdir(parents=True, exist_ok=True)
         return prefix + str(path)
     return url
@@ -46,9 +63,18 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
+def database_path(url: str | None = None) -> Path | None:
+    """The SQLite file that `url` (default: the configured database) uses; None for other databases."""
+    url = resolve_url(url or database_url())
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or ":memory:" in url:
+        return None
+    return Path(url[len(prefix):].split("?", 1)[0])
+
+
 def get_engine(url: str | None = None) -> Engine:
     """The engine for `url` (default: ALONCHAT_DATABASE_URL), migrated to head the first time."""
-    url = _resolve(url or database_url())
+    url = resolve_url(url or database_url())
     engine = _engines.get(url)
     if engine is not None:
         return engine
@@ -67,8 +93,8 @@ def migrate(engine: Engine) -> None:
     from alembic import command
     from alembic.config import Config
 
-    cfg = Config(str(ROOT / "alembic.ini"))
-    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
@@ -123,6 +149,31 @@ def sessionmaker_for(url: str | None = None) -> sessionmaker[Session]:
 def session(url: str | None = None) -> Session:
     """A new session on the current database; the caller owns it (`with session() as s, s.begin():`)."""
     return Session(get_engine(url), expire_on_commit=False)
+
+
+def with_session(fn):
+    """Run `fn(session)` on the caller's session, or on a short one of our own."""
+    def wrapper(*args, session: Session | None = None, **kwargs):
+        if session is not None:
+            return fn(session, *args, **kwargs)
+        with _new_session() as s:
+            return fn(s, *args, **kwargs)
+    wrapper.__doc__, wrapper.__name__ = fn.__doc__, fn.__name__
+    return wrapper
+
+
+def writing(fn):
+    """Run `fn(session)` inside the caller's transaction, or in one of our own that commits at the end."""
+    def wrapper(*args, session: Session | None = None, **kwargs):
+        if session is not None:
+            return fn(session, *args, **kwargs)
+        with _new_session() as s, s.begin():
+            return fn(s, *args, **kwargs)
+    wrapper.__doc__, wrapper.__name__ = fn.__doc__, fn.__name__
+    return wrapper
+
+
+_new_session = session  # the wrappers' `session` keyword hides the function of that name
 
 
 def reset_engines() -> None:

@@ -199,7 +199,8 @@ class Budget(Base):
 
 # The additive columns of the hourly and daily rollups (rollups.SUMS), carried by their by-model indexes (0006).
 _ROLLUP_SUMS = ("requests", "errors", "priced_requests", "unpriced_requests", "input_tokens", "cached_input_tokens",
-                "cache_write_tokens", "output_tokens", "reasoning_tokens", "cost_usd", "cache_savings_usd", "latency_ms")
+                "cache_write_tokens", "output_tokens", "reasoning_tokens", "cost_usd", "cache_savings_usd",
+                "latency_ms")
 
 
 class _RollupSums:
@@ -258,7 +259,8 @@ class UsageDaily(_RollupSums, Base):
 
     __tablename__ = "usage_daily"
     # key order, and provider/model order in the covering index, as usage_rollups (0005, 0006)
-    __table_args__ = (Index("ix_usage_daily_by_model", "day", "provider", "model_name", "user", "status", *_ROLLUP_SUMS),
+    __table_args__ = (Index("ix_usage_daily_by_model", "day", "provider", "model_name", "user", "status",
+                            *_ROLLUP_SUMS),
                       {"sqlite_with_rowid": False})
 
     day: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -17,10 +17,10 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import bindparam, delete, select
 
-from ..storage.engine import get_engine
 from ..errors import BudgetExceededError, ValidationError
+from ..pricing import plain_decimal as plain
+from ..storage.engine import get_engine
 from ..storage.tables import Budget, UsageMonthly, utcnow
-from ..pricing import _dec as plain
 from .rollups import month_of
 
 TEAM = "*"
@@ -102,7 +102,8 @@ class BudgetStatus:
         return "soft" if self.spent_usd * 100 >= self.monthly_usd * self.soft_percent else "ok"
 
     def as_json(self) -> dict:
-        return {"scope": "team" if self.scope == TEAM else self.scope, "user": None if self.scope == TEAM else self.scope,
+        team = self.scope == TEAM
+        return {"scope": "team" if team else self.scope, "user": None if team else self.scope,
                 "monthly_usd": float(self.monthly_usd), "soft_percent": self.soft_percent,
                 "spent_usd": float(self.spent_usd), "percent": round(self.percent, 2),
                 "projection_usd": float(self.projection_usd), "unpriced_requests": self.unpriced_requests,

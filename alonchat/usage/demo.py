@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from ..catalog import models as catalog
-from . import ledger
+from ..core import Usage
 from ..pricing import Prices, cache_savings_usd, cost_usd
-from ..providers.base import Usage
+from . import ledger
 
 # Who calls: a small team, some heavier users than others.
 USERS = {"alice": 9, "bob": 6, "carol": 5, "dave": 4, "erin": 3, "frank": 2, "grace": 2, "heidi": 1}

@@ -13,7 +13,7 @@ from sqlalchemy import select, type_coerce
 from sqlalchemy.types import NullType
 
 from ..storage.engine import get_engine
-from .reports import Filters, _dims
+from .reports import Filters, dims
 from .rollups import RAW
 
 AGGREGATE_COLUMNS = ("requests", "errors", "input_tokens", "cached_input_tokens", "cache_write_tokens",
@@ -27,7 +27,7 @@ _CHUNK = 5000
 
 
 def _raw_select(f: Filters, limit: int | None, columns):
-    conds = _dims(RAW, f)
+    conds = dims(RAW, f)
     if f.since is not None:
         conds.append(RAW.c.created_at >= f.since)
     if f.until is not None:
@@ -37,7 +37,7 @@ def _raw_select(f: Filters, limit: int | None, columns):
 
 
 def raw_rows(f: Filters, limit: int | None = None) -> Iterator[dict]:
-    """The ledger rows in range, oldest first, typed (aware UTC times, Decimal costs); a generator, never all in memory."""
+    """The ledger rows in range, oldest first, typed (aware UTC times, Decimal costs); streamed, never all in memory."""
     stmt = _raw_select(f, limit, [RAW.c[c] for c in RAW_COLUMNS])
     with get_engine().connect() as conn:
         for row in conn.execution_options(yield_per=_CHUNK).execute(stmt):

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import functools
-import getpass
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,19 +11,11 @@ from decimal import Decimal
 from sqlalchemy import bindparam, insert
 from sqlalchemy.orm import Session
 
-from . import rollups
+from ..core import Usage
+from ..redact import redact
 from ..storage.engine import get_engine, sqlite_fast_path
 from ..storage.tables import UsageRecord, utcnow
-from ..providers.base import Usage
-from ..redact import redact
-
-
-def current_user() -> str:
-    """Who the spend is attributed to when no login is configured."""
-    try:
-        return os.environ.get("ALONCHAT_USER") or getpass.getuser()
-    except Exception:  # getpass fails without a passwd entry (some containers)
-        return "unknown"
+from . import rollups
 
 
 @dataclass

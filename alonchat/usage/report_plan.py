@@ -1,4 +1,4 @@
-"""Where each instant of a report's range is read from (daily rows, hourly rows, raw rows) and which local day it falls on.
+"""Where each instant of a report's range is read from (daily, hourly or raw rows) and which local day it falls on.
 
 Pure Python, no SQL: reports.py turns a Plan into one query. Local days are worked out here per
 hour from the zone's real offsets, so the database only ever matches hour numbers and instants.
@@ -41,7 +41,7 @@ def _instant(t: float) -> datetime:
 
 
 class _Days:
-    """Exact local days of UTC seconds in one zone: the offsets at whole hours, checked inside an hour where they change."""
+    """Exact local days of UTC seconds in one zone: offsets at whole hours, checked inside an hour where they change."""
 
     def __init__(self, tz: str, first_hour: int, end_hour: int):
         self.zone = periods.zone(tz)
@@ -75,7 +75,8 @@ class _Days:
         out: list[tuple[int, int, int]] = []
         for a, b, o in pieces:
             first, last = (a + o) // DAY, (b - 1 + o) // DAY
-            cuts = [(a, b, first)] if first == last else [(a, (first + 1) * DAY - o, first), ((first + 1) * DAY - o, b, last)]
+            split = (first + 1) * DAY - o
+            cuts = [(a, b, first)] if first == last else [(a, split, first), (split, b, last)]
             for piece in cuts:
                 if out and out[-1][2] == piece[2]:
                     out[-1] = (out[-1][0], piece[1], piece[2])
@@ -109,7 +110,7 @@ def _partial(days: _Days | None, lo: datetime, hi: datetime, home: int | None = 
 
 def plan(since: datetime | None, until: datetime | None, tz: str | None = None,
          span: tuple[int, int] | None = None) -> Plan:
-    """The read plan of [since, until); with tz, every piece carries its local day (span: the ledger's hours, for open ends)."""
+    """The read plan of [since, until); with tz each piece carries its local day (span: ledger hours, for open ends)."""
     h0 = None if since is None else hour_number(since, up=True)
     h1 = None if until is None else hour_number(until, up=False)
     result = Plan()

@@ -21,11 +21,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.expression import ColumnElement
 
-from . import periods
-from . import report_plan
-from ..storage.engine import get_engine
 from ..errors import ValidationError
-from ..pricing import _dec as plain
+from ..pricing import plain_decimal as plain
+from ..storage.engine import get_engine
+from . import periods, report_plan
 from .report_plan import hour_number
 from .rollups import DAILY, HOURLY, KEY, RAW, SUMS, raw_measures
 
@@ -35,7 +34,7 @@ GROUPS = ("day", *DIMENSIONS)
 
 @dataclass(frozen=True)
 class Filters:
-    """A slice of the ledger: [since, until) as instants (None = open), dimension filters (empty = all), display zone."""
+    """A slice of the ledger: [since, until) as instants (None = open), dimension filters (empty = all), the zone."""
 
     since: datetime | None = None
     until: datetime | None = None
@@ -60,7 +59,7 @@ class Filters:
 
 # --- the source: one query over the pieces of a read plan -------------------------------------
 
-def _dims(t, f: Filters) -> list:
+def dims(t, f: Filters) -> list:
     conds = []
     for chosen, col in ((f.providers, "provider"), (f.models, "model_name"), (f.users, "user"),
                         (f.statuses, "status")):
@@ -125,12 +124,12 @@ def _source(f: Filters, p: report_plan.Plan, keys: tuple[str, ...]):
     if p.days is not None:
         d0, d1 = p.days
         conds = ([DAILY.c.day >= d0] if d0 is not None else []) + ([DAILY.c.day < d1] if d1 is not None else [])
-        parts.append(summed(DAILY, DAILY.c.day, (DAILY.c.day + p.shift).label("ld"), *_dims(DAILY, f), *conds))
+        parts.append(summed(DAILY, DAILY.c.day, (DAILY.c.day + p.shift).label("ld"), *dims(DAILY, f), *conds))
     if p.hours:
         hour_map = _int_rows("hour_map", ("hour", "ld", "home"), p.hours)
         # An IN list is read in key order, so SQLite sums per hour as it reads.
-        per_hour = summed(HOURLY, HOURLY.c.hour, HOURLY.c.hour, HOURLY.c.hour.op("IN")(_int_list(h for h, *_ in p.hours)),
-                          *_dims(HOURLY, f)).cte("per_hour")
+        hours_in = HOURLY.c.hour.op("IN")(_int_list(h for h, *_ in p.hours))
+        per_hour = summed(HOURLY, HOURLY.c.hour, HOURLY.c.hour, hours_in, *dims(HOURLY, f)).cte("per_hour")
         parts += _moved(select(hour_map.c.ld, hour_map.c.home, *(per_hour.c[k] for k in keys),
                                *(func.sum(per_hour.c[c]).label(c) for c in SUMS))
                         .select_from(per_hour.join(hour_map, per_hour.c.hour == hour_map.c.hour))
@@ -139,12 +138,13 @@ def _source(f: Filters, p: report_plan.Plan, keys: tuple[str, ...]):
     if p.raws:
         m = raw_measures()
         pieces = values(column("a", RAW.c.created_at.type), column("b", RAW.c.created_at.type),
-                        column("ld", Integer), column("home", Integer), name="raw_pieces").data(p.raws).cte("raw_pieces")
+                        column("ld", Integer), column("home", Integer), name="raw_pieces"
+                        ).data(p.raws).cte("raw_pieces")
         on = and_(RAW.c.created_at >= pieces.c.a, RAW.c.created_at < pieces.c.b)
         ld, home = cast(pieces.c.ld, Integer), cast(pieces.c.home, Integer)  # typed even when all NULL
         parts += _moved(select(ld.label("ld"), home.label("home"), *(RAW.c[k] for k in keys),
                                *(func.sum(m[c]).label(c) for c in SUMS))
-                        .select_from(pieces.join(RAW, on)).where(*_dims(RAW, f))
+                        .select_from(pieces.join(RAW, on)).where(*dims(RAW, f))
                         .group_by(ld, home, *(RAW.c[k] for k in keys)).cte("moved_raw"),
                         keys, p.raws)
     if not parts:  # an empty range: one row of nothing, so a summary still has its zeros

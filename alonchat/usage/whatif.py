@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..catalog import models as catalog
+from ..core import Usage
 from ..pricing import cost_usd
-from ..providers.base import Usage
 from .reports import Filters, breakdown
 
 

@@ -12,8 +12,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def app_url(fresh_env, tmp_path):
     """`streamlit run app.py` on this test's database, filled with 4,000 demo calls over 30 days."""
-    from alonchat.usage import budgets
-    from alonchat.usage import demo
+    from alonchat.usage import budgets, demo
 
     need_chromium()
     demo.generate(4000, 30, seed=11)

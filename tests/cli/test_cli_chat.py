@@ -10,9 +10,9 @@ import sys
 from sqlalchemy import func, select
 
 from alonchat.cli import main
+from alonchat.core import estimate_tokens
 from alonchat.storage.engine import ROOT, session
 from alonchat.storage.tables import UsageRecord
-from alonchat.pricing import estimate_tokens
 
 KEYS = {"model", "provider", "content", "input_tokens", "cached_input_tokens", "cache_write_tokens",
         "output_tokens", "reasoning_tokens", "cost_usd", "latency_ms", "ttft_ms", "status", "error"}

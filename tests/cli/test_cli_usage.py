@@ -8,9 +8,8 @@ import json
 
 import pytest
 
-from alonchat.usage import budgets
-from alonchat.usage import reports
 from alonchat.cli import main
+from alonchat.usage import budgets, reports
 from tests.ledger_fixture import small_ledger
 
 CONTRACT = {"requests", "errors", "input_tokens", "cached_input_tokens", "output_tokens", "reasoning_tokens",

@@ -9,13 +9,12 @@ import pytest
 from sqlalchemy import select
 
 from alonchat import errors
-from alonchat.usage import budgets
-from alonchat.usage import reports
-from alonchat.storage.engine import session
-from alonchat.storage.tables import UsageRecord
-from alonchat.providers.base import StreamEnd, Usage
+from alonchat.core import StreamEnd, Usage
 from alonchat.registry import registry
 from alonchat.service import ai_service
+from alonchat.storage.engine import session
+from alonchat.storage.tables import UsageRecord
+from alonchat.usage import budgets, reports
 from tests.ledger_fixture import write
 from tests.scripted import ScriptedProvider, add_model
 

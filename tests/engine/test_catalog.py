@@ -8,15 +8,15 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select, text
 
-from alonchat.catalog import models as catalog
 from alonchat.catalog import io as catalog_io
+from alonchat.catalog import models as catalog
 from alonchat.catalog import prices as catalog_prices
-from alonchat.storage.engine import session
+from alonchat.core import StreamEnd, Usage
 from alonchat.errors import InactiveModelError, UnknownModelError, ValidationError
-from alonchat.storage.tables import AIModel, ModelPrice, UsageRecord
-from alonchat.providers.base import StreamEnd, Usage
 from alonchat.registry import registry
 from alonchat.service import AIService
+from alonchat.storage.engine import session
+from alonchat.storage.tables import AIModel, ModelPrice, UsageRecord
 from tests.scripted import ScriptedProvider
 
 GOOD = {"name": "my-model", "provider": "echo", "model_id": "echo-1", "context_window": 8000,

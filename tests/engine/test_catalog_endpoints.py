@@ -8,12 +8,12 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import text
 
+from alonchat.catalog import endpoints
 from alonchat.catalog import models as catalog
 from alonchat.catalog import prices as catalog_prices
-from alonchat.catalog import endpoints
-from alonchat.storage.engine import session
 from alonchat.errors import EndpointDisabledError, MissingKeyError, ProviderError, ValidationError
 from alonchat.service import AIService
+from alonchat.storage.engine import session
 from tests.fake_server import FakeServer
 
 

@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from alonchat import conversations as convs
 from alonchat import errors
-from alonchat.storage.engine import session
-from alonchat.storage.tables import Message, UsageRecord
 from alonchat.registry import registry
 from alonchat.service import ai_service
+from alonchat.storage.engine import session
+from alonchat.storage.tables import Message, UsageRecord
 from tests.scripted import ScriptedProvider, add_model
 
 

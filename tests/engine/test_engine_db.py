@@ -12,12 +12,12 @@ from sqlalchemy import func, select, text
 
 from alonchat import errors
 from alonchat.catalog.models import list_models, resolve
-from alonchat.storage.engine import get_engine, session
-from alonchat.storage.tables import AIModel, Base, ModelPrice, UsageRecord
+from alonchat.core import StreamEnd, Usage
 from alonchat.pricing import reference
-from alonchat.providers.base import StreamEnd, Usage
 from alonchat.registry import registry
 from alonchat.service import ai_service
+from alonchat.storage.engine import get_engine, session
+from alonchat.storage.tables import AIModel, Base, ModelPrice, UsageRecord
 from tests.scripted import ScriptedProvider, add_model
 
 

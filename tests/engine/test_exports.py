@@ -7,9 +7,8 @@ import io
 from datetime import UTC, datetime
 from decimal import Decimal as D
 
-from alonchat.usage import exports
-from alonchat.usage import ledger
-from alonchat.providers.base import Usage
+from alonchat.core import Usage
+from alonchat.usage import exports, ledger
 from alonchat.usage.reports import Filters
 
 

@@ -7,12 +7,12 @@ import threading
 from sqlalchemy import select
 
 from alonchat import errors
-from alonchat.storage.engine import session
-from alonchat.storage.tables import UsageRecord
 from alonchat.parallel import PaneRequest, ParallelRun
-from alonchat.providers.base import Provider, StreamEnd, TextDelta, Usage
+from alonchat.providers import Provider, StreamEnd, TextDelta, Usage
 from alonchat.registry import registry
 from alonchat.service import AIService, RetryPolicy, ai_service
+from alonchat.storage.engine import session
+from alonchat.storage.tables import UsageRecord
 from tests.scripted import ScriptedProvider, add_model
 
 

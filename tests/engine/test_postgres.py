@@ -17,14 +17,11 @@ import pytest
 from sqlalchemy import create_engine, select, text
 
 from alonchat import conversations, errors
-from alonchat.usage import budgets
 from alonchat.catalog import models as catalog
-from alonchat.storage import engine as db
-from alonchat.usage import demo
-from alonchat.usage import reports
-from alonchat.usage import rollups
-from alonchat.storage.tables import UsageRecord
 from alonchat.service import ai_service
+from alonchat.storage import engine as db
+from alonchat.storage.tables import UsageRecord
+from alonchat.usage import budgets, demo, reports, rollups
 
 BASE_URL = os.environ.get("ALONCHAT_TEST_POSTGRES_URL")
 if not BASE_URL and os.environ.get("CI"):

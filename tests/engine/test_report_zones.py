@@ -9,11 +9,8 @@ from decimal import Decimal as D
 
 import pytest
 
-from alonchat.usage import ledger
-from alonchat.usage import periods
-from alonchat.usage import report_plan
-from alonchat.usage import reports
-from alonchat.providers.base import Usage
+from alonchat.core import Usage
+from alonchat.usage import ledger, periods, report_plan, reports
 from alonchat.usage.reports import Filters
 from alonchat.usage.rollups import DAILY, HOURLY, SUMS, is_unpriced
 
@@ -30,8 +27,9 @@ def entries():
     for i in range(1400):
         when = START + timedelta(seconds=rng.randrange(0, 36 * 86400), microseconds=rng.randrange(0, 10**6))
         status = rng.choice(["ok"] * 6 + ["error", "truncated"])
-        usage = Usage() if status == "error" else Usage(rng.randrange(1, 900), rng.randrange(0, 50),
-                                                        rng.randrange(0, 9), rng.randrange(1, 400), rng.randrange(0, 30))
+        counts = (rng.randrange(1, 900), rng.randrange(0, 50), rng.randrange(0, 9), rng.randrange(1, 400),
+                  rng.randrange(0, 30))
+        usage = Usage() if status == "error" else Usage(*counts)
         cost = None if rng.random() < 0.15 or status == "error" else D(rng.randrange(1, 10**6)) / 10**9
         out.append(ledger.UsageEntry(
             user=rng.choice(["ann", "ben", "cy"]), model_name=rng.choice(["m1", "m2", "free"]), provider="p",

@@ -9,14 +9,11 @@ from decimal import Decimal as D
 import pytest
 from sqlalchemy import func, select
 
-from alonchat.usage import exports
-from alonchat.usage import ledger
-from alonchat.usage import periods
-from alonchat.usage import reports
-from alonchat.storage.engine import get_engine
+from alonchat.core import Usage
 from alonchat.errors import ValidationError
+from alonchat.storage.engine import get_engine
 from alonchat.storage.tables import UsageRecord
-from alonchat.providers.base import Usage
+from alonchat.usage import exports, ledger, periods, reports
 from alonchat.usage.reports import Filters
 from alonchat.usage.rollups import DAILY, HOURLY, KEY, MONTHLY, SUMS, rebuild_rollups
 from tests.ledger_fixture import at, small_ledger, write
@@ -100,9 +97,12 @@ def test_partial_hours_at_both_edges_come_from_raw_rows(ledger_rows):
 
 def test_dst_change_puts_each_hour_on_its_local_day():
     # Paris leaves summer time at 01:00 UTC on 25 Oct 2026
-    write(datetime(2026, 10, 24, 22, 30, tzinfo=UTC), "u", "echo", "echo", "ok", Usage(1, 0, 0, 1), D(0))  # 00:30 CEST 25th
-    write(datetime(2026, 10, 25, 22, 30, tzinfo=UTC), "u", "echo", "echo", "ok", Usage(2, 0, 0, 1), D(0))  # 23:30 CET 25th
-    write(datetime(2026, 10, 25, 23, 30, tzinfo=UTC), "u", "echo", "echo", "ok", Usage(4, 0, 0, 1), D(0))  # 00:30 CET 26th
+    write(datetime(2026, 10, 24, 22, 30, tzinfo=UTC), "u", "echo", "echo", "ok", Usage(1, 0, 0, 1), D(0))
+    # ^ 00:30 CEST 25th
+    write(datetime(2026, 10, 25, 22, 30, tzinfo=UTC), "u", "echo", "echo", "ok", Usage(2, 0, 0, 1), D(0))
+    # ^ 23:30 CET 25th
+    write(datetime(2026, 10, 25, 23, 30, tzinfo=UTC), "u", "echo", "echo", "ok", Usage(4, 0, 0, 1), D(0))
+    # ^ 00:30 CET 26th
     rows = reports.timeseries(None, Filters(tz="Europe/Paris"))
     assert {r["day"]: r["input_tokens"] for r in rows} == {date(2026, 10, 25): 3, date(2026, 10, 26): 4}
 

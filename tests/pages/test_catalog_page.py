@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
-from alonchat.catalog import models as catalog
 from alonchat.catalog import io as catalog_io
+from alonchat.catalog import models as catalog
 from alonchat.catalog import prices as catalog_prices
-from alonchat.storage.engine import session
 from alonchat.errors import UnknownModelError
+from alonchat.storage.engine import session
 from tests.fake_server import FakeServer
 
 

@@ -6,12 +6,11 @@ import pytest
 from sqlalchemy import select
 
 from alonchat import errors
-from alonchat.storage.engine import session
-from alonchat.storage.tables import ProviderEndpoint
-from alonchat.pricing import estimate_tokens
-from alonchat.providers.base import ChatRequest, StreamEnd
+from alonchat.core import ChatRequest, StreamEnd, estimate_tokens
 from alonchat.registry import registry
 from alonchat.service import ai_service
+from alonchat.storage.engine import session
+from alonchat.storage.tables import ProviderEndpoint
 from tests.fake_server import FakeServer
 from tests.provider_checks import assert_usage, ledger
 from tests.scripted import add_model

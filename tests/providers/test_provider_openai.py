@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from alonchat import errors
-from alonchat.providers.base import ChatOptions, ChatRequest
+from alonchat.core import ChatOptions, ChatRequest
 from alonchat.registry import registry
 from alonchat.service import AIService, RetryPolicy, ai_service
 from tests.conftest import FAKE_KEYS

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from alonchat import pricing
+from alonchat import identity, pricing
 from alonchat.catalog import models as catalog
-from alonchat.usage import ledger
 from alonchat.errors import ValidationError
 from alonchat.registry import registry
 from ui.catalog.common import error_list, flash, help_of, label, price_text
@@ -57,7 +56,7 @@ def _add() -> None:
     filled = ss.get(FILLED)
     source = "genai-prices" if filled and all(filled[f] == data[f] for f in PRICES) else "manual"
     try:
-        spec = catalog.create_model(data, source=source, user=ledger.current_user())
+        spec = catalog.create_model(data, source=source, user=identity.current_user())
     except ValidationError as e:
         ss[ERRORS] = e.errors
         return

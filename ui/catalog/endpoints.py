@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from alonchat import identity
 from alonchat.catalog import endpoints
-from alonchat.usage import ledger
 from alonchat.errors import AlonChatError, ValidationError
 from ui.catalog.common import error_list, errors_to, flash
 
@@ -53,7 +53,7 @@ def _list_models(name: str) -> None:
 def _add_served(name: str) -> None:
     ids = ss.get("ep_add_ids") or []
     try:
-        added = endpoints.add_served_models(name, ids, user=ledger.current_user())
+        added = endpoints.add_served_models(name, ids, user=identity.current_user())
     except ValidationError as e:
         flash("endpoints", "error", "Nothing was added:\n" + error_list(e.errors, keyed=True))
         return

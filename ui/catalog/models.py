@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from alonchat.catalog import models as catalog
+from alonchat import identity
 from alonchat.catalog import io as catalog_io
-from alonchat.usage import ledger
+from alonchat.catalog import models as catalog
 from alonchat.errors import ValidationError
 from ui.catalog.common import error_list, errors_to, flash, help_of, label, price_text
 
@@ -88,7 +88,7 @@ def _save(rows: list[dict]) -> None:
         flash("edit", "info", "Nothing to save: edit a cell first.")
         return
     try:
-        catalog_io.update_many(changes, user=ledger.current_user())
+        catalog_io.update_many(changes, user=identity.current_user())
     except ValidationError as e:
         flash("edit", "error", "Nothing was saved. Fix these and save again:\n" + error_list(e.errors, keyed=True))
         return

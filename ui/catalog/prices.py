@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from alonchat import identity
 from alonchat.catalog import prices as catalog_prices
-from alonchat.usage import ledger
 from ui.catalog.common import errors_to, flash, label, price_text
 
 PRICES = ("input_price", "output_price", "cache_read_price", "cache_write_price")
@@ -14,13 +14,13 @@ PRICES = ("input_price", "output_price", "cache_read_price", "cache_write_price"
 
 def _accept(name: str) -> None:
     with errors_to("prices"):
-        catalog_prices.accept(name, user=ledger.current_user())
+        catalog_prices.accept(name, user=identity.current_user())
         flash("prices", "success", f"{name} now has genai-prices' prices; the change is in its history.")
 
 
 def _accept_all() -> None:
     with errors_to("prices"):
-        names = catalog_prices.accept_all(user=ledger.current_user())
+        names = catalog_prices.accept_all(user=identity.current_user())
         flash("prices", "success", f"Updated {len(names)} model{'s' if len(names) != 1 else ''} from genai-prices: "
                          f"{', '.join(names)}.")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from alonchat import identity
 from alonchat.catalog import io as catalog_io
-from alonchat.usage import ledger
 from alonchat.errors import HINTS, AlonChatError, MissingKeyError, ProviderConnectionError, ValidationError
 from alonchat.service import ai_service
 from ui import format as fmt
@@ -39,7 +39,7 @@ def test_model(active: list[str]) -> None:
         return
     with st.spinner(f"Asking {name}…"):
         try:
-            result = ai_service.chat(name, prompt, user=ledger.current_user())
+            result = ai_service.chat(name, prompt, user=identity.current_user())
         except AlonChatError as e:
             st.error(f"**{name} failed:** {e}", icon=":material/error:")
             hint = _fix(e)
@@ -59,7 +59,7 @@ def test_model(active: list[str]) -> None:
 
 def _import(text: str, file_format: str) -> None:
     try:
-        plan = catalog_io.import_models(text, file_format, user=ledger.current_user())
+        plan = catalog_io.import_models(text, file_format, user=identity.current_user())
     except ValidationError as e:
         flash("io", "error", f"Nothing was imported: {e}")
         return

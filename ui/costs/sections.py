@@ -7,12 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 import streamlit as st
 
-from alonchat.usage import budgets
 from alonchat.catalog import models as catalog
-from alonchat.usage import exports
-from alonchat.usage import periods
-from alonchat.usage import reports
 from alonchat.errors import ValidationError
+from alonchat.usage import budgets, exports, periods, reports
 from alonchat.usage.whatif import what_if
 from ui.costs import charts
 from ui.format import count, money

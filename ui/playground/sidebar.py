@@ -6,8 +6,7 @@ import re
 
 import streamlit as st
 
-from alonchat import conversations, errors
-from alonchat.usage import ledger
+from alonchat import conversations, errors, identity
 from ui.playground import state
 
 
@@ -18,7 +17,7 @@ def _slug(title: str) -> str:
 def _rename(conversation_id: int) -> None:
     try:
         title = st.session_state.get(f"pg_rename_{conversation_id}", "")
-        conversations.rename(conversation_id, title, ledger.current_user())
+        conversations.rename(conversation_id, title, identity.current_user())
         st.session_state[state.NOTICE] = ("success", "Renamed.")
     except errors.ValidationError as e:
         st.session_state[state.NOTICE] = ("error", str(e))
@@ -26,7 +25,7 @@ def _rename(conversation_id: int) -> None:
 
 def _delete(conversation_id: int) -> None:
     try:
-        conversations.remove(conversation_id, ledger.current_user())
+        conversations.remove(conversation_id, identity.current_user())
     except errors.ValidationError as e:
         st.session_state[state.NOTICE] = ("error", str(e))
         return
@@ -36,7 +35,7 @@ def _delete(conversation_id: int) -> None:
 
 def render(view) -> None:
     """Conversation list (newest first) with the open one highlighted and its actions below."""
-    user = ledger.current_user()
+    user = identity.current_user()
     with st.sidebar:
         st.button("New chat", icon=":material/add_comment:", on_click=state.new_chat,
                   key="pg_new_chat", width="stretch", type="primary" if view is None else "secondary")

@@ -8,11 +8,10 @@ from decimal import Decimal
 import annotated_types
 import streamlit as st
 
-from alonchat import conversations, errors
+from alonchat import conversations, errors, identity
 from alonchat.catalog import models as catalog
-from alonchat.usage import ledger
 from alonchat.catalog.models import ModelSpec
-from alonchat.providers.base import ChatOptions
+from alonchat.core import ChatOptions
 from alonchat.registry import registry
 from alonchat.service import ai_service
 
@@ -82,7 +81,7 @@ def new_chat() -> None:
 
 def open_conversation(conversation_id: int) -> None:
     try:
-        view = conversations.load(conversation_id, ledger.current_user())
+        view = conversations.load(conversation_id, identity.current_user())
     except errors.ValidationError as e:
         st.session_state[NOTICE] = ("error", str(e))
         return

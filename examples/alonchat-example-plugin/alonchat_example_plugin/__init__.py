@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
-from alonchat.pricing import estimate_tokens
-from alonchat.providers.base import ChatRequest, ChatResult, Provider, StreamEnd, TextDelta, Usage
+from alonchat import estimate_tokens
+from alonchat.providers import ChatRequest, ChatResult, Provider, StreamEnd, TextDelta, Usage
 
 
 class ReverseProvider(Provider):
