@@ -58,7 +58,24 @@ class StreamEnd:
     finish_reason: str
 
 
-StreamEvent = TextDelta | StreamEnd
+@dataclass
+class ThinkingDelta:
+    """Reasoning or thinking text (or its summary) a provider streams apart from the answer; never part of it."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class RetryNotice:
+    """The service waits before trying again: the playground's pane and the CLI's stderr say so."""
+
+    attempt: int  # the attempt about to start (2 = the first retry)
+    attempts: int  # the most attempts this call may make
+    wait_seconds: float
+    reason: str  # what failed, for the user: "rate limited", "server error", "connection failed", ...
+
+
+StreamEvent = TextDelta | ThinkingDelta | StreamEnd
 
 
 @dataclass

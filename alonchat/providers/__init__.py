@@ -1,9 +1,19 @@
 """The provider contract and its value types, for plugin authors: one module per vendor sits beside it."""
 
-from ..core import ChatOptions, ChatRequest, ChatResult, Message, StreamEnd, StreamEvent, TextDelta, Usage
+from ..core import (
+    ChatOptions,
+    ChatRequest,
+    ChatResult,
+    Message,
+    StreamEnd,
+    StreamEvent,
+    TextDelta,
+    ThinkingDelta,
+    Usage,
+)
 from .base import Provider, SDKProvider, require_finish, split_system
 
 __all__ = [
     "ChatOptions", "ChatRequest", "ChatResult", "Message", "Provider", "SDKProvider", "StreamEnd", "StreamEvent",
-    "TextDelta", "Usage", "require_finish", "split_system",
+    "TextDelta", "ThinkingDelta", "Usage", "require_finish", "split_system",
 ]
