@@ -18,6 +18,7 @@ _EXPORTS = {
     "RetryNotice": "alonchat.core",
     "estimate_tokens": "alonchat.core", "estimate_prompt_tokens": "alonchat.core", "estimated_usage": "alonchat.core",
     "Provider": "alonchat.providers.base", "SDKProvider": "alonchat.providers.base",
+    "ProviderEnv": "alonchat.providers.base",
     "registry": "alonchat.registry", "current_user": "alonchat.identity",
 }
 _ERRORS = (
@@ -46,7 +47,7 @@ if TYPE_CHECKING:  # for editors and type checkers; at run time names load lazil
     )
     from .errors import *  # noqa: F403
     from .identity import current_user
-    from .providers.base import Provider, SDKProvider
+    from .providers.base import Provider, ProviderEnv, SDKProvider
     from .registry import registry
     from .service import AIService, CallResult, ai_service
 

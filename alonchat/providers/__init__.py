@@ -11,9 +11,9 @@ from ..core import (
     ThinkingDelta,
     Usage,
 )
-from .base import Provider, SDKProvider, require_finish, split_system
+from .base import Provider, ProviderEnv, SDKProvider, require_finish, split_system
 
 __all__ = [
-    "ChatOptions", "ChatRequest", "ChatResult", "Message", "Provider", "SDKProvider", "StreamEnd", "StreamEvent",
-    "TextDelta", "ThinkingDelta", "Usage", "require_finish", "split_system",
+    "ChatOptions", "ChatRequest", "ChatResult", "Message", "Provider", "ProviderEnv", "SDKProvider", "StreamEnd",
+    "StreamEvent", "TextDelta", "ThinkingDelta", "Usage", "require_finish", "split_system",
 ]

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..core import ChatRequest, ChatResult, StreamEnd, TextDelta, Usage
 from ..errors import ProviderError
-from .base import SDKProvider, require_finish, split_system
+from .base import ProviderEnv, SDKProvider, require_finish, split_system
 from .mapping import connection_error, malformed_error, scrub, status_error, timeout_error
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
@@ -58,13 +58,13 @@ def _map_errors(provider: AnthropicProvider, timeout: float):
         kind, message = _error_fields(e)
         status = e.status_code if e.status_code >= 400 else EVENT_STATUS.get(kind, e.status_code)
         raise status_error(provider.name, status, message, e.response.headers,
-                           key_env=AnthropicProvider.key_env, secrets=(provider._settings()[0],)) from e
+                           key_env=provider.env.key_names, secrets=(provider._settings()[0],)) from e
     except (anthropic.APITimeoutError, httpx2.TimeoutException) as e:  # a stream read raises httpx2's own
         raise timeout_error(provider.name, timeout) from e
     except (anthropic.APIConnectionError, httpx2.TransportError) as e:
         key, base_url = provider._settings()
         raise connection_error(provider.name, base_url or DEFAULT_BASE_URL, str(e.__cause__ or e),
-                               base_url_env="ANTHROPIC_BASE_URL", secrets=(key,)) from e
+                               base_url_env=provider.env.base_url, secrets=(key,)) from e
     except json.JSONDecodeError as e:  # a broken SSE event or JSON body: never a complete answer
         raise malformed_error(provider.name, f"invalid JSON: {e}") from e
     except anthropic.APIError as e:
@@ -78,16 +78,13 @@ class AnthropicProvider(SDKProvider):
 
     name = "anthropic"
     display_name = "Anthropic"
-    key_env = "ANTHROPIC_API_KEY"
+    env = ProviderEnv(key=("ANTHROPIC_API_KEY",), base_url="ANTHROPIC_BASE_URL")
     # API version 2026-10-21 (what SDK 2.x sends) answers 400 to any sampling parameter, even
     # temperature=1.0, and the SDK no longer takes one: a temperature option is not sent.
     ignored_options = frozenset({"temperature"})
 
-    def required_env_vars(self) -> list[str]:
-        return [self.key_env]
-
     def _settings(self) -> tuple[str | None, str | None]:
-        return self.setting(self.key_env), self.setting("ANTHROPIC_BASE_URL")
+        return self.api_key(), self.setting(self.env.base_url)
 
     def _build_client(self, settings: tuple[str | None, str | None]):
         import anthropic

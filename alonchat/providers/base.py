@@ -6,10 +6,24 @@ import os
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from ..core import ChatRequest, ChatResult, Message, StreamEvent, estimated_usage
 from ..errors import MissingKeyError, TruncatedStreamError
+
+
+@dataclass(frozen=True)
+class ProviderEnv:
+    """The env vars a provider reads, named once for its settings, its errors and the docs."""
+
+    key: tuple[str, ...] = ()  # alternatives for the key, in precedence order: the first set wins
+    base_url: str | None = None  # overrides the vendor's default base URL when set
+
+    @property
+    def key_names(self) -> str | None:
+        """How messages name the key: "A or B"; None for a keyless provider."""
+        return " or ".join(self.key) or None
 
 
 class Provider(ABC):
@@ -20,6 +34,7 @@ class Provider(ABC):
     kind: Literal["builtin", "plugin", "endpoint"] = "builtin"
     # Options the vendor's API refuses, dropped rather than sent; pages tell the user.
     ignored_options: frozenset[str] = frozenset()
+    env: ProviderEnv = ProviderEnv()
 
     def initialize(self, config: dict[str, Any] | None = None) -> None:
         """Take settings (keys, base URL) from a dict; the environment fills what is missing."""
@@ -27,7 +42,7 @@ class Provider(ABC):
 
     def required_env_vars(self) -> list[str]:
         """Env vars the provider needs; a list of alternatives counts as one requirement."""
-        return []
+        return list(self.env.key)
 
     def missing_env_vars(self) -> list[str]:
         needed = self.required_env_vars()
@@ -42,6 +57,10 @@ class Provider(ABC):
         """A setting from initialize() config first, then the environment."""
         config = getattr(self, "config", {}) or {}
         return config.get(env_var) or os.environ.get(env_var) or None
+
+    def api_key(self) -> str | None:
+        """The key as it stands now: the first of env.key that is set."""
+        return next((k for k in map(self.setting, self.env.key) if k), None)
 
     def ensure_configured(self) -> None:
         missing = self.missing_env_vars()
@@ -73,13 +92,13 @@ class SDKProvider(Provider):
         super().initialize(config)
         self._cached = None
 
+    @abstractmethod
     def _settings(self) -> tuple:
-        """What the client is built from, read fresh (config, then env) on every call."""
-        raise NotImplementedError
+        """What the client is built from, read fresh (config, then env) on every call; the key first."""
 
+    @abstractmethod
     def _build_client(self, settings: tuple) -> Any:
         """A new SDK client for these settings; SDK retries off, the engine's RetryPolicy retries."""
-        raise NotImplementedError
 
     def _check_settings(self) -> None:
         """Refuse to build a client without what the provider needs (the key, by default)."""

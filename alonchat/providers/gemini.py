@@ -7,11 +7,10 @@ from contextlib import contextmanager
 from typing import Any
 
 from ..core import ChatRequest, ChatResult, StreamEnd, TextDelta, Usage
-from .base import SDKProvider, require_finish, split_system
+from .base import ProviderEnv, SDKProvider, require_finish, split_system
 from .mapping import connection_error, malformed_error, status_error, timeout_error
 
 DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com"
-KEY_VARS = ("GOOGLE_API_KEY", "GEMINI_API_KEY")  # the SDK's own order: GOOGLE_API_KEY wins
 # Gemini's finish reasons in the vocabulary every provider reports (OpenAI's).
 FINISH = {"STOP": "stop", "MAX_TOKENS": "length", "SAFETY": "content_filter",
           "PROHIBITED_CONTENT": "content_filter", "BLOCKLIST": "content_filter", "SPII": "content_filter"}
@@ -58,7 +57,7 @@ def _map_errors(provider: GeminiProvider, timeout: float):
     except genai_errors.APIError as e:
         response = getattr(e, "response", None)
         raise status_error(provider.name, e.code, e.message or e.status or str(e),
-                           getattr(response, "headers", None), key_env=" or ".join(KEY_VARS),
+                           getattr(response, "headers", None), key_env=provider.env.key_names,
                            secrets=(provider._settings()[0],)) from e
     except genai_errors.UnknownApiResponseError as e:  # a broken SSE chunk or JSON body
         raise malformed_error(provider.name, str(e).split(" Raw response:")[0]) from e
@@ -67,7 +66,7 @@ def _map_errors(provider: GeminiProvider, timeout: float):
     except httpx2.TransportError as e:
         key, base_url, _ = provider._settings()
         raise connection_error(provider.name, base_url or DEFAULT_BASE_URL, str(e),
-                               base_url_env="GOOGLE_GEMINI_BASE_URL", secrets=(key,)) from e
+                               base_url_env=provider.env.base_url, secrets=(key,)) from e
 
 
 class GeminiProvider(SDKProvider):
@@ -75,13 +74,11 @@ class GeminiProvider(SDKProvider):
 
     name = "gemini"
     display_name = "Google Gemini"
-
-    def required_env_vars(self) -> list[str]:
-        return ["GEMINI_API_KEY", "GOOGLE_API_KEY"]  # alternatives: either one configures it
+    # Either key configures it; in the SDK's own order, so GOOGLE_API_KEY wins when both are set.
+    env = ProviderEnv(key=("GOOGLE_API_KEY", "GEMINI_API_KEY"), base_url="GOOGLE_GEMINI_BASE_URL")
 
     def _settings(self) -> tuple[str | None, str | None, str | None]:
-        key = next((k for k in map(self.setting, KEY_VARS) if k), None)
-        return key, self.setting("GOOGLE_GEMINI_BASE_URL"), self.setting("GOOGLE_GENAI_API_VERSION")
+        return self.api_key(), self.setting(self.env.base_url), self.setting("GOOGLE_GENAI_API_VERSION")
 
     def _build_client(self, settings: tuple[str | None, str | None, str | None]):
         """About 80 ms to build, hence the cache in SDKProvider."""

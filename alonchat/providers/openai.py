@@ -9,7 +9,7 @@ from typing import Any
 
 from ..core import ChatRequest, ChatResult, StreamEnd, TextDelta, Usage, estimated_usage
 from ..errors import ProviderError
-from .base import SDKProvider, require_finish
+from .base import ProviderEnv, SDKProvider, require_finish
 from .mapping import connection_error, malformed_error, scrub, status_error, timeout_error
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -54,15 +54,14 @@ def map_errors(provider: OpenAIProvider, timeout: float):
     try:
         yield
     except openai.APIStatusError as e:
-        key, _ = provider._settings()
         raise status_error(provider.name, e.status_code, _error_message(e), e.response.headers,
-                           key_env=provider.key_env, secrets=(key,)) from e
+                           key_env=provider.env.key_names, secrets=(provider._settings()[0],)) from e
     except openai.APITimeoutError as e:  # before APIConnectionError: it is one
         raise timeout_error(provider.name, timeout) from e
     except openai.APIConnectionError as e:
         key, base_url = provider._settings()
         raise connection_error(provider.name, base_url or DEFAULT_BASE_URL, str(e.__cause__ or e),
-                               base_url_env=provider.base_url_env, secrets=(key,)) from e
+                               base_url_env=provider.env.base_url, secrets=(key,)) from e
     except json.JSONDecodeError as e:  # a broken SSE chunk or JSON body: never a complete answer
         raise malformed_error(provider.name, f"invalid JSON: {e}") from e
     except openai.APIError as e:  # an error event inside an otherwise healthy stream
@@ -76,17 +75,13 @@ class OpenAIProvider(SDKProvider):
 
     name = "openai"
     display_name = "OpenAI"
-    key_env: str | None = "OPENAI_API_KEY"
-    base_url_env: str | None = "OPENAI_BASE_URL"
+    env = ProviderEnv(key=("OPENAI_API_KEY",), base_url="OPENAI_BASE_URL")
     # Reasoning models reject max_tokens; every current OpenAI chat model takes this one.
     max_tokens_param = "max_completion_tokens"
 
-    def required_env_vars(self) -> list[str]:
-        return [self.key_env] if self.key_env else []
-
     def _settings(self) -> tuple[str | None, str | None]:
         """(api key, base URL) as they stand now; a change rebuilds the client."""
-        return self.setting(self.key_env), self.setting(self.base_url_env)
+        return self.api_key(), self.setting(self.env.base_url)
 
     def _build_client(self, settings: tuple[str | None, str | None]):
         import openai

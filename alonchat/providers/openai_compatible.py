@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..errors import EndpointDisabledError
+from .base import ProviderEnv
 from .openai import OpenAIProvider, map_errors
 
 
@@ -10,14 +11,14 @@ class OpenAICompatibleProvider(OpenAIProvider):
     """One provider_endpoints row: its base URL, the NAME of its key's env var (or none), on or off."""
 
     kind = "endpoint"
-    base_url_env = None
     # Compatible servers widely accept max_tokens; fewer know OpenAI's newer max_completion_tokens.
     max_tokens_param = "max_tokens"
 
     def __init__(self, name: str, base_url: str, api_key_env: str | None = None, enabled: bool = True):
         self.name = self.display_name = name
         self.base_url = base_url
-        self.key_env = api_key_env or None  # a keyless endpoint (a local Ollama) is fine
+        # A keyless endpoint (a local Ollama) is fine; the base URL is the row's, no env var overrides it.
+        self.env = ProviderEnv(key=(api_key_env,) if api_key_env else ())
         self.enabled = enabled
         super().__init__()
 
@@ -30,7 +31,7 @@ class OpenAICompatibleProvider(OpenAIProvider):
         super().ensure_configured()
 
     def _settings(self) -> tuple[str | None, str | None]:
-        return (self.setting(self.key_env) if self.key_env else None), self.base_url
+        return self.api_key(), self.base_url
 
     def _client(self):
         # Disabled is checked on every call: the row can be switched off while a client is cached.

@@ -58,8 +58,8 @@ def test_api_version_env_var_is_honoured(fake_providers, monkeypatch):
 def test_either_key_var_configures_it(fake_providers, monkeypatch):
     monkeypatch.delenv("GEMINI_API_KEY")
     provider = registry.get("gemini")
-    assert provider.missing_env_vars() == ["GEMINI_API_KEY", "GOOGLE_API_KEY"]
-    with pytest.raises(errors.MissingKeyError, match="GEMINI_API_KEY or GOOGLE_API_KEY"):
+    assert provider.missing_env_vars() == ["GOOGLE_API_KEY", "GEMINI_API_KEY"]
+    with pytest.raises(errors.MissingKeyError, match="GOOGLE_API_KEY or GEMINI_API_KEY"):
         ai_service.chat("gemini-2.5-flash", "q")
     monkeypatch.setenv("GOOGLE_API_KEY", "AIzaGoogleKeyVariant0123456789abc")
     assert ai_service.chat("gemini-2.5-flash", "q").ok
