@@ -266,6 +266,12 @@ def _usage_count(s: Session, name: str) -> int:
     return s.scalar(select(func.count()).select_from(UsageRecord).where(UsageRecord.model_name == name)) or 0
 
 
+@with_session
+def usage_count(s: Session, name: str) -> int:
+    """Recorded calls of a model: a model with any can't be deleted, so pages check before asking."""
+    return _usage_count(s, get_row(s, name).name)
+
+
 @writing
 def delete_model(s: Session, name: str) -> None:
     """Delete a model that was never used; one with usage is deactivated instead, so reports keep it."""
@@ -274,5 +280,5 @@ def delete_model(s: Session, name: str) -> None:
     if used:
         raise ValidationError(f"'{row.name}' has {used:,} recorded call{'s' if used != 1 else ''}, so it "
                               f"can't be deleted; deactivate it instead "
-                              f"(`python -m alonchat models deactivate {row.name}`).")
+                              f"(`alonchat models deactivate {row.name}`).")
     s.delete(row)

@@ -240,3 +240,66 @@ def test_test_a_model_shows_the_reply_or_the_fix(at):
     at.selectbox(key="test_model").set_value("gpt-5").run()
     at.button(key="test_send").click().run()
     assert "OPENAI_API_KEY" in texts(at.error) and "How to fix it" in texts(at.info)
+
+
+def test_clearing_a_number_in_add_model_saves_it_unset(at):
+    fill(at, provider="echo", model_id="echo-1", name="cleared", context_window=8000, max_tokens=500,
+         input_price=1.0, output_price=2.0)
+    fill(at, context_window=None, max_tokens=None, input_price=None)  # the user empties the fields again
+    assert at.number_input(key="add_context_window").value is None
+    at.button(key="add_submit").click().run()
+    assert "Added **cleared**" in texts(at.success)
+    spec = catalog.resolve("cleared")
+    assert (spec.context_window, spec.max_tokens, spec.prices.input_price, spec.prices.output_price) == (
+        None, None, None, Decimal("2"))  # blank is unset: unpriced and unknown, never $0 or 0 tokens
+
+
+def test_clearing_a_cell_in_edit_saves_it_unset_and_the_confirmation_stays(at):
+    rows = catalog_io.table()
+    pos = [r["name"] for r in rows].index("gpt-4o-mini")
+    at.session_state["cat_editor"] = {"edited_rows": {pos: {"context_window": None, "input_price": None,
+                                                            "output_price": 0.7}},
+                                      "added_rows": [], "deleted_rows": []}
+    at.run()
+    at.button(key="cat_save").click().run()
+    spec = catalog.resolve("gpt-4o-mini")
+    assert (spec.context_window, spec.prices.input_price, spec.prices.output_price) == (None, None, Decimal("0.7"))
+    at.run()  # the fresh editor reruns the page: the confirmation must survive it
+    note = texts(at.success)
+    assert "Saved 1 model: gpt-4o-mini" in note
+    assert "**gpt-4o-mini** · Input price: $0.15 → **unpriced**" in note
+    assert "**gpt-4o-mini** · Output price: $0.6 → **$0.7**" in note
+    assert "Context window: 128,000 → **unset**" in note
+    at.button(key="cat_saved_close").click().run()
+    assert "Saved 1 model" not in texts(at.success)
+
+
+def test_delete_of_a_used_model_offers_deactivate_instead_of_asking(at):
+    from alonchat.service import ai_service
+
+    ai_service.chat("echo", "hi")
+    at.run()
+    at.selectbox(key="cat_life_model").set_value("echo").run()
+    at.button(key="cat_delete").click().run()
+    assert "for good" not in texts(at.warning)  # not asked: it could not be done
+    assert "can't be deleted: it has 1 recorded call" in texts(at.info)
+    at.button(key="cat_in_use_deactivate").click().run()
+    assert not at.exception
+    assert not catalog.resolve("echo", active_only=False).is_active
+    assert "echo is deactivated" in texts(at.success)
+
+
+def test_adding_a_model_on_a_disabled_endpoint_says_so_and_offers_to_enable_it(at):
+    from alonchat.catalog import endpoints
+
+    endpoints.create_endpoint({"name": "offlab", "base_url": "http://127.0.0.1:9/v1", "enabled": False})
+    at.run()
+    fill(at, provider="offlab", model_id="tiny", name="off-tiny")
+    at.button(key="add_submit").click().run()
+    message = texts(at.success)
+    assert "Added **off-tiny**" in message and "endpoint **offlab** is disabled" in message
+    assert "model picker now" not in message
+    at.button(key="add_enable_endpoint").click().run()
+    assert not at.exception
+    assert next(e for e in endpoints.list_endpoints() if e.name == "offlab").enabled
+    assert "Endpoint **offlab** is enabled" in texts(at.success)

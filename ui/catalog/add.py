@@ -5,17 +5,19 @@ from __future__ import annotations
 import streamlit as st
 
 from alonchat import identity, pricing
+from alonchat.catalog import endpoints
 from alonchat.catalog import models as catalog
-from alonchat.errors import ValidationError
+from alonchat.errors import AlonChatError, ValidationError
+from alonchat.pricing import PRICE_FIELDS as PRICES
 from alonchat.registry import registry
-from ui.catalog.common import error_list, flash, help_of, label, price_text
+from ui.catalog.common import error_list, errors_to, flash, help_of, label, price_text
 
 ss = st.session_state
-PRICES = ("input_price", "output_price", "cache_read_price", "cache_write_price")
 TEXT = ("name", "display_name", "model_id", "description")
 NUMBERS = ("context_window", "max_tokens", *PRICES)
 KEY = "add_{}".format
 ERRORS, FILLED = "add_errors", "add_filled"
+ENABLE = "add_enable"  # the disabled endpoint the last added model is on: offer to enable it
 
 
 def _reset() -> None:
@@ -62,8 +64,42 @@ def _add() -> None:
         return
     ss.pop(ERRORS, None)
     _reset()
-    where = "It is in the playground's model picker now." if spec.is_active else "It is inactive for now."
-    flash("add", "success", f"Added **{spec.name}** ({spec.provider} · {spec.model_id}). {where}")
+    flash("add", "success", f"Added **{spec.name}** ({spec.provider} · {spec.model_id}). {_where(spec)}")
+
+
+def _where(spec) -> str:
+    """Where the new model can be used now; the picker only if its provider can really be called."""
+    ss.pop(ENABLE, None)
+    if not spec.is_active:
+        return "It is inactive for now."
+    endpoint = next((e for e in endpoints.list_endpoints() if e.name == spec.provider), None)
+    if endpoint is not None and not endpoint.enabled:
+        ss[ENABLE] = endpoint.name
+        return (f"Its endpoint **{endpoint.name}** is disabled, so it can't be called until you enable it "
+                "(below, or on the Endpoints tab).")
+    try:
+        missing = registry.get(spec.provider).missing_env_vars()
+    except AlonChatError:
+        missing = []
+    if missing:
+        return (f"It is in the playground's model picker, but {spec.provider} is not configured: set "
+                f"{' or '.join(missing)} to call it.")
+    return "It is in the playground's model picker now."
+
+
+def _enable(name: str) -> None:
+    ss.pop(ENABLE, None)
+    with errors_to("add"):
+        endpoints.set_enabled(name, True)
+        flash("add", "success", f"Endpoint **{name}** is enabled: its models are in the playground's model picker.")
+
+
+def enable_offer() -> None:
+    """After adding a model on a disabled endpoint: enable it here rather than hunting for the tab."""
+    name = ss.get(ENABLE)
+    if name:
+        st.button(f"Enable {name}", key="add_enable_endpoint", type="primary", icon=":material/play_circle:",
+                  on_click=_enable, args=(name,))
 
 
 def _hint() -> None:
@@ -92,6 +128,7 @@ def _hint() -> None:
 def render() -> None:
     if KEY("name") not in ss:
         _reset()
+    enable_offer()
     st.markdown("Add a model from any registered provider. Every field has help (the **?** icon). "
                 "Nothing is saved unless every field is valid.")
     errors = ss.get(ERRORS)
@@ -109,13 +146,15 @@ def render() -> None:
                     placeholder="e.g. gpt-4o-mini")
     right.text_input(label("display_name"), key=KEY("display_name"), help=help_of("display_name"), max_chars=200)
     left, right = st.columns(2)
-    left.number_input(label("context_window"), key=KEY("context_window"), step=1, help=help_of("context_window"),
-                      placeholder="unknown")
-    right.number_input(label("max_tokens"), key=KEY("max_tokens"), step=1, help=help_of("max_tokens"),
+    # value=None: a cleared number stays blank (unset) instead of snapping back to 0.
+    left.number_input(label("context_window"), value=None, key=KEY("context_window"), step=1,
+                      help=help_of("context_window"), placeholder="unknown")
+    right.number_input(label("max_tokens"), value=None, key=KEY("max_tokens"), step=1, help=help_of("max_tokens"),
                        placeholder="unknown")
     st.markdown("**Prices** · USD per 1M tokens · leave empty when unknown")
     for col, f in zip(st.columns(4), PRICES, strict=True):
-        col.number_input(label(f), key=KEY(f), step=0.01, format="%.6g", help=help_of(f), placeholder="unpriced")
+        col.number_input(label(f), value=None, key=KEY(f), step=0.01, format="%.6g", help=help_of(f),
+                         placeholder="unpriced")
     st.text_area(label("description"), key=KEY("description"), help=help_of("description"), max_chars=2000,
                  height=80)
     st.checkbox(label("active"), key=KEY("active"), help=help_of("active"))

@@ -1,4 +1,4 @@
-"""What every catalog tab shares: one-shot messages across reruns, error lists, and price cells."""
+"""What every catalog tab shares: one-shot messages across reruns, error lists, price cells, confirmations."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from alonchat.catalog.models import ModelInput
 from alonchat.errors import AlonChatError
 
 FLASH = "cat_flash"
+CONFIRM = "cat_confirm"  # (button key, target) of the destructive action waiting for "Yes"
 
 
 def flash(where: str, kind: str, text: str) -> None:
@@ -55,3 +56,24 @@ def price_text(value: Decimal | float | None) -> str:
 
 def help_of(field: str) -> str:
     return ModelInput.model_fields[field].description or ""
+
+
+def ask(key: str, target: str) -> None:
+    """The first click of a destructive action (button `key` on `target`) only asks; `confirm` shows it."""
+    st.session_state[CONFIRM] = (key, target)
+
+
+def confirm(key: str, target: str, question: str, yes: str, on_yes) -> None:
+    """The one confirm-before-delete box: the question, then "Yes, …" (runs `on_yes(target)`) or Cancel."""
+    if st.session_state.get(CONFIRM) != (key, target):
+        return
+
+    def _yes() -> None:
+        st.session_state.pop(CONFIRM, None)
+        on_yes(target)
+
+    with st.container(border=True):
+        st.warning(question, icon=":material/warning:")
+        ok, cancel, _ = st.columns([1, 1, 3])
+        ok.button(yes, key=f"{key}_yes", type="primary", on_click=_yes)
+        cancel.button("Cancel", key=f"{key}_no", on_click=lambda: st.session_state.pop(CONFIRM, None))

@@ -8,11 +8,15 @@ import streamlit as st
 from alonchat import identity
 from alonchat.catalog import endpoints
 from alonchat.errors import AlonChatError, ValidationError
-from ui.catalog.common import error_list, errors_to, flash
+from ui.catalog.common import ask, confirm, error_list, errors_to, flash
 
 ss = st.session_state
 FIELDS = endpoints.EndpointInput.model_fields
 SERVED = "ep_served"  # endpoint name -> model ids it reported
+ERRORS, PICK, ADD_IDS = "ep_errors", "ep_pick", "ep_add_ids"
+NEW = {"name": "ep_new_name", "base_url": "ep_new_url", "api_key_env": "ep_new_key_env",
+       "description": "ep_new_description"}  # the add form's text fields; enabled is a checkbox
+ENABLED = "ep_new_enabled"
 HINTS = {
     "Ollama": "http://localhost:11434/v1", "LM Studio": "http://localhost:1234/v1", "vLLM": "http://localhost:8000/v1",
     "Groq": "https://api.groq.com/openai/v1", "Together": "https://api.together.xyz/v1",
@@ -21,18 +25,16 @@ HINTS = {
 
 
 def _create() -> None:
-    data = {"name": ss.get("ep_new_name", ""), "base_url": ss.get("ep_new_url", ""),
-            "api_key_env": ss.get("ep_new_key_env", ""), "description": ss.get("ep_new_description", ""),
-            "enabled": ss.get("ep_new_enabled", True)}
+    data = {field: ss.get(key, "") for field, key in NEW.items()} | {"enabled": ss.get(ENABLED, True)}
     try:
         info = endpoints.create_endpoint(data)
     except ValidationError as e:
-        ss["ep_errors"] = e.errors
+        ss[ERRORS] = e.errors
         return
-    ss.pop("ep_errors", None)
-    for key in ("ep_new_name", "ep_new_url", "ep_new_key_env", "ep_new_description"):
+    ss.pop(ERRORS, None)
+    for key in NEW.values():
         ss[key] = ""
-    ss["ep_pick"] = info.name
+    ss[PICK] = info.name
     flash("endpoints", "success", f"Added endpoint **{info.name}**. Use *List models* below to see what it serves.")
 
 
@@ -51,47 +53,46 @@ def _list_models(name: str) -> None:
 
 
 def _add_served(name: str) -> None:
-    ids = ss.get("ep_add_ids") or []
+    ids = ss.get(ADD_IDS) or []
     try:
         added = endpoints.add_served_models(name, ids, user=identity.current_user())
     except ValidationError as e:
         flash("endpoints", "error", "Nothing was added:\n" + error_list(e.errors, keyed=True))
         return
-    ss["ep_add_ids"] = []
+    ss[ADD_IDS] = []
     flash("endpoints", "success", f"Added {', '.join(m.name for m in added)} to the catalog (provider **{name}**). "
                      "Unknown prices stay *unpriced*: set them on the Edit tab.")
 
 
 def _remove(name: str) -> None:
-    ss.pop("ep_confirm_remove", None)
     with errors_to("endpoints"):
         endpoints.remove_endpoint(name)
-        ss.pop("ep_pick", None)
+        ss.pop(PICK, None)
         flash("endpoints", "success", f"Removed endpoint {name}.")
 
 
 def add_form() -> None:
-    with st.expander("Add an endpoint", icon=":material/add_link:", expanded=not ss.get("ep_pick")):
-        errors = ss.get("ep_errors")
+    with st.expander("Add an endpoint", icon=":material/add_link:", expanded=not ss.get(PICK)):
+        errors = ss.get(ERRORS)
         if errors:
             st.error("The endpoint was not added:\n" + error_list(errors), icon=":material/error:")
         with st.form("ep_add_form", border=False):
             left, right = st.columns(2)
-            left.text_input("Name *", key="ep_new_name", help=FIELDS["name"].description, max_chars=100,
+            left.text_input("Name *", key=NEW["name"], help=FIELDS["name"].description, max_chars=100,
                             placeholder="e.g. groq, ollama")
-            right.text_input("Base URL *", key="ep_new_url", help=FIELDS["base_url"].description, max_chars=500,
+            right.text_input("Base URL *", key=NEW["base_url"], help=FIELDS["base_url"].description, max_chars=500,
                              placeholder="e.g. http://localhost:11434/v1")
-            left.text_input("API key env var", key="ep_new_key_env", help=FIELDS["api_key_env"].description,
+            left.text_input("API key env var", key=NEW["api_key_env"], help=FIELDS["api_key_env"].description,
                             max_chars=100, placeholder="e.g. GROQ_API_KEY (empty for local servers)")
-            right.text_input("Description", key="ep_new_description", help=FIELDS["description"].description)
-            st.checkbox("Enabled", key="ep_new_enabled", value=True, help=FIELDS["enabled"].description)
+            right.text_input("Description", key=NEW["description"], help=FIELDS["description"].description)
+            st.checkbox("Enabled", key=ENABLED, value=True, help=FIELDS["enabled"].description)
             st.caption("Usual base URLs: " + " · ".join(f"{k} `{v}`" for k, v in HINTS.items())
                        + ". The key itself is never stored or shown: only the name of the variable that holds it.")
             st.form_submit_button("Add endpoint", type="primary", icon=":material/add:", on_click=_create)
 
 
 def manage(rows: list[endpoints.EndpointInfo], catalog_names: set[str]) -> None:
-    name = st.selectbox("Endpoint", [r.name for r in rows], index=None, key="ep_pick",
+    name = st.selectbox("Endpoint", [r.name for r in rows], index=None, key=PICK,
                         placeholder="Choose an endpoint…")
     if name is None:
         return
@@ -105,15 +106,9 @@ def manage(rows: list[endpoints.EndpointInfo], catalog_names: set[str]) -> None:
     else:
         b.button("Enable", key="ep_enable", icon=":material/play_circle:", on_click=_call,
                  args=(endpoints.set_enabled, name, True), kwargs={"ok": f"{name} is enabled."})
-    c.button("Remove…", key="ep_remove", icon=":material/delete:",
-             on_click=lambda: ss.__setitem__("ep_confirm_remove", name))
-    if ss.get("ep_confirm_remove") == name:
-        with st.container(border=True):
-            st.warning(f"Remove endpoint **{name}**? Only an endpoint with no catalog models can be removed.",
-                       icon=":material/warning:")
-            yes, no, _ = st.columns([1, 1, 3])
-            yes.button("Yes, remove", key="ep_remove_yes", type="primary", on_click=_remove, args=(name,))
-            no.button("Cancel", key="ep_remove_no", on_click=lambda: ss.pop("ep_confirm_remove", None))
+    c.button("Remove…", key="ep_remove", icon=":material/delete:", on_click=ask, args=("ep_remove", name))
+    confirm("ep_remove", name, f"Remove endpoint **{name}**? Only an endpoint with no catalog models can be removed.",
+            "Yes, remove", _remove)
     served = ss.get(SERVED, {}).get(name)
     if served is None:
         return
@@ -125,10 +120,10 @@ def manage(rows: list[endpoints.EndpointInfo], catalog_names: set[str]) -> None:
                 f"({len(served) - len(new)} already in the catalog).")
     if not new:
         return
-    st.multiselect("Models to add", new, key="ep_add_ids", placeholder="Choose models to add…",
+    st.multiselect("Models to add", new, key=ADD_IDS, placeholder="Choose models to add…",
                    help=f"Each is added as '{name}/<model id>' with provider {name}; prices come from "
                         "genai-prices when it knows the model, otherwise they stay unpriced.")
-    count = len(ss.get("ep_add_ids") or [])
+    count = len(ss.get(ADD_IDS) or [])
     st.button(f"Add {count} to the catalog" if count else "Add to the catalog", key="ep_add_models",
               type="primary", icon=":material/playlist_add:", on_click=_add_served, args=(name,),
               disabled=not count)

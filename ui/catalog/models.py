@@ -9,13 +9,15 @@ from alonchat import identity
 from alonchat.catalog import io as catalog_io
 from alonchat.catalog import models as catalog
 from alonchat.errors import ValidationError
-from ui.catalog.common import error_list, errors_to, flash, help_of, label, price_text
+from alonchat.pricing import PRICE_FIELDS as PRICES
+from ui.catalog.common import ask, confirm, error_list, errors_to, flash, help_of, label, price_text
 
 ss = st.session_state
 EDITOR = "cat_editor"
-EDITABLE = ("display_name", "context_window", "max_tokens", "input_price", "output_price", "cache_read_price",
-            "cache_write_price", "description", "active")
-PRICES = ("input_price", "output_price", "cache_read_price", "cache_write_price")
+SAVED = "cat_saved"  # the last save's changes, [(model, field, old, new)], shown until the next edit
+LIFE_MODEL = "cat_life_model"
+IN_USE = "cat_in_use"  # (model, calls) when Delete… found recorded usage: offer Deactivate instead
+EDITABLE = ("display_name", "context_window", "max_tokens", *PRICES, "description", "active")
 SHOW = ("All models", "Active", "Inactive", "Unpriced", "Provider not configured")
 
 
@@ -93,8 +95,33 @@ def _save(rows: list[dict]) -> None:
         flash("edit", "error", "Nothing was saved. Fix these and save again:\n" + error_list(e.errors, keyed=True))
         return
     ss.pop(EDITOR, None)  # start the editor afresh from the saved catalog
-    flash("edit", "success", f"Saved {len(changes)} model{'s' if len(changes) != 1 else ''}: {', '.join(changes)}. "
-                     "Price changes are in the price history.")
+    # Kept in state, not flashed: the fresh editor reruns the page at once and a one-shot message would go.
+    before = {r["name"]: r for r in rows}
+    ss[SAVED] = [(name, f, before[name][f], new) for name, change in changes.items() for f, new in change.items()]
+
+
+def _cell(field: str, value) -> str:
+    """A saved value as the Models table shows it; blank is unset (unpriced for a price)."""
+    if field in PRICES:
+        return price_text(value)
+    if value is None or value == "":
+        return "unset"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def saved_note() -> None:
+    """What the last save changed (model, field, old → new), until the user edits again or closes it."""
+    saved = ss.get(SAVED)
+    if not saved:
+        return
+    models = sorted({m for m, *_ in saved})
+    lines = "\n".join(f"- **{m}** · {label(f)}: {_cell(f, old)} → **{_cell(f, new)}**" for m, f, old, new in saved)
+    with st.container(border=True):
+        st.success(f"Saved {len(models)} model{'s' if len(models) != 1 else ''}: {', '.join(models)}. "
+                   f"Price changes are in the price history.\n{lines}", icon=":material/check_circle:")
+        st.button("Close", key="cat_saved_close", icon=":material/close:", on_click=lambda: ss.pop(SAVED, None))
 
 
 def edit(rows: list[dict]) -> None:
@@ -116,6 +143,9 @@ def edit(rows: list[dict]) -> None:
         "active": st.column_config.CheckboxColumn("Active", help=help_of("active")),
     })
     pending = _changes(rows)
+    if pending:
+        ss.pop(SAVED, None)  # a new edit: the last save's note is history
+    saved_note()
     st.button(f"Save changes ({len(pending)})" if pending else "Save changes", key="cat_save", type="primary",
               icon=":material/save:", on_click=_save, args=(rows,), disabled=not pending)
     st.divider()
@@ -123,6 +153,7 @@ def edit(rows: list[dict]) -> None:
 
 
 def _set_active(name: str, active: bool) -> None:
+    ss.pop(IN_USE, None)
     with errors_to("edit"):
         catalog.set_active(name, active)
         state = ("active again" if active else
@@ -131,17 +162,40 @@ def _set_active(name: str, active: bool) -> None:
 
 
 def _delete(name: str) -> None:
-    ss.pop("cat_confirm_delete", None)
     with errors_to("edit"):
         catalog.delete_model(name)
-        ss.pop("cat_life_model", None)
+        ss.pop(LIFE_MODEL, None)
         flash("edit", "success", f"Deleted {name} and its price history.")
+
+
+def _ask_delete(name: str) -> None:
+    """Check for usage before asking: a used model can't be deleted, so offer what can be done."""
+    ss.pop(IN_USE, None)
+    with errors_to("edit"):
+        used = catalog.usage_count(name)
+        if used:
+            ss[IN_USE] = (name, used)
+        else:
+            ask("cat_delete", name)
+
+
+def _in_use(name: str, active: bool) -> None:
+    calls = ss[IN_USE][1]
+    with st.container(border=True):
+        st.info(f"**{name}** can't be deleted: it has {calls:,} recorded call{'s' if calls != 1 else ''}, and "
+                "usage reports refer to it by name. "
+                + ("Deactivate it instead: it leaves the pickers and refuses calls, its usage history stays."
+                   if active else "It is already inactive, so it can't be called; its usage history stays."),
+                icon=":material/info:")
+        if active:
+            st.button("Deactivate it", key="cat_in_use_deactivate", type="primary", icon=":material/pause_circle:",
+                      on_click=_set_active, args=(name, False))
 
 
 def lifecycle(rows: list[dict]) -> None:
     st.subheader("Deactivate, reactivate or delete", anchor=False)
     names = [r["name"] for r in rows]
-    name = st.selectbox("Model", names, index=None, key="cat_life_model", placeholder="Choose a model…")
+    name = st.selectbox("Model", names, index=None, key=LIFE_MODEL, placeholder="Choose a model…")
     if name is None:
         return
     row = next(r for r in rows if r["name"] == name)
@@ -152,13 +206,9 @@ def lifecycle(rows: list[dict]) -> None:
     else:
         a.button("Reactivate", key="cat_activate", icon=":material/play_circle:", on_click=_set_active,
                  args=(name, True))
-    b.button("Delete…", key="cat_delete", icon=":material/delete:",
-             on_click=lambda: ss.__setitem__("cat_confirm_delete", name),
+    b.button("Delete…", key="cat_delete", icon=":material/delete:", on_click=_ask_delete, args=(name,),
              help="Only a model that was never used can be deleted; otherwise deactivate it.")
-    if ss.get("cat_confirm_delete") == name:
-        with st.container(border=True):
-            st.warning(f"Delete **{name}** for good? Its price history goes with it. This can't be undone.",
-                       icon=":material/warning:")
-            yes, no, _ = st.columns([1, 1, 3])
-            yes.button("Yes, delete", key="cat_delete_yes", type="primary", on_click=_delete, args=(name,))
-            no.button("Cancel", key="cat_delete_no", on_click=lambda: ss.pop("cat_confirm_delete", None))
+    if (ss.get(IN_USE) or (None,))[0] == name:
+        _in_use(name, row["active"])
+    confirm("cat_delete", name, f"Delete **{name}** for good? Its price history goes with it. This can't be undone.",
+            "Yes, delete", _delete)

@@ -7,9 +7,8 @@ import streamlit as st
 
 from alonchat import identity
 from alonchat.catalog import prices as catalog_prices
+from alonchat.pricing import PRICE_FIELDS as PRICES
 from ui.catalog.common import errors_to, flash, label, price_text
-
-PRICES = ("input_price", "output_price", "cache_read_price", "cache_write_price")
 
 
 def _accept(name: str) -> None:
