@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -13,7 +15,9 @@ class Usage:
     """Token counts in one convention for every provider.
 
     input_tokens counts every prompt token (cache reads and writes included);
-    output_tokens counts every generated token (reasoning included).
+    output_tokens counts every generated token (reasoning included);
+    cache_write_1h_tokens is the part of cache_write_tokens written to a 1-hour cache (Anthropic bills it apart).
+    reported_cost_usd is the call's cost as the endpoint itself reported it (OpenRouter's usage.cost), if any.
     """
 
     input_tokens: int = 0
@@ -22,6 +26,8 @@ class Usage:
     output_tokens: int = 0
     reasoning_tokens: int = 0
     estimated: bool = False
+    cache_write_1h_tokens: int = 0
+    reported_cost_usd: Decimal | None = None
 
 
 class ChatOptions(BaseModel):
@@ -33,6 +39,9 @@ class ChatOptions(BaseModel):
     temperature: float | None = Field(None, ge=0.0, le=2.0, description="Sampling temperature")
     max_tokens: int | None = Field(None, ge=1, le=1_000_000, description="Most tokens to generate")
     timeout: float = Field(60.0, gt=0, le=3600, description="Seconds without data before giving up")
+    cache_prompt: Literal["5m", "1h"] | None = Field(None, description=(
+        "Ask the provider to cache the prompt for 5 minutes or 1 hour (Anthropic's cache_control); "
+        "later calls with the same prompt read it at the cache-read price."))
 
 
 Message = dict[str, str]  # {"role": "user" | "assistant" | "system", "content": "..."}

@@ -21,7 +21,7 @@ from .errors import (
     ProviderError,
     ValidationError,
 )
-from .pricing import cache_savings_usd, cost_usd
+from .pricing import Receipt, cache_savings_usd, receipt
 from .redact import redact
 from .registry import registry as default_registry
 from .usage import budgets, ledger
@@ -44,6 +44,7 @@ class CallResult:
     finish_reason: str | None = None
     error: AlonChatError | None = None
     usage_id: int | None = None
+    receipt: Receipt | None = None  # how cost_usd was reached: lines, tier, price version
 
     @property
     def ok(self) -> bool:
@@ -189,8 +190,7 @@ class AIService:
                         raise
                     self._sleep(self.retry.delay(attempt, e))
                     attempt += 1
-            result.cost_usd = cost_usd(result.usage, spec.prices)
-            result.cache_savings_usd = cache_savings_usd(result.usage, spec.prices)
+            self._price(result, spec)
         except GeneratorExit:
             self._finish(result, CancelledError("The stream was closed before it finished."),
                          start, user, conversation_id, content, spec, request)
@@ -202,7 +202,7 @@ class AIService:
             self._finish(result, ProviderError(f"{type(e).__name__}: {e}", provider=spec.provider),
                          start, user, conversation_id, content, spec, request)
             raise
-        self._finish(result, None, start, user, conversation_id, content)
+        self._finish(result, None, start, user, conversation_id, content, spec)
         yield result
 
     def _stream_once(self, provider, request, result, content, start, cancel):
@@ -236,10 +236,16 @@ class AIService:
             error.result = result
             if spec is not None and request is not None:
                 self._price_partial(result, spec, request)
+        r = result.receipt
         result.usage_id = ledger.record(ledger.UsageEntry(
             user=user, model_name=result.model, provider=result.provider or "unknown",
             model_id=result.model_id, usage=result.usage, cost_usd=result.cost_usd,
             cache_savings_usd=result.cache_savings_usd,
+            cache_write_usd=r and r.amount("cache_write_price", "cache_write_1h_price"),
+            cache_write_1h_usd=r and r.amount("cache_write_1h_price"),
+            tier_threshold=r and r.tier and r.tier.threshold,
+            price_id=spec.price_version.id if spec is not None and spec.price_version else None,
+            cost_mismatch=bool(r and r.cost_mismatch),
             latency_ms=result.latency_ms, ttft_ms=result.ttft_ms, status=result.status,
             error_class=type(error).__name__ if error else None,
             error_message=str(error) if error else None, conversation_id=conversation_id,
@@ -257,7 +263,13 @@ class AIService:
             result.usage = estimated_usage(request, result.content)
         if result.usage == Usage():
             return
-        result.cost_usd = cost_usd(result.usage, spec.prices)
+        AIService._price(result, spec)
+
+    @staticmethod
+    def _price(result: CallResult, spec) -> None:
+        """Price the call once, with its receipt (pricing.receipt is the one cost computation)."""
+        result.receipt = receipt(result.usage, spec.prices, spec.price_version)
+        result.cost_usd = result.receipt.total
         result.cache_savings_usd = cache_savings_usd(result.usage, spec.prices)
 
     # --- several models -----------------------------------------------

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import ValidationError
-from ..pricing import PRICE_FIELDS, Prices
+from ..pricing import PRICE_FIELDS, Prices, tiers_json
 from ..storage.engine import with_session, writing
 from ..storage.tables import AIModel
 from .models import FIELDS, as_input, provider_names, record_prices, taken_names, validate_model
@@ -32,6 +32,8 @@ def _cell(value) -> str:
         return str(value).lower()
     if isinstance(value, Decimal):
         return f"{value:f}"
+    if isinstance(value, list):  # long-context tiers: one JSON cell
+        return tiers_json(value) or ""
     return str(value)
 
 
@@ -180,7 +182,7 @@ def import_models(s: Session, text: str, fmt: str, *, user: str | None = None) -
         record_prices(s, row, "import", user)
     for values in plan.update:
         row = s.scalars(select(AIModel).where(AIModel.name == values["name"])).one()
-        price_changed = any(_differs(getattr(row, f), values[f]) for f in PRICE_FIELDS)
+        price_changed = any(_differs(getattr(row, f), values[f]) for f in (*PRICE_FIELDS, "tiers"))
         for key, value in values.items():
             setattr(row, key, value)
         s.flush()
@@ -213,6 +215,7 @@ def table(s: Session, *, active_only: bool = False) -> list[dict]:
         row = {**as_input(r), **Prices.of(r).as_dict()}
         row["configured"] = _configured(r.provider, s, cache)
         row["price_known"] = r.input_price is not None and r.output_price is not None
+        row["has_tiers"] = bool(row["tiers"])
         out.append(row)
     return out
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import difflib
+import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Annotated
@@ -14,7 +16,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from ..errors import InactiveModelError, UnknownModelError, ValidationError
-from ..pricing import PRICE_FIELDS, Prices
+from ..pricing import PRICE_FIELDS, Prices, PriceVersion, parse_tiers, tiers_json
 from ..storage.engine import get_engine, sqlite_fast_path, with_session, writing
 from ..storage.tables import AIModel, ModelPrice, UsageRecord
 from ..validation import blank_to_none, errors_of, no_bool, no_control_chars
@@ -33,18 +35,32 @@ class ModelSpec:
     is_active: bool
     prices: Prices
     description: str = ""
+    price_version: PriceVersion | None = None  # the price-history entry in force: a call's receipt names it
 
     @classmethod
     def of(cls, row: AIModel) -> ModelSpec:
+        version = None
+        if getattr(row, "price_id", None) is not None:
+            when = row.price_effective
+            if isinstance(when, str):  # the SQLite fast path hands back SQLAlchemy's stored text
+                when = datetime.fromisoformat(when).replace(tzinfo=UTC)
+            version = PriceVersion(row.price_id, when, row.price_source)
         return cls(row.name, row.display_name, row.provider, row.model_id, row.context_window,
-                   row.max_tokens, bool(row.is_active), Prices.of(row), row.description or "")
+                   row.max_tokens, bool(row.is_active), Prices.of(row), row.description or "", version)
 
 
 _SPEC_COLUMNS = ("name", "display_name", "provider", "model_id", "context_window", "max_tokens",
-                 "is_active", *PRICE_FIELDS, "description")
-_BY_NAME = select(*(AIModel.__table__.c[c] for c in _SPEC_COLUMNS)).where(
-    AIModel.__table__.c.name == bindparam("name"))
-_BY_NAME_SQLITE = f"SELECT {', '.join(_SPEC_COLUMNS)} FROM ai_models WHERE name = ?"
+                 "is_active", *PRICE_FIELDS, "tiers", "description")
+_VERSION_COLUMNS = ("price_id", "price_effective", "price_source")
+_M, _P = AIModel.__table__, ModelPrice.__table__
+# The row and its latest price version (model_prices is append-only, so the highest id is the one in force).
+_LATEST = select(func.max(_P.c.id)).where(_P.c.model_pk == _M.c.id).correlate(_M).scalar_subquery()
+_BY_NAME = (select(*(_M.c[c] for c in _SPEC_COLUMNS), _P.c.id.label("price_id"),
+                   _P.c.changed_at.label("price_effective"), _P.c.source.label("price_source"))
+            .select_from(_M.outerjoin(_P, _P.c.id == _LATEST)).where(_M.c.name == bindparam("name")))
+_BY_NAME_SQLITE = (f"SELECT {', '.join('m.' + c for c in _SPEC_COLUMNS)}, p.id, p.changed_at, p.source "
+                   "FROM ai_models m LEFT JOIN model_prices p ON p.id = "
+                   "(SELECT max(id) FROM model_prices WHERE model_pk = m.id) WHERE m.name = ?")
 
 
 def resolve(name: str, *, active_only: bool = True, session: Session | None = None) -> ModelSpec:
@@ -55,7 +71,8 @@ def resolve(name: str, *, active_only: bool = True, session: Session | None = No
         with sqlite_fast_path() as dbapi:
             if dbapi is not None:
                 found = dbapi.execute(_BY_NAME_SQLITE, (name,)).fetchone()
-                row = SimpleNamespace(**dict(zip(_SPEC_COLUMNS, found, strict=False))) if found else None
+                row = SimpleNamespace(**dict(zip((*_SPEC_COLUMNS, *_VERSION_COLUMNS), found, strict=True))) \
+                    if found else None
             else:
                 with get_engine().connect() as conn:
                     row = conn.execute(_BY_NAME, {"name": name}).first()
@@ -81,7 +98,7 @@ def _resolve_slow(s: Session, name: str, *, active_only: bool = True) -> ModelSp
             raise UnknownModelError(name, close[:5])
     if active_only and not row.is_active:
         raise InactiveModelError(row.name)
-    return ModelSpec.of(row)
+    return resolve(row.name, active_only=active_only, session=s)  # by its exact name: with its price version
 
 
 @with_session
@@ -99,6 +116,76 @@ MAX_PRICE = 10_000  # USD per 1M tokens; anything above is a unit mistake, not a
 Tokens = Annotated[int | None, BeforeValidator(no_bool), BeforeValidator(blank_to_none)]
 PriceIn = Annotated[Decimal | None, BeforeValidator(blank_to_none)]
 Name = Annotated[str, AfterValidator(no_control_chars)]
+TIER_PRICES = PRICE_FIELDS
+_TIER_LABELS = {"input_price": "input", "output_price": "output", "cache_read_price": "cache read",
+                "cache_write_price": "cache write", "cache_write_1h_price": "cache write 1h"}
+
+
+def check_tiers(value) -> str | None:
+    """Tiers as typed (a list of dicts, or their JSON): whole numbers, no negative price, ascending; stored as JSON.
+
+    Blank means no tiers; a row with nothing in it is dropped; a row with a threshold but no price (or a
+    price but no threshold) is half-written and refused.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            raise ValueError('must be a JSON list like [{"threshold": 200000, "input_price": 6}].') from None
+    if not isinstance(value, list) or not all(isinstance(t, dict) for t in value):
+        raise ValueError("must be a list of tiers, each with a threshold and at least one price.")
+    tiers, last = [], 0
+    for i, raw in enumerate(value, start=1):
+        unknown = set(raw) - {"threshold", *TIER_PRICES}
+        if unknown:
+            raise ValueError(f"Tier {i} has unknown fields ({', '.join(sorted(map(str, unknown)))}); use threshold "
+                             f"and {', '.join(TIER_PRICES)}.")
+        cells = {k: blank_to_none(v) for k, v in raw.items()}
+        cells = {k: (None if isinstance(v, float) and v != v else v) for k, v in cells.items()}  # NaN = empty
+        if all(v is None for v in cells.values()):
+            continue
+        threshold = cells.get("threshold")
+        if threshold is None:
+            raise ValueError(f"Tier {i} has prices but no threshold; give the prompt size it starts above, "
+                             "or clear the row.")
+        try:
+            threshold = Decimal(str(threshold))
+        except ArithmeticError:
+            raise ValueError(f"Tier {i}'s threshold must be a whole number of tokens, e.g. 200000.") from None
+        if isinstance(cells["threshold"], bool) or threshold != threshold.to_integral_value() or not (
+                1 <= threshold <= MAX_TOKENS_BOUND):
+            raise ValueError(f"Tier {i}'s threshold must be a whole number of tokens from 1 to "
+                             f"{MAX_TOKENS_BOUND:,}, e.g. 200000.")
+        if threshold <= last:
+            raise ValueError(f"Tier thresholds must go up: tier {i} ({int(threshold):,}) is not above "
+                             f"the tier before it ({last:,}).")
+        last = int(threshold)
+        prices = {}
+        for f in TIER_PRICES:
+            v = cells.get(f)
+            if v is None:
+                continue
+            try:
+                d = Decimal(str(v))
+            except ArithmeticError:
+                raise ValueError(f"Tier {i}'s {_TIER_LABELS[f]} price must be a number in USD per 1M tokens.") \
+                    from None
+            if isinstance(v, bool) or not d.is_finite() or d < 0:
+                raise ValueError(f"Tier {i}'s {_TIER_LABELS[f]} price can't be negative; leave it empty to keep "
+                                 "the base price.")
+            if d >= MAX_PRICE:
+                raise ValueError(f"Tier {i}'s {_TIER_LABELS[f]} price must be below {MAX_PRICE:,} USD per 1M "
+                                 "tokens; check it is per million tokens.")
+            prices[f] = d
+        if not prices:
+            raise ValueError(f"Tier {i} has a threshold but no price; give at least one price, or clear the row.")
+        tiers.append({"threshold": last, **prices})
+    return tiers_json(tiers)
+
+
+TiersIn = Annotated[str | None, BeforeValidator(check_tiers)]
 
 
 def _price(title: str, help_: str):
@@ -129,7 +216,13 @@ class ModelInput(BaseModel):
     cache_read_price: PriceIn = _price("Cache read price", (
         "USD per 1M prompt tokens read from the provider's cache. Empty = billed at the input price."))
     cache_write_price: PriceIn = _price("Cache write price", (
-        "USD per 1M prompt tokens written to the cache. Empty = billed at the input price."))
+        "USD per 1M prompt tokens written to the cache (5-minute cache). Empty = billed at the input price."))
+    cache_write_1h_price: PriceIn = _price("Cache write 1h price", (
+        "USD per 1M prompt tokens written to a 1-hour cache (Anthropic bills these apart). "
+        "Empty = billed at the cache write price."))
+    tiers: TiersIn = Field(None, title="Long-context tiers", description=(
+        "Higher prices once a prompt (cache included) exceeds a threshold, e.g. above 200,000 tokens. The "
+        "whole call is then billed at the tier's prices; a price left empty in a tier keeps the base price."))
     description: str = Field("", title="Description", max_length=2_000, description=(
         "What the model is good for; shown in the catalog."))
     active: bool = Field(True, title="Active", description=(
@@ -141,6 +234,16 @@ class ModelInput(BaseModel):
         window = info.data.get("context_window")
         if value and window and value > window:
             raise ValueError(f"Max output tokens ({value:,}) can't exceed the context window ({window:,}).")
+        return value
+
+    @field_validator("tiers")
+    @classmethod
+    def _tiers_have_base(cls, value: str | None, info: ValidationInfo) -> str | None:
+        for tier in parse_tiers(value):
+            for f in TIER_PRICES:
+                if getattr(tier, f) is not None and info.data.get(f) is None and f in info.data:
+                    raise ValueError(f"Tier above {tier.threshold:,} sets a {_TIER_LABELS[f]} price, but the model "
+                                     f"has no base {_TIER_LABELS[f]} price; set that first.")
         return value
 
     def row(self) -> dict:
@@ -205,6 +308,7 @@ def as_input(row: AIModel) -> dict:
     data = {f: getattr(row, f) for f in FIELDS if f != "active"}
     data["active"] = row.is_active
     data["description"] = row.description or ""
+    data["tiers"] = [{k: v for k, v in t.as_dict().items() if v is not None} for t in parse_tiers(row.tiers)] or None
     return data
 
 
@@ -213,7 +317,7 @@ def record_prices(s: Session, row: AIModel, source: str, user: str | None = None
     from ..identity import current_user
 
     s.add(ModelPrice(model_pk=row.id, source=source, changed_by=(user or current_user())[:100],
-                     **{f: getattr(row, f) for f in PRICE_FIELDS}))
+                     tiers=row.tiers, **{f: getattr(row, f) for f in PRICE_FIELDS}))
 
 
 def _prices_differ(row: AIModel, new: dict) -> bool:

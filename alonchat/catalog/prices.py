@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import ValidationError
-from ..pricing import PRICE_FIELDS, Prices, reference
+from ..pricing import PRICE_FIELDS, Prices, parse_tiers, reference, tiers_json
 from ..storage.engine import with_session, writing
 from ..storage.tables import AIModel, ModelPrice
 from .models import get_row, update_model
@@ -29,7 +28,15 @@ class PriceChange:
 
     def to_json(self) -> dict:
         return {"changed_at": self.changed_at.isoformat(), "source": self.source, "changed_by": self.changed_by,
-                **{f: None if v is None else float(v) for f, v in self.prices.as_dict().items()}}
+                **{f: None if v is None else float(v) for f, v in self.prices.as_dict().items()},
+                "tiers": _tiers_out(self.prices.tiers)}
+
+
+def _tiers_out(tiers) -> list[dict] | None:
+    """Tiers as JSON-friendly dicts (prices as floats), None when there are none."""
+    tiers = parse_tiers(tiers)
+    return [{k: (float(v) if k != "threshold" else v) for k, v in t.as_dict().items() if v is not None}
+            for t in tiers] or None
 
 
 @with_session
@@ -49,11 +56,14 @@ class PriceDiff:
     provider: str
     model_id: str
     ref_id: str
-    changes: dict[str, tuple[Decimal | None, Decimal]]
+    changes: dict[str, tuple]  # a price field -> (Decimal | None, Decimal); "tiers" -> (JSON | None, JSON)
 
     def to_json(self) -> dict:
+        def out(f, v):
+            return _tiers_out(v) if f == "tiers" else None if v is None else float(v)
+
         return {"name": self.name, "provider": self.provider, "model_id": self.model_id, "ref_id": self.ref_id,
-                "changes": {f: {"catalog": None if old is None else float(old), "reference": float(new)}
+                "changes": {f: {"catalog": out(f, old), "reference": out(f, new)}
                             for f, (old, new) in self.changes.items()}}
 
 
@@ -65,6 +75,9 @@ def diff(row: AIModel) -> PriceDiff | None:
     current = Prices.of(row)
     changes = {f: (getattr(current, f), getattr(ref.prices, f)) for f in PRICE_FIELDS
                if getattr(ref.prices, f) is not None and getattr(current, f) != getattr(ref.prices, f)}
+    # Tiers are compared as a whole; tiers of the catalog's own where genai-prices has none are left alone.
+    if ref.prices.tiers and current.tiers != ref.prices.tiers:
+        changes["tiers"] = (tiers_json(current.tiers), tiers_json(ref.prices.tiers))
     return PriceDiff(row.name, row.provider, row.model_id, ref.ref_id, changes) if changes else None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from ..pricing import PRICE_FIELDS, reference
+from ..pricing import BASE_FIELDS, reference, tiers_json
 from ..storage.engine import SEED_DIR
 
 SEED_FILE = SEED_DIR / "seed_models.json"
@@ -28,10 +28,26 @@ def seed_models() -> list[dict]:
             "max_tokens": entry.get("max_tokens"),
             "description": entry.get("description", ""),
             "is_active": True,
-            **{f: prices.get(f) for f in PRICE_FIELDS},
+            **{f: prices.get(f) for f in BASE_FIELDS},  # 0002 writes these; 0007 adds the rest
             "price_source": "genai-prices" if ref is not None else "seed",
         })
     return rows
+
+
+def seed_extras() -> list[dict]:
+    """What 0007 adds to each seeded model genai-prices knows: its 1-hour cache-write price and its tiers.
+
+    `base` holds the reference's base prices, so the migration only touches rows that still follow genai-prices.
+    """
+    out = []
+    for entry in json.loads(SEED_FILE.read_text())["models"]:
+        ref = reference(entry["provider"], entry["model_id"])
+        if ref is None or entry.get("prices"):
+            continue
+        out.append({"name": entry["name"], "provider": entry["provider"], "model_id": entry["model_id"],
+                    "base": {f: getattr(ref.prices, f) for f in BASE_FIELDS},
+                    "cache_write_1h_price": ref.prices.cache_write_1h_price, "tiers": tiers_json(ref.prices.tiers)})
+    return out
 
 
 def seed_endpoints() -> list[dict]:

@@ -24,14 +24,20 @@ EVENT_STATUS = {"overloaded_error": 529, "rate_limit_error": 429, "api_error": 5
 
 
 def _map_usage(usage: Any) -> Usage:
-    """Anthropic's input_tokens EXCLUDES cache reads and writes: the billed input is their sum."""
+    """Anthropic's input_tokens EXCLUDES cache reads and writes: the billed input is their sum.
+
+    cache_creation splits the writes by duration (ephemeral_5m / ephemeral_1h), billed at different prices.
+    """
     read = usage.cache_read_input_tokens or 0
     write = usage.cache_creation_input_tokens or 0
+    split = getattr(usage, "cache_creation", None)
+    write_1h = (split and getattr(split, "ephemeral_1h_input_tokens", None)) or 0
     details = getattr(usage, "output_tokens_details", None)
     return Usage(
         input_tokens=(usage.input_tokens or 0) + read + write,
         cached_input_tokens=read,
         cache_write_tokens=write,
+        cache_write_1h_tokens=min(write_1h, write),
         output_tokens=usage.output_tokens or 0,  # thinking included, as Anthropic bills it
         reasoning_tokens=(details and details.thinking_tokens) or 0,
     )
@@ -107,6 +113,9 @@ class AnthropicProvider(SDKProvider):
         }
         if system:
             params["system"] = system
+        if opts.cache_prompt:
+            # Top-level cache_control marks the last cacheable block: the whole prompt so far is cached.
+            params["cache_control"] = {"type": "ephemeral", "ttl": opts.cache_prompt}
         return params
 
     def chat(self, request: ChatRequest) -> ChatResult:

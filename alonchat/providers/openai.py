@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Any
 
 from ..core import ChatRequest, ChatResult, StreamEnd, TextDelta, Usage, estimated_usage
@@ -19,13 +20,17 @@ def _map_usage(usage: Any) -> Usage | None:
     """OpenAI's counts in the engine's convention; both already include their details.
 
     prompt_tokens includes prompt_tokens_details.cached_tokens (and cache_write_tokens);
-    completion_tokens includes completion_tokens_details.reasoning_tokens.
+    completion_tokens includes completion_tokens_details.reasoning_tokens. OpenRouter adds the call's
+    own cost (usage.cost, USD), kept beside ours so a disagreement shows.
     """
     if usage is None:
         return None
     prompt = usage.prompt_tokens_details
     completion = usage.completion_tokens_details
+    reported = getattr(usage, "cost", None)
     return Usage(
+        reported_cost_usd=(Decimal(str(reported)) if isinstance(reported, int | float) and not isinstance(
+            reported, bool) and reported >= 0 else None),
         input_tokens=usage.prompt_tokens or 0,
         cached_input_tokens=(prompt and prompt.cached_tokens) or 0,
         cache_write_tokens=(prompt and getattr(prompt, "cache_write_tokens", None)) or 0,

@@ -77,6 +77,9 @@ class AIModel(Base):
     output_price: Mapped[Decimal | None] = mapped_column(Price)
     cache_read_price: Mapped[Decimal | None] = mapped_column(Price)
     cache_write_price: Mapped[Decimal | None] = mapped_column(Price)
+    # The 1-hour cache write (Anthropic bills it apart from the 5-minute one) and long-context tiers (0007).
+    cache_write_1h_price: Mapped[Decimal | None] = mapped_column(Price)
+    tiers: Mapped[str | None] = mapped_column(Text)  # JSON, see pricing.tiers_json; NULL = no tiers
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -96,6 +99,8 @@ class ModelPrice(Base):
     output_price: Mapped[Decimal | None] = mapped_column(Price)
     cache_read_price: Mapped[Decimal | None] = mapped_column(Price)
     cache_write_price: Mapped[Decimal | None] = mapped_column(Price)
+    cache_write_1h_price: Mapped[Decimal | None] = mapped_column(Price)
+    tiers: Mapped[str | None] = mapped_column(Text)  # the tiers of this price version (0007)
     source: Mapped[str] = mapped_column(String(40))
     changed_by: Mapped[str] = mapped_column(String(100))
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -148,6 +153,16 @@ class UsageRecord(Base):
     error_class: Mapped[str | None] = mapped_column(String(100))
     error_message: Mapped[str | None] = mapped_column(Text)
     conversation_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # 0007: the 1-hour part of the cache writes, the spend on cache writes (all, and 1-hour), the tier
+    # threshold the call was billed at (NULL = base prices), the price version (model_prices.id) that
+    # priced it, and the endpoint's own cost (OpenRouter's usage.cost) with a flag when it disagrees.
+    cache_write_1h_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cache_write_usd: Mapped[Decimal | None] = mapped_column(Money)
+    cache_write_1h_usd: Mapped[Decimal | None] = mapped_column(Money)
+    tier_threshold: Mapped[int | None] = mapped_column(Integer)
+    price_id: Mapped[int | None] = mapped_column(Integer)
+    reported_cost_usd: Mapped[Decimal | None] = mapped_column(Money)
+    cost_mismatch: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Conversation(Base):
@@ -200,7 +215,8 @@ class Budget(Base):
 # The additive columns of the hourly and daily rollups (rollups.SUMS), carried by their by-model indexes (0006).
 _ROLLUP_SUMS = ("requests", "errors", "priced_requests", "unpriced_requests", "input_tokens", "cached_input_tokens",
                 "cache_write_tokens", "output_tokens", "reasoning_tokens", "cost_usd", "cache_savings_usd",
-                "latency_ms")
+                "latency_ms", "cache_write_1h_tokens", "cache_write_usd", "cache_write_1h_usd", "tiered_requests",
+                "tiered_cost_usd")
 
 
 class _RollupSums:
@@ -218,6 +234,12 @@ class _RollupSums:
     cost_usd: Mapped[Decimal] = mapped_column(Money, sort_order=10, default=0)  # over priced rows only
     cache_savings_usd: Mapped[Decimal] = mapped_column(Money, sort_order=10, default=0)
     latency_ms: Mapped[float] = mapped_column(Float, sort_order=10, default=0.0)  # a sum, for averages
+    # 0007: cache writes by duration, and the calls billed at a long-context tier
+    cache_write_1h_tokens: Mapped[int] = mapped_column(BigInteger, sort_order=10, default=0)
+    cache_write_usd: Mapped[Decimal] = mapped_column(Money, sort_order=10, default=0)
+    cache_write_1h_usd: Mapped[Decimal] = mapped_column(Money, sort_order=10, default=0)
+    tiered_requests: Mapped[int] = mapped_column(BigInteger, sort_order=10, default=0)
+    tiered_cost_usd: Mapped[Decimal] = mapped_column(Money, sort_order=10, default=0)
 
 
 class UsageRollup(_RollupSums, Base):

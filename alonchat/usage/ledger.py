@@ -34,6 +34,12 @@ class UsageEntry:
     conversation_id: int | None = None
     created_at: datetime | None = None
     cache_savings_usd: Decimal | None = None
+    # From the call's receipt (pricing.receipt): spend on cache writes, the tier billed, the price version.
+    cache_write_usd: Decimal | None = None
+    cache_write_1h_usd: Decimal | None = None
+    tier_threshold: int | None = None
+    price_id: int | None = None
+    cost_mismatch: bool = False
 
     def row(self, redactor=redact) -> dict:
         u = self.usage
@@ -57,6 +63,13 @@ class UsageEntry:
             "error_class": self.error_class,
             "error_message": redactor(self.error_message[:2000]) if self.error_message else None,
             "conversation_id": self.conversation_id,
+            "cache_write_1h_tokens": u.cache_write_1h_tokens,
+            "cache_write_usd": self.cache_write_usd,
+            "cache_write_1h_usd": self.cache_write_1h_usd,
+            "tier_threshold": self.tier_threshold,
+            "price_id": self.price_id,
+            "reported_cost_usd": u.reported_cost_usd,
+            "cost_mismatch": self.cost_mismatch,
         }
 
 

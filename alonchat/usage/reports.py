@@ -165,13 +165,17 @@ def _money(value) -> Decimal:
     return plain(value) if value is not None else Decimal(0)
 
 
+MONEY = ("cost_usd", "cache_savings_usd", "cache_write_usd", "cache_write_1h_usd", "tiered_cost_usd")
+
+
 def _shape(row: dict) -> dict:
     """Ints as ints, money as Decimal, and cost None (unpriced) when nothing in the group was priced."""
     out = dict(row)
     for c in SUMS:
-        if c not in ("cost_usd", "cache_savings_usd", "latency_ms"):
+        if c not in MONEY and c != "latency_ms":
             out[c] = int(out[c] or 0)
-    out["cache_savings_usd"] = _money(out["cache_savings_usd"])
+    for c in MONEY[1:]:
+        out[c] = _money(out[c])
     out["latency_ms"] = float(out["latency_ms"] or 0)
     cost = _money(out["cost_usd"])
     out["cost_usd"] = None if out["priced_requests"] == 0 and out["unpriced_requests"] > 0 else cost
@@ -227,6 +231,15 @@ class Summary:
     cost_usd: Decimal | None
     cache_savings_usd: Decimal
     latency_ms: float
+    cache_write_1h_tokens: int = 0
+    cache_write_usd: Decimal = Decimal(0)  # spend on cache writes, both durations
+    cache_write_1h_usd: Decimal = Decimal(0)  # of which on 1-hour writes
+    tiered_requests: int = 0  # calls billed at a long-context tier
+    tiered_cost_usd: Decimal = Decimal(0)
+
+    @property
+    def cache_write_5m_usd(self) -> Decimal:
+        return self.cache_write_usd - self.cache_write_1h_usd
 
     @property
     def error_rate(self) -> float | None:

@@ -21,7 +21,8 @@ KEY = ("user", "model_name", "provider", "status")
 TOKENS = ("input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens")
 # Every additive column of the hourly rollup, in one order shared by writes, reads and rebuilds.
 SUMS = ("requests", "errors", "priced_requests", "unpriced_requests", *TOKENS, "cost_usd",
-        "cache_savings_usd", "latency_ms")
+        "cache_savings_usd", "latency_ms", "cache_write_1h_tokens", "cache_write_usd", "cache_write_1h_usd",
+        "tiered_requests", "tiered_cost_usd")
 MONTH_SUMS = ("requests", "priced_requests", "unpriced_requests", "cost_usd")
 
 
@@ -79,6 +80,11 @@ def raw_measures(t=RAW) -> dict[str, ColumnElement]:
         "cost_usd": func.coalesce(t.c.cost_usd, 0),
         "cache_savings_usd": func.coalesce(t.c.cache_savings_usd, 0),
         "latency_ms": t.c.latency_ms,
+        "cache_write_1h_tokens": t.c.cache_write_1h_tokens,
+        "cache_write_usd": func.coalesce(t.c.cache_write_usd, 0),
+        "cache_write_1h_usd": func.coalesce(t.c.cache_write_1h_usd, 0),
+        "tiered_requests": case((t.c.tier_threshold.is_not(None), 1), else_=0),
+        "tiered_cost_usd": case((t.c.tier_threshold.is_not(None), func.coalesce(t.c.cost_usd, 0)), else_=0),
     }
 
 
@@ -106,6 +112,11 @@ def contribution(row: dict) -> tuple[dict, dict, dict]:
         **{k: row[k] for k in TOKENS},
         "cost_usd": cost, "cache_savings_usd": row.get("cache_savings_usd") or Decimal(0),
         "latency_ms": row["latency_ms"],
+        "cache_write_1h_tokens": row.get("cache_write_1h_tokens") or 0,
+        "cache_write_usd": row.get("cache_write_usd") or Decimal(0),
+        "cache_write_1h_usd": row.get("cache_write_1h_usd") or Decimal(0),
+        "tiered_requests": int(row.get("tier_threshold") is not None),
+        "tiered_cost_usd": cost if row.get("tier_threshold") is not None else Decimal(0),
     }
     daily = {**hourly, "day": hourly["hour"] // 24}
     del daily["hour"]
