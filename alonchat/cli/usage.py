@@ -24,6 +24,31 @@ def register(sub) -> None:
     out.add_argument("--json", action="store_true", help="a JSON list of objects")
     out.add_argument("--csv", action="store_true", help="CSV with a header")
     p.set_defaults(func=run)
+    cmds = p.add_subparsers(dest="usage_command", required=False, metavar="{show}")
+    show_p = cmds.add_parser("show", help="one call's receipt: tokens × rates, the tier, the price version",
+                             description="How one ledger row was priced: each token kind times its rate, "
+                                         "which long-context tier applied and why, the price version, and "
+                                         "whether the counts were reported or estimated.")
+    show_p.add_argument("id", type=int, help="the usage row's id (the costs page's Raw rows show it)")
+    show_p.add_argument("--json", action="store_true", help="the receipt as one JSON object")
+    show_p.set_defaults(func=show)
+
+
+def show(args) -> int:
+    from ..usage.receipts import for_usage
+
+    r = for_usage(args.id)
+    if args.json:
+        print(json.dumps(r.to_json(), indent=2))
+        return 0
+    e = r.extra
+    charged = "unpriced" if e["charged_usd"] is None else f"${e['charged_usd_exact']}"
+    print(f"usage #{e['usage_id']} · {e['created_at']} · {e['model']} ({e['provider']} · {e['model_id']}) · "
+          f"{e['status']} · charged {charged}")
+    print(r.to_text())
+    if e["cost_mismatch"]:
+        print("  flagged: the endpoint's reported cost disagrees with ours")
+    return 0
 
 
 def _filters(args) -> reports.Filters:

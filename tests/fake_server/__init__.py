@@ -32,7 +32,7 @@ from .wires import AnthropicWire, GeminiWire, OpenAIWire
 __all__ = ["FakeServer", "Script", "Recorded"]
 
 _GEMINI_PATH = re.compile(r"^/(?P<version>[^/]+)/models/(?P<model>[^:]+):(?P<method>\w+)$")
-_USAGE_KEYS = ("input", "cached", "cache_write", "output", "reasoning")
+_USAGE_KEYS = ("input", "cached", "cache_write", "cache_write_1h", "output", "reasoning")
 
 
 @dataclass
@@ -127,7 +127,9 @@ class FakeServer:
         reply/chunks: the text, or the exact stream chunks (the JSON reply joins them).
         usage: token counts in the ENGINE's convention -- input (all prompt tokens, cache reads
           and writes included), cached (reads), cache_write, output (all generated tokens,
-          reasoning included), reasoning; missing keys are 0. Each wire converts them to its
+          reasoning included), reasoning, cache_write_1h (the part of cache_write written to a 1-hour
+          cache: Anthropic's cache_creation split), cost (a float: the call's own cost in USD, sent
+          as OpenRouter's usage.cost on the OpenAI wire); missing keys are 0. Each wire converts them to its
           vendor's convention (e.g. Anthropic's input_tokens excludes the cache counts).
         delay: seconds before each chunk (also applied, summed, before a JSON reply).
         status/error_message/retry_after: answer with this HTTP error in the provider's format,
@@ -256,9 +258,9 @@ class _Handler(BaseHTTPRequestHandler):
     @staticmethod
     def _usage(s: Script, prompt: str, pieces: list[str]) -> dict:
         if s.usage is not None:
-            return {k: int(s.usage.get(k, 0)) for k in _USAGE_KEYS}
-        return {"input": len(prompt.split()), "cached": 0, "cache_write": 0,
-                "output": len(pieces), "reasoning": 0}
+            return {**{k: int(s.usage.get(k, 0)) for k in _USAGE_KEYS}, "cost": s.usage.get("cost")}
+        return {"input": len(prompt.split()), "cached": 0, "cache_write": 0, "cache_write_1h": 0,
+                "output": len(pieces), "reasoning": 0, "cost": None}
 
     def _stream(self, wire, model: str, body: dict, s: Script, pieces: list[str], usage: dict) -> None:
         srv = self.server_ref

@@ -38,7 +38,7 @@ class OpenAIWire:
 
     @staticmethod
     def usage(u: dict) -> dict:
-        return {
+        out = {
             "prompt_tokens": u["input"], "completion_tokens": u["output"],
             "total_tokens": u["input"] + u["output"],
             "prompt_tokens_details": {"cached_tokens": u["cached"], "cache_write_tokens": u["cache_write"],
@@ -47,6 +47,9 @@ class OpenAIWire:
                                           "accepted_prediction_tokens": 0,
                                           "rejected_prediction_tokens": 0},
         }
+        if u.get("cost") is not None:  # OpenRouter reports the call's cost in USD
+            out["cost"] = u["cost"]
+        return out
 
     def _chunk(self, model: str, choices: list, usage=None) -> dict:
         return {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": int(time.time()),
@@ -106,12 +109,17 @@ class AnthropicWire:
         for param in ("temperature", "top_p", "top_k"):
             if param in body:
                 return f"{param}: Extra inputs are not permitted"
+        cache = body.get("cache_control")
+        if cache is not None and (cache.get("type") != "ephemeral" or cache.get("ttl", "5m") not in ("5m", "1h")):
+            return "cache_control: type must be ephemeral and ttl one of 5m, 1h"
         return None
 
     @staticmethod
     def usage(u: dict) -> dict:
         return {"input_tokens": u["input"] - u["cached"] - u["cache_write"],
                 "cache_read_input_tokens": u["cached"], "cache_creation_input_tokens": u["cache_write"],
+                "cache_creation": {"ephemeral_5m_input_tokens": u["cache_write"] - u.get("cache_write_1h", 0),
+                                   "ephemeral_1h_input_tokens": u.get("cache_write_1h", 0)},
                 "output_tokens": u["output"],
                 "output_tokens_details": {"thinking_tokens": u["reasoning"]}}
 

@@ -1,0 +1,51 @@
+"""The receipt of any ledger row: its stored counts priced again by the price version that priced the call."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..core import Usage
+from ..errors import ValidationError
+from ..pricing import Prices, PriceVersion, Receipt, receipt
+from ..storage.engine import with_session
+from ..storage.tables import AIModel, ModelPrice, UsageRecord
+
+
+def _version(s: Session, row: UsageRecord) -> ModelPrice | None:
+    """The price version recorded on the row, or (rows from before 0007) the one in force when it was written."""
+    if row.price_id is not None:
+        found = s.get(ModelPrice, row.price_id)
+        if found is not None:
+            return found
+    return s.scalars(select(ModelPrice).join(AIModel, AIModel.id == ModelPrice.model_pk)
+                     .where(AIModel.name == row.model_name, ModelPrice.changed_at <= row.created_at)
+                     .order_by(ModelPrice.changed_at.desc(), ModelPrice.id.desc()).limit(1)).first()
+
+
+@with_session
+def for_usage(s: Session, usage_id: int) -> Receipt:
+    """Line by line, how ledger row `usage_id` was priced; `extra` holds the row's own facts and charged cost."""
+    row = s.get(UsageRecord, usage_id)
+    if row is None:
+        raise ValidationError({"id": f"No usage row #{usage_id}; list recent ones on the costs page "
+                                     "(Raw rows) or with `alonchat usage --by day`."})
+    usage = Usage(row.input_tokens, row.cached_input_tokens, row.cache_write_tokens, row.output_tokens,
+                  row.reasoning_tokens, bool(row.usage_estimated), row.cache_write_1h_tokens or 0,
+                  row.reported_cost_usd)
+    version = _version(s, row)
+    if version is None:  # a model added without a price history (scripts, tests): its prices as they stand
+        current = s.scalars(select(AIModel).where(AIModel.name == row.model_name)).first()
+        prices = Prices.of(current) if current is not None else Prices()
+    else:
+        prices = Prices.of(version)
+    pv = PriceVersion(version.id, version.changed_at, version.source, version.changed_by) if version else None
+    out = receipt(usage, prices, pv)
+    charged = row.cost_usd
+    extra = {"usage_id": row.id, "created_at": row.created_at.isoformat(), "model": row.model_name,
+             "provider": row.provider, "model_id": row.model_id, "status": row.status,
+             "charged_usd": None if charged is None else float(charged),
+             "charged_usd_exact": None if charged is None else f"{charged.normalize():f}",
+             "cost_mismatch": bool(row.cost_mismatch)}
+    return Receipt(out.usage, out.lines, out.total, out.tier, out.tier_reason, out.version, out.reported_cost_usd,
+                   out.unpriced_reason, extra)
