@@ -162,13 +162,18 @@ def test_rollups_equal_the_raw_ledger_after_random_writes():
     for i in range(400):
         when = start + timedelta(minutes=rng.randrange(0, 60 * 24 * 10))
         status = rng.choice(["ok", "ok", "ok", "error", "truncated"])
-        usage = Usage(rng.randrange(0, 500), rng.randrange(0, 50), rng.randrange(0, 20), rng.randrange(0, 300),
-                      rng.randrange(0, 30)) if status != "error" else Usage()
+        write = rng.randrange(0, 20)
+        usage = Usage(rng.randrange(0, 500), rng.randrange(0, 50), write, rng.randrange(0, 300),
+                      rng.randrange(0, 30), cache_write_1h_tokens=rng.randrange(0, write + 1)) \
+            if status != "error" else Usage()
         cost = None if rng.random() < 0.2 else D(rng.randrange(0, 10**6)) / 10**9
         entry = ledger.UsageEntry(user=rng.choice("xyz"), model_name=rng.choice(["a", "b"]), provider="p",
                                   model_id="m", usage=usage, cost_usd=cost, latency_ms=rng.random() * 100,
                                   ttft_ms=None, status=status, created_at=when,
-                                  cache_savings_usd=None if cost is None else cost / 7)
+                                  cache_savings_usd=None if cost is None else cost / 7,
+                                  cache_write_usd=None if cost is None else cost / 3,
+                                  cache_write_1h_usd=None if cost is None else cost / 5,
+                                  tier_threshold=rng.choice([None, None, 200_000]))
         if i % 2:
             ledger.record(entry)
         else:
@@ -194,9 +199,11 @@ def test_rollups_equal_the_raw_ledger_after_random_writes():
         conds = ([UsageRecord.created_at >= lo] if lo else []) + ([UsageRecord.created_at < hi] if hi else [])
         with get_engine().connect() as conn:
             raw = conn.execute(select(func.count(), func.sum(UsageRecord.input_tokens),
-                                      func.sum(UsageRecord.cost_usd)).where(*conds)).one()
+                                      func.sum(UsageRecord.cost_usd), func.count(UsageRecord.tier_threshold),
+                                      func.sum(UsageRecord.cache_write_1h_tokens)).where(*conds)).one()
         s = reports.summary(f)
-        assert (s.requests, s.input_tokens) == (raw[0], raw[1]), (lo, hi)
+        assert (s.requests, s.input_tokens, s.tiered_requests, s.cache_write_1h_tokens) == tuple(raw[:2]) + tuple(
+            raw[3:]), (lo, hi)
         assert float(s.cost_usd) == pytest.approx(float(raw[2]), abs=1e-12)
         by_day = reports.breakdown("day", Filters(since=lo, until=hi, tz="America/New_York"))
         assert sum(r["requests"] for r in by_day) == raw[0]

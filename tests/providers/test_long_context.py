@@ -1,4 +1,4 @@
-"""Long-context tiers and 1-hour cache writes over the wire, for each provider, streamed and not, priced as genai-prices."""
+"""Long-context tiers and 1-hour cache writes over the wire, per provider, streamed and not, priced as genai-prices."""
 
 from __future__ import annotations
 
