@@ -115,6 +115,19 @@ def tiers_json(tiers) -> str | None:
                        for t in tiers])
 
 
+_SHORT = {"input_price": "input", "output_price": "output", "cache_read_price": "cache read",
+          "cache_write_price": "cache write", "cache_write_1h_price": "cache write 1h"}
+
+
+def describe_tiers(tiers) -> str:
+    """Tiers as people read them: 'above 200,000 tokens: input $2.5, output $15'; 'none' when there are none."""
+    tiers = parse_tiers(tiers) if not isinstance(tiers, tuple) else tiers
+    if not tiers:
+        return "none"
+    return "; ".join(f"above {t.threshold:,} tokens: " + ", ".join(
+        f"{_SHORT[f]} ${getattr(t, f):f}" for f in PRICE_FIELDS if getattr(t, f) is not None) for t in tiers)
+
+
 # --- the receipt: how a call's cost was reached ------------------------------------------
 
 @dataclass(frozen=True)

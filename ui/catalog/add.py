@@ -10,6 +10,7 @@ from alonchat.catalog import models as catalog
 from alonchat.errors import AlonChatError, ValidationError
 from alonchat.pricing import PRICE_FIELDS as PRICES
 from alonchat.registry import registry
+from ui.catalog import tiers
 from ui.catalog.common import error_list, errors_to, flash, help_of, label, price_text
 
 ss = st.session_state
@@ -18,6 +19,7 @@ NUMBERS = ("context_window", "max_tokens", *PRICES)
 KEY = "add_{}".format
 ERRORS, FILLED = "add_errors", "add_filled"
 ENABLE = "add_enable"  # the disabled endpoint the last added model is on: offer to enable it
+TIERS, TIERS_FROM = "add_tiers", "add_tiers_initial"  # the tier editor's state, and the rows it started from
 
 
 def _reset() -> None:
@@ -27,6 +29,8 @@ def _reset() -> None:
         ss[KEY(f)] = None
     ss[KEY("active")] = True
     ss.pop(FILLED, None)
+    ss.pop(TIERS, None)
+    ss[TIERS_FROM] = []
 
 
 def _reference():
@@ -48,6 +52,8 @@ def _fill() -> None:
         ss[KEY("name")] = ss[KEY("model_id")].strip()
     if not (ss.get(KEY("display_name")) or "").strip() and ref.name:
         ss[KEY("display_name")] = ref.name
+    ss.pop(TIERS, None)
+    ss[TIERS_FROM] = tiers.as_rows(ref.prices.tiers)
     ss[FILLED] = {f: ss[KEY(f)] for f in PRICES}
 
 
@@ -55,6 +61,7 @@ def _add() -> None:
     data = {f: ss.get(KEY(f)) for f in (*TEXT, *NUMBERS)}
     data["provider"] = ss.get(KEY("provider")) or ""
     data["active"] = ss.get(KEY("active"), True)
+    data["tiers"] = tiers.current(ss.get(TIERS_FROM) or [], TIERS) or None
     filled = ss.get(FILLED)
     source = "genai-prices" if filled and all(filled[f] == data[f] for f in PRICES) else "manual"
     try:
@@ -120,7 +127,9 @@ def _hint() -> None:
                     + (f" ({ref.name})" if ref.name else "") + (" · *deprecated*" if ref.deprecated else ""))
         st.caption(f"Context window {ctx} · input {price_text(p.input_price)} · output {price_text(p.output_price)}"
                    f" · cache read {price_text(p.cache_read_price)} · cache write {price_text(p.cache_write_price)}"
-                   " (USD per 1M tokens). It has no max output tokens: take that from the provider's docs.")
+                   + (f" · cache write 1h {price_text(p.cache_write_1h_price)}" if p.cache_write_1h_price else "")
+                   + (f" · long-context tiers: {pricing.describe_tiers(p.tiers)}" if p.tiers else "")
+                   + " (USD per 1M tokens). It has no max output tokens: take that from the provider's docs.")
         st.button("Fill from genai-prices", key="add_fill", icon=":material/auto_fix_high:", on_click=_fill,
                   help="Copies the context window and prices into the fields below; you can still change them.")
 
@@ -152,9 +161,12 @@ def render() -> None:
     right.number_input(label("max_tokens"), value=None, key=KEY("max_tokens"), step=1, help=help_of("max_tokens"),
                        placeholder="unknown")
     st.markdown("**Prices** · USD per 1M tokens · leave empty when unknown")
-    for col, f in zip(st.columns(4), PRICES, strict=True):
+    for col, f in zip(st.columns(len(PRICES)), PRICES, strict=True):
         col.number_input(label(f), value=None, key=KEY(f), step=0.01, format="%.6g", help=help_of(f),
                          placeholder="unpriced")
+    with st.expander("Long-context tiers (optional)", expanded=bool(ss.get(TIERS_FROM))):
+        st.caption(tiers.HELP)
+        tiers.editor(ss.get(TIERS_FROM) or [], TIERS)
     st.text_area(label("description"), key=KEY("description"), help=help_of("description"), max_chars=2000,
                  height=80)
     st.checkbox(label("active"), key=KEY("active"), help=help_of("active"))

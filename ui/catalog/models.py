@@ -10,6 +10,7 @@ from alonchat.catalog import io as catalog_io
 from alonchat.catalog import models as catalog
 from alonchat.errors import ValidationError
 from alonchat.pricing import PRICE_FIELDS as PRICES
+from ui.catalog import tiers
 from ui.catalog.common import ask, confirm, error_list, errors_to, flash, help_of, label, price_text
 
 ss = st.session_state
@@ -18,7 +19,7 @@ SAVED = "cat_saved"  # the last save's changes, [(model, field, old, new)], show
 LIFE_MODEL = "cat_life_model"
 IN_USE = "cat_in_use"  # (model, calls) when Delete… found recorded usage: offer Deactivate instead
 EDITABLE = ("display_name", "context_window", "max_tokens", *PRICES, "description", "active")
-SHOW = ("All models", "Active", "Inactive", "Unpriced", "Provider not configured")
+SHOW = ("All models", "Active", "Inactive", "Unpriced", "Provider not configured", "With long-context tiers")
 
 
 def filter_rows(rows: list[dict], query: str, providers: list[str], show: str) -> list[dict]:
@@ -27,6 +28,7 @@ def filter_rows(rows: list[dict], query: str, providers: list[str], show: str) -
     keep = {
         "Active": lambda r: r["active"], "Inactive": lambda r: not r["active"],
         "Unpriced": lambda r: not r["price_known"], "Provider not configured": lambda r: not r["configured"],
+        "With long-context tiers": lambda r: bool(r.get("tiers")),
     }.get(show, lambda r: True)
     return [r for r in rows
             if (not providers or r["provider"] in providers) and keep(r)
@@ -51,6 +53,7 @@ def browse(rows: list[dict]) -> None:
         "Name": r["name"], "Display name": r["display_name"], "Provider": r["provider"], "Model id": r["model_id"],
         "Context window": r["context_window"], "Max output": r["max_tokens"],
         **{label(f).removesuffix(" price"): price_text(r[f]) for f in PRICES},
+        "Tiers": tiers.summary(r.get("tiers")),
         "Active": r["active"], "Configured": r["configured"], "Price known": r["price_known"],
     } for r in shown])
     st.dataframe(table, hide_index=True, width="stretch", key="cat_table", column_config={
@@ -60,6 +63,8 @@ def browse(rows: list[dict]) -> None:
         "Output": st.column_config.TextColumn(help="USD per 1M generated tokens"),
         "Cache read": st.column_config.TextColumn(help=help_of("cache_read_price")),
         "Cache write": st.column_config.TextColumn(help=help_of("cache_write_price")),
+        "Tiers": st.column_config.TextColumn(help="Long-context tiers: above this many prompt tokens the whole call "
+                                                  "is billed at higher prices (edit them on the Edit tab)"),
         "Active": st.column_config.CheckboxColumn(help=help_of("active")),
         "Configured": st.column_config.CheckboxColumn(help="Whether the provider's key (or endpoint) is set up"),
         "Price known": st.column_config.CheckboxColumn(help="Input and output prices are both known"),
@@ -148,6 +153,8 @@ def edit(rows: list[dict]) -> None:
     saved_note()
     st.button(f"Save changes ({len(pending)})" if pending else "Save changes", key="cat_save", type="primary",
               icon=":material/save:", on_click=_save, args=(rows,), disabled=not pending)
+    st.divider()
+    tiers.edit_section(rows)
     st.divider()
     lifecycle(rows)
 

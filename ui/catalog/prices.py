@@ -8,6 +8,7 @@ import streamlit as st
 from alonchat import identity
 from alonchat.catalog import prices as catalog_prices
 from alonchat.pricing import PRICE_FIELDS as PRICES
+from alonchat.pricing import describe_tiers
 from ui.catalog.common import errors_to, flash, label, price_text
 
 
@@ -24,6 +25,10 @@ def _accept_all() -> None:
                          f"{', '.join(names)}.")
 
 
+def _text(field: str, value) -> str:
+    return describe_tiers(value) if field == "tiers" else price_text(value)
+
+
 def check() -> None:
     st.subheader("Check prices against genai-prices", anchor=False)
     st.caption("genai-prices ships price data with AlonChat. Models it lists are compared field by field; "
@@ -37,7 +42,7 @@ def check() -> None:
     for d in diffs:
         with st.container(border=True):
             text, action = st.columns([5, 1], vertical_alignment="center")
-            changes = " · ".join(f"{label(f)}: {price_text(old)} → **{price_text(new)}**"
+            changes = " · ".join(f"{label(f)}: {_text(f, old)} → **{_text(f, new)}**"
                                  for f, (old, new) in d.changes.items())
             text.markdown(f"**{d.name}** ({d.provider} · `{d.model_id}`)  \n{changes}")
             action.button("Accept", key=f"prices_accept_{d.name}", icon=":material/check:", on_click=_accept,
@@ -55,6 +60,7 @@ def history(names: list[str]) -> None:
     st.dataframe(pd.DataFrame([{
         "When (UTC)": c.changed_at.strftime("%Y-%m-%d %H:%M:%S"), "Source": c.source, "Changed by": c.changed_by,
         **{label(f).removesuffix(" price"): price_text(getattr(c.prices, f)) for f in PRICES},
+        "Long-context tiers": describe_tiers(c.prices.tiers),
     } for c in reversed(changes)]), hide_index=True, width="stretch", key="prices_history_table")
     st.caption(f"{len(changes)} price change{'s' if len(changes) != 1 else ''}, newest first · USD per 1M tokens.")
 
