@@ -73,6 +73,8 @@ class GeminiProvider(SDKProvider):
     """Gemini models; the key comes from GOOGLE_API_KEY or GEMINI_API_KEY, as google-genai reads them."""
 
     name = "gemini"
+    # Prompt caching is automatic there: the playground's "cache this prompt" (Anthropic's) is not sent.
+    ignored_options = frozenset({"cache_prompt"})
     display_name = "Google Gemini"
     # Either key configures it; in the SDK's own order, so GOOGLE_API_KEY wins when both are set.
     env = ProviderEnv(key=("GOOGLE_API_KEY", "GEMINI_API_KEY"), base_url="GOOGLE_GEMINI_BASE_URL")

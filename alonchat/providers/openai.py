@@ -79,6 +79,8 @@ class OpenAIProvider(SDKProvider):
     """GPT models over Chat Completions, the API OpenAI-compatible servers also speak."""
 
     name = "openai"
+    # Prompt caching is automatic there: the playground's "cache this prompt" (Anthropic's) is not sent.
+    ignored_options = frozenset({"cache_prompt"})
     display_name = "OpenAI"
     env = ProviderEnv(key=("OPENAI_API_KEY",), base_url="OPENAI_BASE_URL")
     # Reasoning models reject max_tokens; every current OpenAI chat model takes this one.

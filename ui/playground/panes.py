@@ -11,7 +11,8 @@ from alonchat.conversations import ConversationView, MessageView
 from alonchat.parallel import PaneState
 from alonchat.service import CallResult
 from ui import format as fmt
-from ui.playground import state
+from ui import receipt
+from ui.playground import cache, state
 
 CURSOR = " ▌"
 
@@ -95,6 +96,7 @@ def option_widgets(spec=None) -> None:
     b.number_input("Max tokens", min_value=m_lo, max_value=m_hi, step=256, key=keys["max_tokens"],
                    placeholder="default", persist_state="session", **blank["max_tokens"],
                    help="Most tokens to generate; checked against each model's limit." + limit)
+    cache.widget(spec, keys["cache_prompt"])
 
 
 def message(m: MessageView) -> None:
@@ -112,6 +114,8 @@ def message(m: MessageView) -> None:
             st.error(m.error, icon=":material/error:")
         if m.result is not None:
             st.caption(metrics_line(m.result))
+    if m.result is not None and m.result.usage_id is not None and m.result.cost_usd is not None:
+        receipt.for_usage(m.result.usage_id, m.result.cost_usd, key=f"pg_receipt_{m.id}")  # the cost opens it
 
 
 class LiveAnswer:

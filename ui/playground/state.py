@@ -22,7 +22,7 @@ PROMPT = "pg_prompt"
 PENDING = "pg_pending"
 PER_PANE = "pg_per_pane"
 NOTICE = "pg_notice"
-OPTION_FIELDS = ("system", "temperature", "max_tokens")
+OPTION_FIELDS = ("system", "temperature", "max_tokens", "cache_prompt")
 
 
 @dataclass
