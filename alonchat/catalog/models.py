@@ -33,15 +33,21 @@ class ModelSpec:
     is_active: bool
     prices: Prices
     description: str = ""
+    # Capabilities decide which settings and attachments the model is offered (and accepts).
+    supports_reasoning: bool = False
+    supports_vision: bool = False
+    supports_pdf: bool = False
 
     @classmethod
     def of(cls, row: AIModel) -> ModelSpec:
         return cls(row.name, row.display_name, row.provider, row.model_id, row.context_window,
-                   row.max_tokens, bool(row.is_active), Prices.of(row), row.description or "")
+                   row.max_tokens, bool(row.is_active), Prices.of(row), row.description or "",
+                   *(bool(getattr(row, c, False)) for c in CAPABILITIES))
 
 
+CAPABILITIES = ("supports_reasoning", "supports_vision", "supports_pdf")
 _SPEC_COLUMNS = ("name", "display_name", "provider", "model_id", "context_window", "max_tokens",
-                 "is_active", *PRICE_FIELDS, "description")
+                 "is_active", *PRICE_FIELDS, "description", *CAPABILITIES)
 _BY_NAME = select(*(AIModel.__table__.c[c] for c in _SPEC_COLUMNS)).where(
     AIModel.__table__.c.name == bindparam("name"))
 _BY_NAME_SQLITE = f"SELECT {', '.join(_SPEC_COLUMNS)} FROM ai_models WHERE name = ?"
@@ -134,6 +140,10 @@ class ModelInput(BaseModel):
         "What the model is good for; shown in the catalog."))
     active: bool = Field(True, title="Active", description=(
         "Inactive models stay in the catalog (and in past usage) but cannot be called."))
+    supports_reasoning: bool = Field(False, title="Reasons", description=(
+        "The model thinks before answering and takes a reasoning effort or thinking budget."))
+    supports_vision: bool = Field(False, title="Images", description="The model accepts images in the prompt.")
+    supports_pdf: bool = Field(False, title="PDFs", description="The model accepts PDF files in the prompt.")
 
     @field_validator("max_tokens")
     @classmethod
@@ -205,6 +215,8 @@ def as_input(row: AIModel) -> dict:
     data = {f: getattr(row, f) for f in FIELDS if f != "active"}
     data["active"] = row.is_active
     data["description"] = row.description or ""
+    for c in CAPABILITIES:
+        data[c] = bool(data[c])
     return data
 
 

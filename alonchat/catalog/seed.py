@@ -36,3 +36,9 @@ def seed_models() -> list[dict]:
 
 def seed_endpoints() -> list[dict]:
     return json.loads(SEED_FILE.read_text())["endpoints"]
+
+
+def seed_capabilities() -> dict[str, dict[str, bool]]:
+    """Each seed model's capability columns (supports_reasoning, supports_vision, supports_pdf), by name."""
+    caps = json.loads(SEED_FILE.read_text()).get("capabilities", {})
+    return {name: {f"supports_{k}": k in have for k in ("reasoning", "vision", "pdf")} for name, have in caps.items()}

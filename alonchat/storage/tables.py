@@ -13,10 +13,12 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     String,
     Text,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -77,6 +79,10 @@ class AIModel(Base):
     output_price: Mapped[Decimal | None] = mapped_column(Price)
     cache_read_price: Mapped[Decimal | None] = mapped_column(Price)
     cache_write_price: Mapped[Decimal | None] = mapped_column(Price)
+    # Which settings and attachments the model is offered (0007).
+    supports_reasoning: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    supports_vision: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    supports_pdf: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -148,6 +154,8 @@ class UsageRecord(Base):
     error_class: Mapped[str | None] = mapped_column(String(100))
     error_message: Mapped[str | None] = mapped_column(Text)
     conversation_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # The options the call was sent with, as JSON text (effort, temperature, ...; never attachment bytes) (0007).
+    options: Mapped[str | None] = mapped_column(Text)
 
 
 class Conversation(Base):
@@ -182,6 +190,30 @@ class Message(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
+    attachments: Mapped[list[MessageAttachment]] = relationship(
+        cascade="all, delete-orphan", order_by="MessageAttachment.id")
+
+
+class AttachmentBlob(Base):
+    """An attachment's bytes, once per content however many panes and turns carry it (0007)."""
+
+    __tablename__ = "attachment_blobs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class MessageAttachment(Base):
+    """A file sent with a prompt (an image or a PDF), kept with the conversation (0007)."""
+
+    __tablename__ = "message_attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(100))
+    sha256: Mapped[str] = mapped_column(ForeignKey("attachment_blobs.sha256"))
 
 
 class Budget(Base):

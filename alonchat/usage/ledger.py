@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,6 +35,7 @@ class UsageEntry:
     conversation_id: int | None = None
     created_at: datetime | None = None
     cache_savings_usd: Decimal | None = None
+    options: dict | None = None  # what the call was sent with (service.sent_options: no secrets, no bytes)
 
     def row(self, redactor=redact) -> dict:
         u = self.usage
@@ -57,6 +59,7 @@ class UsageEntry:
             "error_class": self.error_class,
             "error_message": redactor(self.error_message[:2000]) if self.error_message else None,
             "conversation_id": self.conversation_id,
+            "options": json.dumps(self.options, sort_keys=True, ensure_ascii=False) if self.options else None,
         }
 
 
