@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 @dataclass(frozen=True)
@@ -39,12 +39,90 @@ class ChatOptions(BaseModel):
     temperature: float | None = Field(None, ge=0.0, le=2.0, description="Sampling temperature")
     max_tokens: int | None = Field(None, ge=1, le=1_000_000, description="Most tokens to generate")
     timeout: float = Field(60.0, gt=0, le=3600, description="Seconds without data before giving up")
+    reasoning_effort: Literal["none", "minimal", "low", "medium", "high"] | None = Field(
+        None, title="Reasoning effort", description=(
+            "How hard a reasoning model thinks before answering (OpenAI reasoning_effort, Anthropic extended "
+            "thinking, Gemini thinking_config). Only for models that reason; empty = the model's default."))
+    reasoning_budget: int | None = Field(
+        None, ge=0, le=1_000_000, title="Thinking budget", description=(
+            "Most thinking tokens, for providers that take a budget (Anthropic: at least 1,024; Gemini 2.5: "
+            "0 turns thinking off). Must be below Max tokens. Empty = from the effort, or the model's default."))
+    top_p: float | None = Field(None, ge=0.0, le=1.0, title="Top p",
+                                description="Nucleus sampling: only the most likely tokens up to this probability.")
+    stop: list[str] | None = Field(None, max_length=4, title="Stop sequences",
+                                   description="Up to 4 strings; the answer ends where one would appear.")
+    seed: int | None = Field(None, ge=-(2**63), le=2**63 - 1, title="Seed",
+                             description="Same seed, same settings: a best-effort repeatable answer.")
+    json_schema: dict[str, Any] | None = Field(None, title="JSON schema", description=(
+        "Structured output: the answer is JSON that follows this schema (a JSON-schema object)."))
+
+    @field_validator("stop")
+    @classmethod
+    def _stop(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and any(not isinstance(v, str) or not v for v in value):
+            raise ValueError("each stop sequence must be a non-empty string.")
+        return value or None  # an empty list means none
+
+    @field_validator("json_schema")
+    @classmethod
+    def _schema(cls, value: dict | None) -> dict | None:
+        if value is not None:
+            check_json_schema(value)
+        return value
+
+    @model_validator(mode="after")
+    def _budget_below_max(self) -> ChatOptions:
+        if self.reasoning_budget and self.max_tokens is not None and self.reasoning_budget >= self.max_tokens:
+            raise ValueError(f"the thinking budget ({self.reasoning_budget:,}) must be below Max tokens "
+                             f"({self.max_tokens:,}): thinking counts toward it. Raise Max tokens or lower the budget.")
+        return self
     cache_prompt: Literal["5m", "1h"] | None = Field(None, description=(
         "Ask the provider to cache the prompt for 5 minutes or 1 hour (Anthropic's cache_control); "
         "later calls with the same prompt read it at the cache-read price."))
 
 
-Message = dict[str, str]  # {"role": "user" | "assistant" | "system", "content": "..."}
+def check_json_schema(schema: Any) -> None:
+    """A structured-output schema must be a JSON-schema object; raises ValueError saying what is wrong."""
+    import json
+
+    from jsonschema import SchemaError
+    from jsonschema.validators import validator_for
+
+    if not isinstance(schema, dict) or not schema:
+        raise ValueError('must be a JSON-schema object, e.g. {"type": "object", "properties": {...}}.')
+    try:
+        json.dumps(schema)
+        validator_for(schema).check_schema(schema)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"is not JSON: {e}.") from None
+    except SchemaError as e:
+        raise ValueError(f"is not a valid JSON schema: {e.message}.") from None
+    if not any(k in schema for k in ("type", "properties", "$ref", "anyOf", "oneOf", "allOf", "enum")):
+        raise ValueError('names no type: give at least "type" (e.g. "object") or "properties".')
+
+
+# Attachments a model may take: images (vision) and PDFs, as each provider documents them.
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
+PDF_TYPE = "application/pdf"
+MEDIA_TYPES = (*IMAGE_TYPES, PDF_TYPE)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with a message (an image or a PDF); the bytes go to the provider, never to the ledger."""
+
+    name: str
+    media_type: str
+    data: bytes = field(repr=False)
+
+    @property
+    def kind(self) -> str:
+        """"image" or "pdf": the capability a model needs to take it."""
+        return "pdf" if self.media_type == PDF_TYPE else "image"
+
+
+# {"role": "user" | "assistant" | "system", "content": "...", "attachments": [Attachment, ...] (optional)}
+Message = dict[str, Any]
 
 
 @dataclass
@@ -92,6 +170,7 @@ class ChatResult:
     content: str
     usage: Usage
     finish_reason: str
+    thinking: str = ""  # reasoning text or summary the provider returned apart from the answer
 
 
 _WORDS = re.compile(r"\w+|[^\w\s]", re.UNICODE)
@@ -102,12 +181,59 @@ def estimate_tokens(text: str) -> int:
     return sum(max(1, -(-len(w) // 4)) for w in _WORDS.findall(text or ""))
 
 
-def estimate_prompt_tokens(request: ChatRequest) -> int:
-    """The prompt's estimated tokens: the system text and each message counted on its own."""
-    return estimate_tokens(request.options.system or "") + sum(estimate_tokens(m["content"]) for m in request.messages)
+def estimate_prompt_tokens(request: ChatRequest, rule: str = "openai") -> int:
+    """The prompt's estimated tokens: the system text, each message and its attachments (by `rule`, a vendor)."""
+    return (estimate_tokens(request.options.system or "")
+            + sum(estimate_tokens(m["content"])
+                  + sum(estimate_attachment_tokens(a, rule) for a in m.get("attachments") or ())
+                  for m in request.messages))
 
 
-def estimated_usage(request: ChatRequest, content: str = "") -> Usage:
+def estimated_usage(request: ChatRequest, content: str = "", rule: str = "openai") -> Usage:
     """Usage counted by us, labelled estimated: for a server that reports none, or a call that broke."""
-    return Usage(input_tokens=estimate_prompt_tokens(request), output_tokens=estimate_tokens(content),
+    return Usage(input_tokens=estimate_prompt_tokens(request, rule), output_tokens=estimate_tokens(content),
                  estimated=True)
+
+
+# Per-page PDF tokens as each vendor documents them: Anthropic 1,500-3,000 (text plus the page image),
+# Gemini 258 per page, OpenAI the extracted text plus one image per page (~765 at high detail + text).
+PDF_PAGE_TOKENS = {"anthropic": 2_250, "gemini": 258, "openai": 1_300}
+_PAGE = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
+
+
+def image_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from the image's header (Pillow reads only the header); None when unreadable."""
+    import io
+
+    try:
+        from PIL import Image
+
+        with Image.open(io.BytesIO(data)) as img:
+            return img.size
+    except Exception:  # any unreadable image falls back to a typical size: it is an estimate
+        return None
+
+
+def pdf_pages(data: bytes) -> int:
+    """Pages of a PDF, counted from its page objects (an estimate: compressed object streams hide some)."""
+    return max(1, len(_PAGE.findall(data)))
+
+
+def estimate_attachment_tokens(attachment: Attachment, rule: str = "openai") -> int:
+    """Prompt tokens of one attachment by the vendor's documented rule (`rule`: openai, anthropic, gemini)."""
+    if attachment.kind == "pdf":
+        return pdf_pages(attachment.data) * PDF_PAGE_TOKENS.get(rule, PDF_PAGE_TOKENS["openai"])
+    w, h = image_size(attachment.data) or (1024, 1024)
+    if rule == "anthropic":  # (w*h)/750 after fitting the long edge to 1,568 px
+        scale = min(1.0, 1568 / max(w, h))
+        return max(1, round(w * scale * h * scale / 750))
+    if rule == "gemini":  # 258 per image up to 384 px; larger ones in 768 px tiles of 258 each
+        if w <= 384 and h <= 384:
+            return 258
+        return 258 * -(-w // 768) * -(-h // 768)
+    # OpenAI (high detail): fit in 2048², shortest side to 768, then 170 per 512 px tile plus 85.
+    scale = min(1.0, 2048 / max(w, h))
+    w, h = w * scale, h * scale
+    scale = min(1.0, 768 / min(w, h))
+    w, h = w * scale, h * scale
+    return 85 + 170 * int(-(-w // 512) * -(-h // 512))

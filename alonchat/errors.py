@@ -17,6 +17,14 @@ class ValidationError(AlonChatError, ValueError):
         super().__init__("; ".join(f"{k}: {v}" if k else v for k, v in self.errors.items()))
 
 
+class UnsupportedInputError(ValidationError):
+    """The model cannot take this input (an image, a PDF, a reasoning setting): refused before any request."""
+
+    def __init__(self, model: str, kind: str, message: str):
+        self.model, self.kind = model, kind  # kind: "image", "pdf" or "reasoning"
+        super().__init__({"attachments" if kind in ("image", "pdf") else "reasoning_effort": message})
+
+
 class UnknownModelError(AlonChatError, LookupError):
     def __init__(self, name: str, suggestions: list[str]):
         self.name, self.suggestions = name, suggestions

@@ -151,7 +151,7 @@ class ParallelRun:
                                             cancel=self.cancel, **req.options):
                 if isinstance(item, str):
                     self._queue.put(PaneEvent(i, "delta", text=item))
-                else:
+                elif isinstance(item, CallResult):  # thinking and retry events are not answer text
                     result = item
         except AlonChatError as e:
             kind = "error"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -13,7 +13,7 @@ from .core import Usage
 MILLION = Decimal(1_000_000)
 # The four base prices every catalog row has had since 0001 (the seed migration writes these).
 BASE_FIELDS = ("input_price", "output_price", "cache_read_price", "cache_write_price")
-# Every flat price of a catalog row: the base four and the 1-hour cache write (0007).
+# Every flat price of a catalog row: the base four and the 1-hour cache write (0008).
 PRICE_FIELDS = (*BASE_FIELDS, "cache_write_1h_price")
 # Our price fields and genai-prices' price keys, one to one.
 GENAI_KEYS = {"input_price": "input_mtok", "output_price": "output_mtok", "cache_read_price": "cache_read_mtok",
@@ -367,7 +367,3 @@ def reference(provider: str, model_id: str, at: datetime | None = None) -> Refer
     price = info.get_prices(at or datetime.now(UTC)) if hasattr(info, "get_prices") else info.prices
     return Reference(info.id, info.name, info.context_window, from_genai(price), bool(info.deprecated))
 
-
-def without_tiers(prices: Prices) -> Prices:
-    """The same prices with no tiers (what a price version from before 0007 billed)."""
-    return replace(prices, tiers=())

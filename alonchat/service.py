@@ -12,9 +12,9 @@ from decimal import Decimal
 
 import pydantic
 
-from . import identity
+from . import identity, inputs
 from .catalog import models as catalog
-from .core import ChatOptions, ChatRequest, Message, StreamEnd, TextDelta, Usage, estimated_usage
+from .core import ChatOptions, ChatRequest, Message, StreamEnd, TextDelta, ThinkingDelta, Usage, estimated_usage
 from .errors import (
     AlonChatError,
     CancelledError,
@@ -45,6 +45,9 @@ class CallResult:
     error: AlonChatError | None = None
     usage_id: int | None = None
     receipt: Receipt | None = None  # how cost_usd was reached: lines, tier, price version
+    thinking: str = ""  # the model's thinking text (or summary), never part of `content`
+    options: dict = field(default_factory=dict)  # the options sent, for display (inputs.sent_options)
+    skipped_options: list[str] = field(default_factory=list)  # set but not sent: the provider's API refuses them
 
     @property
     def ok(self) -> bool:
@@ -79,6 +82,9 @@ class CallResult:
             "ttft_ms": None if self.ttft_ms is None else round(self.ttft_ms, 1),
             "status": self.status,
             "error": self.error_message,
+            "thinking": self.thinking,
+            "options": self.options,
+            "skipped_options": self.skipped_options,
         }
 
 
@@ -101,7 +107,7 @@ def _options(spec: catalog.ModelSpec, options: dict) -> ChatOptions:
     try:
         opts = ChatOptions(**options)
     except pydantic.ValidationError as e:
-        raise ValidationError({".".join(map(str, err["loc"])) or "options": err["msg"]
+        raise ValidationError({".".join(map(str, err["loc"])) or "options": err["msg"].removeprefix("Value error, ")
                                for err in e.errors()}) from e
     if opts.max_tokens is not None and spec.max_tokens and opts.max_tokens > spec.max_tokens:
         raise ValidationError({"max_tokens": f"{spec.name} generates at most {spec.max_tokens} tokens; "
@@ -110,15 +116,7 @@ def _options(spec: catalog.ModelSpec, options: dict) -> ChatOptions:
 
 
 def _messages(messages: list[Message] | str) -> list[Message]:
-    if isinstance(messages, str):
-        messages = [{"role": "user", "content": messages}]
-    if not messages or not any(m.get("role") == "user" and str(m.get("content", "")).strip()
-                               for m in messages):
-        raise ValidationError({"messages": "Write a prompt: there is no user message to send."})
-    for m in messages:
-        if m.get("role") not in ("user", "assistant", "system"):
-            raise ValidationError({"messages": f"Unknown role {m.get('role')!r}; use user, assistant or system."})
-    return [{"role": m["role"], "content": str(m["content"])} for m in messages]
+    return inputs.check_messages(messages)
 
 
 class AIService:
@@ -140,15 +138,38 @@ class AIService:
 
     def stream(self, model_name: str, messages: list[Message] | str, *, user: str | None = None,
                conversation_id: int | None = None, cancel: threading.Event | None = None,
-               **options) -> Iterator[str | CallResult]:
-        """Yield text deltas as they arrive, then the final CallResult; closing early records 'cancelled'."""
+               **options) -> Iterator[str | ThinkingDelta | CallResult]:
+        """Yield answer text (str) and ThinkingDelta events as they arrive, then the final CallResult.
+
+        Closing early records 'cancelled'. Callers skip event types they don't know (RetryNotice, ...).
+        """
         return self._run(model_name, messages, user, conversation_id, options, streaming=True,
                          cancel=cancel)
 
     def prepare(self, model_name: str, messages: list[Message] | str, **options):
-        """Resolve the model and validate the request without calling it (for estimates and forms)."""
+        """Resolve the model and validate the request without calling it (for estimates and forms).
+
+        Raises UnsupportedInputError (a ValidationError) when the model can't take an attachment or a
+        reasoning setting: the playground skips that pane, the CLI exits 2.
+        """
         spec = catalog.resolve(model_name)
-        return spec, ChatRequest(spec.model_id, _messages(messages), _options(spec, options))
+        return spec, self._request(spec, messages, options)
+
+    def accepts(self, model: str | catalog.ModelSpec) -> inputs.Accepts:
+        """What a model takes (reasoning, images, PDFs) and which set options its provider does not send."""
+        spec = catalog.resolve(model) if isinstance(model, str) else model
+        return inputs.accepts(spec, self._not_sent(spec))
+
+    def _not_sent(self, spec: catalog.ModelSpec) -> frozenset[str]:
+        try:
+            return self.registry.get(spec.provider).ignored_options
+        except AlonChatError:  # an unknown provider fails later, as a recorded call
+            return frozenset()
+
+    def _request(self, spec: catalog.ModelSpec, messages, options: dict) -> ChatRequest:
+        request = ChatRequest(spec.model_id, _messages(messages), _options(spec, options))
+        inputs.check_supported(self.accepts(spec), request.messages, request.options)
+        return request
 
     def estimate(self, model_name: str, messages: list[Message] | str, **options) -> Decimal | None:
         """Estimated cost of sending this prompt (input side only); None when unpriced."""
@@ -163,7 +184,8 @@ class AIService:
         try:
             spec = catalog.resolve(model_name)
             result.model, result.provider, result.model_id = spec.name, spec.provider, spec.model_id
-            request = ChatRequest(spec.model_id, _messages(messages), _options(spec, options))
+            request = self._request(spec, messages, options)
+            result.options, result.skipped_options = inputs.sent_options(request.options, self._not_sent(spec))
         except ValidationError:
             raise  # bad input is not a call: nothing is recorded
         except AlonChatError as e:
@@ -182,6 +204,7 @@ class AIService:
                         reply = provider.chat(request)
                         content.append(reply.content)
                         result.usage, result.finish_reason = reply.usage, reply.finish_reason
+                        result.thinking = reply.thinking or ""
                         result.ttft_ms = (time.perf_counter() - start) * 1000
                     break
                 except ProviderError as e:
@@ -216,6 +239,10 @@ class AIService:
                         result.ttft_ms = (time.perf_counter() - start) * 1000
                     content.append(event.text)
                     yield event.text
+                elif isinstance(event, ThinkingDelta):
+                    if event.text:
+                        result.thinking += event.text
+                        yield event
                 elif isinstance(event, StreamEnd):
                     result.usage, result.finish_reason = event.usage, event.finish_reason
         finally:
@@ -249,6 +276,7 @@ class AIService:
             latency_ms=result.latency_ms, ttft_ms=result.ttft_ms, status=result.status,
             error_class=type(error).__name__ if error else None,
             error_message=str(error) if error else None, conversation_id=conversation_id,
+            options=result.options or None,
         ))
 
     @staticmethod
@@ -260,7 +288,7 @@ class AIService:
         A call refused outright (401, 429, a budget) used nothing: it gets no cost at all.
         """
         if result.usage == Usage() and (result.content or result.status in ("cancelled", "truncated")):
-            result.usage = estimated_usage(request, result.content)
+            result.usage = estimated_usage(request, result.content + result.thinking)
         if result.usage == Usage():
             return
         AIService._price(result, spec)
@@ -294,7 +322,7 @@ class AIService:
                                         **options):
                     if isinstance(item, str):
                         on_delta(i, item)
-                    else:
+                    elif isinstance(item, CallResult):  # other events (thinking, retries) are not answer text
                         final = item
                 return final
             except AlonChatError as e:

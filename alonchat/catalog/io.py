@@ -16,7 +16,7 @@ from ..errors import ValidationError
 from ..pricing import PRICE_FIELDS, Prices, tiers_json
 from ..storage.engine import with_session, writing
 from ..storage.tables import AIModel
-from .models import FIELDS, as_input, provider_names, record_prices, taken_names, validate_model
+from .models import CAPABILITIES, FIELDS, as_input, provider_names, record_prices, taken_names, validate_model
 
 FORMATS = ("csv", "json")
 # Columns that `models list --json` adds and an import may carry back: read-only, ignored.
@@ -98,8 +98,9 @@ def parse(text: str, fmt: str) -> list[dict]:
 
 def _clean(raw: dict) -> dict:
     data = {k: v for k, v in raw.items() if k not in READ_ONLY}
-    if isinstance(data.get("active"), str) and not data["active"].strip():
-        data.pop("active")  # an empty cell keeps the default (or the current state)
+    for flag in ("active", *CAPABILITIES):
+        if isinstance(data.get(flag), str) and not data[flag].strip():
+            data.pop(flag)  # an empty cell keeps the default (or the current state)
     return data
 
 

@@ -35,6 +35,10 @@ class ModelSpec:
     is_active: bool
     prices: Prices
     description: str = ""
+    # Capabilities decide which settings and attachments the model is offered (and accepts).
+    supports_reasoning: bool = False
+    supports_vision: bool = False
+    supports_pdf: bool = False
     price_version: PriceVersion | None = None  # the price-history entry in force: a call's receipt names it
 
     @classmethod
@@ -46,11 +50,13 @@ class ModelSpec:
                 when = datetime.fromisoformat(when).replace(tzinfo=UTC)
             version = PriceVersion(row.price_id, when, row.price_source)
         return cls(row.name, row.display_name, row.provider, row.model_id, row.context_window,
-                   row.max_tokens, bool(row.is_active), Prices.of(row), row.description or "", version)
+                   row.max_tokens, bool(row.is_active), Prices.of(row), row.description or "",
+                   *(bool(getattr(row, c, False)) for c in CAPABILITIES), price_version=version)
 
 
+CAPABILITIES = ("supports_reasoning", "supports_vision", "supports_pdf")
 _SPEC_COLUMNS = ("name", "display_name", "provider", "model_id", "context_window", "max_tokens",
-                 "is_active", *PRICE_FIELDS, "tiers", "description")
+                 "is_active", *PRICE_FIELDS, "tiers", "description", *CAPABILITIES)
 _VERSION_COLUMNS = ("price_id", "price_effective", "price_source")
 _M, _P = AIModel.__table__, ModelPrice.__table__
 # The row and its latest price version (model_prices is append-only, so the highest id is the one in force).
@@ -227,6 +233,10 @@ class ModelInput(BaseModel):
         "What the model is good for; shown in the catalog."))
     active: bool = Field(True, title="Active", description=(
         "Inactive models stay in the catalog (and in past usage) but cannot be called."))
+    supports_reasoning: bool = Field(False, title="Reasons", description=(
+        "The model thinks before answering and takes a reasoning effort or thinking budget."))
+    supports_vision: bool = Field(False, title="Images", description="The model accepts images in the prompt.")
+    supports_pdf: bool = Field(False, title="PDFs", description="The model accepts PDF files in the prompt.")
 
     @field_validator("max_tokens")
     @classmethod
@@ -308,6 +318,8 @@ def as_input(row: AIModel) -> dict:
     data = {f: getattr(row, f) for f in FIELDS if f != "active"}
     data["active"] = row.is_active
     data["description"] = row.description or ""
+    for c in CAPABILITIES:
+        data[c] = bool(data[c])
     data["tiers"] = [{k: v for k, v in t.as_dict().items() if v is not None} for t in parse_tiers(row.tiers)] or None
     return data
 

@@ -28,14 +28,14 @@ def seed_models() -> list[dict]:
             "max_tokens": entry.get("max_tokens"),
             "description": entry.get("description", ""),
             "is_active": True,
-            **{f: prices.get(f) for f in BASE_FIELDS},  # 0002 writes these; 0007 adds the rest
+            **{f: prices.get(f) for f in BASE_FIELDS},  # 0002 writes these; 0008 adds the rest
             "price_source": "genai-prices" if ref is not None else "seed",
         })
     return rows
 
 
 def seed_extras() -> list[dict]:
-    """What 0007 adds to each seeded model genai-prices knows: its 1-hour cache-write price and its tiers.
+    """What 0008 adds to each seeded model genai-prices knows: its 1-hour cache-write price and its tiers.
 
     `base` holds the reference's base prices, so the migration only touches rows that still follow genai-prices.
     """
@@ -52,3 +52,9 @@ def seed_extras() -> list[dict]:
 
 def seed_endpoints() -> list[dict]:
     return json.loads(SEED_FILE.read_text())["endpoints"]
+
+
+def seed_capabilities() -> dict[str, dict[str, bool]]:
+    """Each seed model's capability columns (supports_reasoning, supports_vision, supports_pdf), by name."""
+    caps = json.loads(SEED_FILE.read_text()).get("capabilities", {})
+    return {name: {f"supports_{k}": k in have for k in ("reasoning", "vision", "pdf")} for name, have in caps.items()}

@@ -16,7 +16,9 @@ from . import CLIError
 FLAGS = {"--name": "name", "--display-name": "display_name", "--provider": "provider", "--model-id": "model_id",
          "--context-window": "context_window", "--max-tokens": "max_tokens", "--input-price": "input_price",
          "--output-price": "output_price", "--cache-read-price": "cache_read_price",
-         "--cache-write-price": "cache_write_price", "--description": "description"}
+         "--cache-write-price": "cache_write_price", "--description": "description",
+         "--supports-reasoning": "supports_reasoning", "--supports-vision": "supports_vision",
+         "--supports-pdf": "supports_pdf"}
 
 
 def _add_fields(p, *, required: bool) -> None:
@@ -24,6 +26,9 @@ def _add_fields(p, *, required: bool) -> None:
         info = catalog.ModelInput.model_fields[field]
         needed = required and field in ("name", "provider", "model_id")
         extra = " (USD per 1M tokens; '' = unknown)" if field.endswith("_price") else ""
+        if field in catalog.CAPABILITIES:
+            p.add_argument(flag, dest=field, metavar="true|false", help=(info.description or "") + " (true or false)")
+            continue
         p.add_argument(flag, dest=field, required=needed, metavar=field.upper(),
                        help=(info.description or "") + extra)
 

@@ -86,8 +86,8 @@ class AnthropicProvider(SDKProvider):
     display_name = "Anthropic"
     env = ProviderEnv(key=("ANTHROPIC_API_KEY",), base_url="ANTHROPIC_BASE_URL")
     # API version 2026-10-21 (what SDK 2.x sends) answers 400 to any sampling parameter, even
-    # temperature=1.0, and the SDK no longer takes one: a temperature option is not sent.
-    ignored_options = frozenset({"temperature"})
+    # temperature=1.0, and the SDK no longer takes one (nor a seed): these options are not sent.
+    ignored_options = frozenset({"temperature", "top_p", "seed"})
 
     def _settings(self) -> tuple[str | None, str | None]:
         return self.api_key(), self.setting(self.env.base_url)

@@ -35,6 +35,8 @@ class Provider(ABC):
     # Options the vendor's API refuses, dropped rather than sent; pages tell the user.
     ignored_options: frozenset[str] = frozenset()
     env: ProviderEnv = ProviderEnv()
+    # Whose documented rule counts attachment tokens in estimates (core.estimate_attachment_tokens).
+    estimate_rule: str = "openai"
 
     def initialize(self, config: dict[str, Any] | None = None) -> None:
         """Take settings (keys, base URL) from a dict; the environment fills what is missing."""
@@ -77,7 +79,7 @@ class Provider(ABC):
         """Estimated cost of the prompt alone, at the catalog's prices (None when unpriced)."""
         from ..pricing import cost_usd
 
-        return cost_usd(estimated_usage(request), prices)
+        return cost_usd(estimated_usage(request, rule=self.estimate_rule), prices)
 
 
 class SDKProvider(Provider):

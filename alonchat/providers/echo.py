@@ -5,7 +5,16 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
-from ..core import ChatRequest, ChatResult, StreamEnd, TextDelta, Usage, estimate_prompt_tokens, estimate_tokens
+from ..core import (
+    ChatRequest,
+    ChatResult,
+    StreamEnd,
+    TextDelta,
+    ThinkingDelta,
+    Usage,
+    estimate_prompt_tokens,
+    estimate_tokens,
+)
 from .base import Provider
 
 
@@ -21,14 +30,29 @@ class EchoProvider(Provider):
 
     @staticmethod
     def reply(request: ChatRequest) -> str:
-        last = next((m["content"] for m in reversed(request.messages) if m["role"] == "user"), "")
+        last_turn = next((m for m in reversed(request.messages) if m["role"] == "user"), {"content": ""})
+        last = last_turn["content"]
         turns = sum(1 for m in request.messages if m["role"] == "user")
         words = len(last.split())
+        files = [f"{a.name} ({a.media_type}, {len(a.data):,} bytes)" for a in last_turn.get("attachments") or ()]
+        seen = f" You attached {', '.join(files)}." if files else ""
         return (
             f"Echo (demo, turn {turns}): you said \"{last}\" — {words} word{'s' if words != 1 else ''}, "
-            f"{len(last)} characters. This offline model repeats your prompt so you can try "
+            f"{len(last)} characters.{seen} This offline model repeats your prompt so you can try "
             "AlonChat without an API key."
         )
+
+    @staticmethod
+    def thinking(request: ChatRequest) -> str:
+        """A short deterministic "thinking" text when reasoning is asked for, so the playground shows it offline."""
+        opts = request.options
+        effort = opts.reasoning_effort or ("medium" if opts.reasoning_budget else None)
+        if effort in (None, "none"):
+            return ""
+        steps = {"minimal": 1, "low": 2, "medium": 3, "high": 4}[effort]
+        lines = ["Reading the prompt.", "Counting its words and characters.", "Checking the attachments.",
+                 "Writing the echo."][:steps]
+        return f"(echo thinking at {effort} effort) " + " ".join(lines)
 
     def _chunks(self, request: ChatRequest) -> tuple[list[str], str]:
         text = self.reply(request)
@@ -44,20 +68,27 @@ class EchoProvider(Provider):
             used += cost
         return out, "stop"
 
-    def _usage(self, request: ChatRequest, content: str) -> Usage:
+    def _usage(self, request: ChatRequest, content: str, thinking: str = "") -> Usage:
         # The echo model's own count: exact for it, so not flagged as an estimate.
-        return Usage(input_tokens=estimate_prompt_tokens(request), output_tokens=estimate_tokens(content))
+        reasoning = estimate_tokens(thinking)
+        return Usage(input_tokens=estimate_prompt_tokens(request), output_tokens=estimate_tokens(content) + reasoning,
+                     reasoning_tokens=reasoning)
 
     def chat(self, request: ChatRequest) -> ChatResult:
         pieces, finish = self._chunks(request)
-        content = "".join(pieces)
-        return ChatResult(content, self._usage(request, content), finish)
+        content, thinking = "".join(pieces), self.thinking(request)
+        return ChatResult(content, self._usage(request, content, thinking), finish, thinking)
 
-    def stream(self, request: ChatRequest) -> Iterator[TextDelta | StreamEnd]:
+    def stream(self, request: ChatRequest) -> Iterator[TextDelta | ThinkingDelta | StreamEnd]:
         pieces, finish = self._chunks(request)
         delay = self._delay()
+        thinking = self.thinking(request)
+        for sentence in thinking.split(". ") if thinking else ():
+            if delay:
+                time.sleep(delay)
+            yield ThinkingDelta(sentence if sentence.endswith(".") else sentence + ". ")
         for p in pieces:
             if delay:
                 time.sleep(delay)
             yield TextDelta(p)
-        yield StreamEnd(self._usage(request, "".join(pieces)), finish)
+        yield StreamEnd(self._usage(request, "".join(pieces), thinking), finish)

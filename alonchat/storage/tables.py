@@ -13,10 +13,12 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     String,
     Text,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -77,9 +79,13 @@ class AIModel(Base):
     output_price: Mapped[Decimal | None] = mapped_column(Price)
     cache_read_price: Mapped[Decimal | None] = mapped_column(Price)
     cache_write_price: Mapped[Decimal | None] = mapped_column(Price)
-    # The 1-hour cache write (Anthropic bills it apart from the 5-minute one) and long-context tiers (0007).
+    # The 1-hour cache write (Anthropic bills it apart from the 5-minute one) and long-context tiers (0008).
     cache_write_1h_price: Mapped[Decimal | None] = mapped_column(Price)
     tiers: Mapped[str | None] = mapped_column(Text)  # JSON, see pricing.tiers_json; NULL = no tiers
+    # Which settings and attachments the model is offered (0007).
+    supports_reasoning: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    supports_vision: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    supports_pdf: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -100,7 +106,7 @@ class ModelPrice(Base):
     cache_read_price: Mapped[Decimal | None] = mapped_column(Price)
     cache_write_price: Mapped[Decimal | None] = mapped_column(Price)
     cache_write_1h_price: Mapped[Decimal | None] = mapped_column(Price)
-    tiers: Mapped[str | None] = mapped_column(Text)  # the tiers of this price version (0007)
+    tiers: Mapped[str | None] = mapped_column(Text)  # the tiers of this price version (0008)
     source: Mapped[str] = mapped_column(String(40))
     changed_by: Mapped[str] = mapped_column(String(100))
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -153,7 +159,7 @@ class UsageRecord(Base):
     error_class: Mapped[str | None] = mapped_column(String(100))
     error_message: Mapped[str | None] = mapped_column(Text)
     conversation_id: Mapped[int | None] = mapped_column(Integer, index=True)
-    # 0007: the 1-hour part of the cache writes, the spend on cache writes (all, and 1-hour), the tier
+    # 0008: the 1-hour part of the cache writes, the spend on cache writes (all, and 1-hour), the tier
     # threshold the call was billed at (NULL = base prices), the price version (model_prices.id) that
     # priced it, and the endpoint's own cost (OpenRouter's usage.cost) with a flag when it disagrees.
     cache_write_1h_tokens: Mapped[int] = mapped_column(Integer, default=0)
@@ -163,6 +169,8 @@ class UsageRecord(Base):
     price_id: Mapped[int | None] = mapped_column(Integer)
     reported_cost_usd: Mapped[Decimal | None] = mapped_column(Money)
     cost_mismatch: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The options the call was sent with, as JSON text (effort, temperature, ...; never attachment bytes) (0007).
+    options: Mapped[str | None] = mapped_column(Text)
 
 
 class Conversation(Base):
@@ -197,6 +205,30 @@ class Message(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
+    attachments: Mapped[list[MessageAttachment]] = relationship(
+        cascade="all, delete-orphan", order_by="MessageAttachment.id")
+
+
+class AttachmentBlob(Base):
+    """An attachment's bytes, once per content however many panes and turns carry it (0007)."""
+
+    __tablename__ = "attachment_blobs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class MessageAttachment(Base):
+    """A file sent with a prompt (an image or a PDF), kept with the conversation (0007)."""
+
+    __tablename__ = "message_attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(100))
+    sha256: Mapped[str] = mapped_column(ForeignKey("attachment_blobs.sha256"))
 
 
 class Budget(Base):
@@ -234,7 +266,7 @@ class _RollupSums:
     cost_usd: Mapped[Decimal] = mapped_column(Money, sort_order=10, default=0)  # over priced rows only
     cache_savings_usd: Mapped[Decimal] = mapped_column(Money, sort_order=10, default=0)
     latency_ms: Mapped[float] = mapped_column(Float, sort_order=10, default=0.0)  # a sum, for averages
-    # 0007: cache writes by duration, and the calls billed at a long-context tier
+    # 0008: cache writes by duration, and the calls billed at a long-context tier
     cache_write_1h_tokens: Mapped[int] = mapped_column(BigInteger, sort_order=10, default=0)
     cache_write_usd: Mapped[Decimal] = mapped_column(Money, sort_order=10, default=0)
     cache_write_1h_usd: Mapped[Decimal] = mapped_column(Money, sort_order=10, default=0)

@@ -92,7 +92,8 @@ def _flag(value) -> str | None:
 
 
 _CONVERT = {"created_at": _iso_utc, "cost_usd": _money_text, "cache_savings_usd": _money_text,
-            "usage_estimated": _flag}
+            "usage_estimated": _flag, "cache_write_usd": _money_text, "cache_write_1h_usd": _money_text,
+            "reported_cost_usd": _money_text, "cost_mismatch": _flag}
 
 
 def write_raw_csv(out: TextIO, f: Filters, limit: int | None = None) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -40,6 +41,7 @@ class UsageEntry:
     tier_threshold: int | None = None
     price_id: int | None = None
     cost_mismatch: bool = False
+    options: dict | None = None  # what the call was sent with (service.sent_options: no secrets, no bytes)
 
     def row(self, redactor=redact) -> dict:
         u = self.usage
@@ -70,6 +72,7 @@ class UsageEntry:
             "price_id": self.price_id,
             "reported_cost_usd": u.reported_cost_usd,
             "cost_mismatch": self.cost_mismatch,
+            "options": json.dumps(self.options, sort_keys=True, ensure_ascii=False) if self.options else None,
         }
 
 

@@ -180,3 +180,34 @@ def test_endpoints_add_list_models_remove(capsys):
         assert main(["endpoints", "list"]) == 0
         out = capsys.readouterr().out
         assert "fake " not in out and "keyed" in out and "KEYED_API_KEY (not set)" in out
+
+
+def test_capabilities_through_add_update_export_and_import(capsys, tmp_path):
+    from alonchat.catalog import models as catalog
+
+    assert run(["models", "add", "--name", "vis", "--provider", "echo", "--model-id", "echo-1",
+                "--supports-vision", "true", "--supports-pdf", "no"]) == 0
+    spec = catalog.resolve("vis")
+    assert (spec.supports_reasoning, spec.supports_vision, spec.supports_pdf) == (False, True, False)
+    before = snapshot()
+    assert run(["models", "update", "vis", "--supports-reasoning", "maybe"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and "Reasons" in err and len(err.strip().splitlines()) == 1
+    assert snapshot() == before
+    assert run(["models", "update", "vis", "--supports-reasoning", "yes"]) == 0
+    assert catalog.resolve("vis").supports_reasoning
+    capsys.readouterr()
+    assert run(["models", "export", "--format", "csv"]) == 0
+    csv_text = capsys.readouterr().out
+    assert "supports_reasoning,supports_vision,supports_pdf" in csv_text.splitlines()[0]
+    # Turn vision off through an import; an empty cell keeps what is stored.
+    lines = csv_text.splitlines()
+    head = lines[0].split(",")
+    row = next(line for line in lines[1:] if line.startswith("vis,")).split(",")
+    row[head.index("supports_vision")] = "false"
+    row[head.index("supports_pdf")] = ""
+    path = tmp_path / "caps.csv"
+    path.write_text(",".join(head) + "\n" + ",".join(row) + "\n")
+    assert run(["models", "import", str(path)]) == 0
+    spec = catalog.resolve("vis")
+    assert (spec.supports_reasoning, spec.supports_vision, spec.supports_pdf) == (True, False, False)

@@ -132,6 +132,27 @@ def test_edit_a_price_in_the_table(at):
     assert (last.source, last.changed_by, last.prices.input_price) == ("manual", "tester", Decimal("2"))
 
 
+def test_capabilities_in_the_add_form_the_table_and_the_editor(at):
+    table = frame(at, "Price known")
+    gpt41 = table[table["Name"] == "gpt-4.1"].iloc[0]
+    assert (gpt41["Reasons"], gpt41["Images"], gpt41["PDFs"]) == (False, True, True)  # seeded
+    fill(at, provider="echo", model_id="echo-1", name="sees-only")
+    at.checkbox(key="add_supports_vision").check().run()
+    at.button(key="add_submit").click().run()
+    spec = catalog.resolve("sees-only")
+    assert (spec.supports_reasoning, spec.supports_vision, spec.supports_pdf) == (False, True, False)
+    assert at.checkbox(key="add_supports_vision").value is False  # the form starts afresh
+    rows = catalog_io.table()
+    at.session_state["cat_editor"] = {"edited_rows": {[r["name"] for r in rows].index("gpt-4.1"):
+                                                      {"supports_reasoning": True, "supports_pdf": False}},
+                                      "added_rows": [], "deleted_rows": []}
+    at.run()
+    at.button(key="cat_save").click().run()
+    assert not at.exception and "Saved 1 model: gpt-4.1" in texts(at.success)
+    spec = catalog.resolve("gpt-4.1")
+    assert (spec.supports_reasoning, spec.supports_vision, spec.supports_pdf) == (True, True, False)
+
+
 def test_a_bad_table_edit_saves_nothing(at):
     rows = catalog_io.table()
     names = [r["name"] for r in rows]

@@ -28,6 +28,8 @@ def _reset() -> None:
     for f in NUMBERS:
         ss[KEY(f)] = None
     ss[KEY("active")] = True
+    for f in catalog.CAPABILITIES:
+        ss[KEY(f)] = False
     ss.pop(FILLED, None)
     ss.pop(TIERS, None)
     ss[TIERS_FROM] = []
@@ -62,6 +64,7 @@ def _add() -> None:
     data["provider"] = ss.get(KEY("provider")) or ""
     data["active"] = ss.get(KEY("active"), True)
     data["tiers"] = tiers.current(ss.get(TIERS_FROM) or [], TIERS) or None
+    data.update({f: bool(ss.get(KEY(f))) for f in catalog.CAPABILITIES})
     filled = ss.get(FILLED)
     source = "genai-prices" if filled and all(filled[f] == data[f] for f in PRICES) else "manual"
     try:
@@ -169,5 +172,7 @@ def render() -> None:
         tiers.editor(ss.get(TIERS_FROM) or [], TIERS)
     st.text_area(label("description"), key=KEY("description"), help=help_of("description"), max_chars=2000,
                  height=80)
-    st.checkbox(label("active"), key=KEY("active"), help=help_of("active"))
+    st.markdown("**Accepts** · decides which settings and attachments the playground offers")
+    for col, f in zip(st.columns(4), (*catalog.CAPABILITIES, "active"), strict=True):
+        col.checkbox(label(f), key=KEY(f), help=help_of(f))
     st.button("Add model", key="add_submit", type="primary", icon=":material/add:", on_click=_add)

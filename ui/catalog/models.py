@@ -18,7 +18,8 @@ EDITOR = "cat_editor"
 SAVED = "cat_saved"  # the last save's changes, [(model, field, old, new)], shown until the next edit
 LIFE_MODEL = "cat_life_model"
 IN_USE = "cat_in_use"  # (model, calls) when Delete… found recorded usage: offer Deactivate instead
-EDITABLE = ("display_name", "context_window", "max_tokens", *PRICES, "description", "active")
+EDITABLE = ("display_name", "context_window", "max_tokens", *PRICES, "description", "active",
+            *catalog.CAPABILITIES)
 SHOW = ("All models", "Active", "Inactive", "Unpriced", "Provider not configured", "With long-context tiers")
 
 
@@ -55,6 +56,7 @@ def browse(rows: list[dict]) -> None:
         **{label(f).removesuffix(" price"): price_text(r[f]) for f in PRICES},
         "Tiers": tiers.summary(r.get("tiers")),
         "Active": r["active"], "Configured": r["configured"], "Price known": r["price_known"],
+        **{label(f): r[f] for f in catalog.CAPABILITIES},
     } for r in shown])
     st.dataframe(table, hide_index=True, width="stretch", key="cat_table", column_config={
         "Context window": st.column_config.NumberColumn(format="localized", help=help_of("context_window")),
@@ -68,6 +70,7 @@ def browse(rows: list[dict]) -> None:
         "Active": st.column_config.CheckboxColumn(help=help_of("active")),
         "Configured": st.column_config.CheckboxColumn(help="Whether the provider's key (or endpoint) is set up"),
         "Price known": st.column_config.CheckboxColumn(help="Input and output prices are both known"),
+        **{label(f): st.column_config.CheckboxColumn(help=help_of(f)) for f in catalog.CAPABILITIES},
     })
 
 
@@ -146,6 +149,7 @@ def edit(rows: list[dict]) -> None:
         **{f: st.column_config.NumberColumn(label(f) + " $/1M", help=help_of(f), format="%.6g") for f in PRICES},
         "description": st.column_config.TextColumn("Description", help=help_of("description"), max_chars=2000),
         "active": st.column_config.CheckboxColumn("Active", help=help_of("active")),
+        **{f: st.column_config.CheckboxColumn(label(f), help=help_of(f)) for f in catalog.CAPABILITIES},
     })
     pending = _changes(rows)
     if pending:

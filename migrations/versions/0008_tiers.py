@@ -6,8 +6,8 @@ version that priced them and an endpoint's own reported cost; the hourly and dai
 measures (their covering indexes are rebuilt to carry them). A data step fills the 1-hour price and
 tiers of every seeded model that still has genai-prices' base prices, in existing databases too.
 
-Revision ID: 0007_tiers
-Revises: 0006
+Revision ID: 0008_tiers
+Revises: 0007_compare
 Create Date: 2026-11-30
 """
 from datetime import UTC, datetime
@@ -16,8 +16,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_tiers"
-down_revision = "0006"
+revision = "0008_tiers"
+down_revision = "0007_compare"
 branch_labels = None
 depends_on = None
 
@@ -81,7 +81,7 @@ def _fill_seeded_models() -> None:
         latest = conn.execute(sa.select(sa.func.max(history.c.id)).where(history.c.model_pk == row.id)).scalar()
         if used or latest is None:  # past usage keeps the version it was charged at
             conn.execute(history.insert().values(
-                model_pk=row.id, source="genai-prices", changed_by="migration 0007", changed_at=now,
+                model_pk=row.id, source="genai-prices", changed_by="migration 0008", changed_at=now,
                 **{f: getattr(row, f) for f in BASE}, **values))
         else:
             conn.execute(history.update().where(history.c.id == latest).values(**values))
