@@ -229,10 +229,11 @@ class Budget(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-# The additive columns of the hourly and daily rollups (rollups.SUMS), carried by their by-model indexes (0006).
-_ROLLUP_SUMS = ("requests", "errors", "priced_requests", "unpriced_requests", "input_tokens", "cached_input_tokens",
-                "cache_write_tokens", "output_tokens", "reasoning_tokens", "cost_usd", "cache_savings_usd",
-                "latency_ms")
+# The additive columns of the hourly and daily rollups, in the one order shared by writes, reads and rebuilds
+# (rollups.SUMS is this tuple), carried by their by-model indexes (0006).
+ROLLUP_SUMS = ("requests", "errors", "priced_requests", "unpriced_requests", "input_tokens", "cached_input_tokens",
+               "cache_write_tokens", "output_tokens", "reasoning_tokens", "cost_usd", "cache_savings_usd",
+               "latency_ms")
 
 
 class _RollupSums:
@@ -263,7 +264,7 @@ class UsageRollup(_RollupSums, Base):
     # Rows kept in key (hour-first) order on SQLite, so an hour range is one sequential read (0005); the
     # covering index holds them in provider/model order too, so sums per hour and model need no sort (0006).
     __table_args__ = (Index("ix_usage_rollups_by_model", "hour", "provider", "model_name", "user", "status",
-                            *_ROLLUP_SUMS),
+                            *ROLLUP_SUMS),
                       {"sqlite_with_rowid": False})
 
     hour: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -292,7 +293,7 @@ class UsageDaily(_RollupSums, Base):
     __tablename__ = "usage_daily"
     # key order, and provider/model order in the covering index, as usage_rollups (0005, 0006)
     __table_args__ = (Index("ix_usage_daily_by_model", "day", "provider", "model_name", "user", "status",
-                            *_ROLLUP_SUMS),
+                            *ROLLUP_SUMS),
                       {"sqlite_with_rowid": False})
 
     day: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Integer, case, delete, func, insert, literal_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
-from ..storage.tables import UsageDaily, UsageMonthly, UsageRecord, UsageRollup
+from ..storage.tables import ROLLUP_SUMS, UsageDaily, UsageMonthly, UsageRecord, UsageRollup
 
 RAW = UsageRecord.__table__
 HOURLY = UsageRollup.__table__
@@ -19,9 +19,7 @@ DAILY = UsageDaily.__table__
 MONTHLY = UsageMonthly.__table__
 KEY = ("user", "model_name", "provider", "status")
 TOKENS = ("input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens")
-# Every additive column of the hourly rollup, in one order shared by writes, reads and rebuilds.
-SUMS = ("requests", "errors", "priced_requests", "unpriced_requests", *TOKENS, "cost_usd",
-        "cache_savings_usd", "latency_ms")
+SUMS = ROLLUP_SUMS  # every additive column of the hourly and daily rollups, owned by the schema
 MONTH_SUMS = ("requests", "priced_requests", "unpriced_requests", "cost_usd")
 
 
