@@ -156,6 +156,7 @@ class UsageRecord(Base):
     conversation_id: Mapped[int | None] = mapped_column(Integer, index=True)
     # The options the call was sent with, as JSON text (effort, temperature, ...; never attachment bytes) (0007).
     options: Mapped[str | None] = mapped_column(Text)
+    team: Mapped[str] = mapped_column(String(100), default="", server_default="")  # the user's team then (0008)
 
 
 class Conversation(Base):
@@ -263,12 +264,13 @@ class UsageRollup(_RollupSums, Base):
     __tablename__ = "usage_rollups"
     # Rows kept in key (hour-first) order on SQLite, so an hour range is one sequential read (0005); the
     # covering index holds them in provider/model order too, so sums per hour and model need no sort (0006).
-    __table_args__ = (Index("ix_usage_rollups_by_model", "hour", "provider", "model_name", "user", "status",
+    __table_args__ = (Index("ix_usage_rollups_by_model", "hour", "provider", "model_name", "user", "team", "status",
                             *ROLLUP_SUMS),
                       {"sqlite_with_rowid": False})
 
     hour: Mapped[int] = mapped_column(Integer, primary_key=True)
     user: Mapped[str] = mapped_column(String(100), primary_key=True)
+    team: Mapped[str] = mapped_column(String(100), primary_key=True)
     model_name: Mapped[str] = mapped_column(String(100), primary_key=True)
     provider: Mapped[str] = mapped_column(String(100), primary_key=True)
     status: Mapped[str] = mapped_column(String(20), primary_key=True)
@@ -281,6 +283,7 @@ class UsageMonthly(Base):
 
     month: Mapped[int] = mapped_column(Integer, primary_key=True)  # year * 100 + month, e.g. 202611
     user: Mapped[str] = mapped_column(String(100), primary_key=True)
+    team: Mapped[str] = mapped_column(String(100), primary_key=True)
     requests: Mapped[int] = mapped_column(BigInteger, default=0)
     priced_requests: Mapped[int] = mapped_column(BigInteger, default=0)
     unpriced_requests: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -292,12 +295,53 @@ class UsageDaily(_RollupSums, Base):
 
     __tablename__ = "usage_daily"
     # key order, and provider/model order in the covering index, as usage_rollups (0005, 0006)
-    __table_args__ = (Index("ix_usage_daily_by_model", "day", "provider", "model_name", "user", "status",
+    __table_args__ = (Index("ix_usage_daily_by_model", "day", "provider", "model_name", "user", "team", "status",
                             *ROLLUP_SUMS),
                       {"sqlite_with_rowid": False})
 
     day: Mapped[int] = mapped_column(Integer, primary_key=True)
     user: Mapped[str] = mapped_column(String(100), primary_key=True)
+    team: Mapped[str] = mapped_column(String(100), primary_key=True)
     model_name: Mapped[str] = mapped_column(String(100), primary_key=True)
     provider: Mapped[str] = mapped_column(String(100), primary_key=True)
     status: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+
+class TeamMember(Base):
+    """Who belongs to which team: an exact email, or every address of an @domain (0008)."""
+
+    __tablename__ = "team_members"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pattern: Mapped[str] = mapped_column(String(200), unique=True)
+    team: Mapped[str] = mapped_column(String(100))
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEntry(Base):
+    """One change to a model, price, endpoint, budget, role or team: who, when, what (old -> new) (0008)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_at", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(200))
+    entity: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(20))
+    changes: Mapped[str] = mapped_column(Text)  # JSON {field: [old, new]}
+
+
+class BudgetReservation(Base):
+    """Money held for a call in flight, so concurrent calls cannot together pass a hard budget (0008)."""
+
+    __tablename__ = "budget_reservations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user: Mapped[str] = mapped_column(String(100))
+    team: Mapped[str] = mapped_column(String(100))
+    month: Mapped[int] = mapped_column(Integer)
+    amount_usd: Mapped[Decimal] = mapped_column(Money)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -22,7 +22,7 @@ from .rollups import RAW
 AGGREGATE_COLUMNS = ("requests", "errors", "input_tokens", "cached_input_tokens", "cache_write_tokens",
                      "output_tokens", "reasoning_tokens", "cost_usd", "unpriced_requests", "priced_requests",
                      "cache_savings_usd", "latency_ms_mean", "latency_ms_p50", "latency_ms_p95")
-RAW_COLUMNS = ("id", "created_at", "user", "model_name", "provider", "model_id", "status", "input_tokens",
+RAW_COLUMNS = ("id", "created_at", "user", "team", "model_name", "provider", "model_id", "status", "input_tokens",
                "cached_input_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens",
                "usage_estimated", "cost_usd", "cache_savings_usd", "latency_ms", "ttft_ms", "error_class",
                "error_message", "conversation_id")

@@ -36,6 +36,7 @@ class UsageEntry:
     created_at: datetime | None = None
     cache_savings_usd: Decimal | None = None
     options: dict | None = None  # what the call was sent with (service.sent_options: no secrets, no bytes)
+    team: str = ""  # the user's team at call time (teams.team_of)
 
     def row(self, redactor=redact) -> dict:
         u = self.usage
@@ -60,6 +61,7 @@ class UsageEntry:
             "error_message": redactor(self.error_message[:2000]) if self.error_message else None,
             "conversation_id": self.conversation_id,
             "options": json.dumps(self.options, sort_keys=True, ensure_ascii=False) if self.options else None,
+            "team": self.team or "",
         }
 
 

@@ -17,7 +17,8 @@ RAW = UsageRecord.__table__
 HOURLY = UsageRollup.__table__
 DAILY = UsageDaily.__table__
 MONTHLY = UsageMonthly.__table__
-KEY = ("user", "model_name", "provider", "status")
+KEY = ("user", "team", "model_name", "provider", "status")
+MONTH_KEY = ("month", "user", "team")
 TOKENS = ("input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens")
 SUMS = ROLLUP_SUMS  # every additive column of the hourly and daily rollups, owned by the schema
 MONTH_SUMS = ("requests", "priced_requests", "unpriced_requests", "cost_usd")
@@ -98,7 +99,8 @@ def contribution(row: dict) -> tuple[dict, dict, dict]:
     priced = int(cost is not None)
     cost = cost if cost is not None else Decimal(0)
     hourly = {
-        "hour": hour_of(row["created_at"]), "user": row["user"], "model_name": row["model_name"],
+        "hour": hour_of(row["created_at"]), "user": row["user"], "team": row.get("team") or "",
+        "model_name": row["model_name"],
         "provider": row["provider"], "status": status, "requests": 1, "errors": int(status != "ok"),
         "priced_requests": priced, "unpriced_requests": unpriced,
         **{k: row[k] for k in TOKENS},
@@ -107,13 +109,13 @@ def contribution(row: dict) -> tuple[dict, dict, dict]:
     }
     daily = {**hourly, "day": hourly["hour"] // 24}
     del daily["hour"]
-    monthly = {"month": month_of(row["created_at"]), "user": row["user"], "requests": 1,
+    monthly = {"month": month_of(row["created_at"]), "user": row["user"], "team": hourly["team"], "requests": 1,
                "priced_requests": priced, "unpriced_requests": unpriced, "cost_usd": cost}
     return hourly, daily, monthly
 
 
 # (table, key columns, sum columns) of each rollup, in the order `contribution` returns them.
-LEVELS = ((HOURLY, ("hour", *KEY), SUMS), (DAILY, ("day", *KEY), SUMS), (MONTHLY, ("month", "user"), MONTH_SUMS))
+LEVELS = ((HOURLY, ("hour", *KEY), SUMS), (DAILY, ("day", *KEY), SUMS), (MONTHLY, MONTH_KEY, MONTH_SUMS))
 
 
 def combine(rows: Iterable[dict]) -> tuple[list[dict], ...]:
@@ -193,12 +195,13 @@ def rebuild_statements() -> list:
     daily = select(day, *(HOURLY.c[k] for k in KEY), *(func.sum(HOURLY.c[c]) for c in SUMS)).group_by(
         day, *(HOURLY.c[k] for k in KEY))
     month = month_key(RAW.c.created_at)
-    monthly = select(month, RAW.c.user, *(func.sum(m[c]) for c in MONTH_SUMS)).group_by(month, RAW.c.user)
+    monthly = select(month, RAW.c.user, RAW.c.team, *(func.sum(m[c]) for c in MONTH_SUMS)).group_by(
+        month, RAW.c.user, RAW.c.team)
     return [
         delete(HOURLY), delete(DAILY), delete(MONTHLY),
         insert(HOURLY).from_select(["hour", *KEY, *SUMS], hourly),
         insert(DAILY).from_select(["day", *KEY, *SUMS], daily),
-        insert(MONTHLY).from_select(["month", "user", *MONTH_SUMS], monthly),
+        insert(MONTHLY).from_select([*MONTH_KEY, *MONTH_SUMS], monthly),
     ]
 
 
