@@ -158,6 +158,10 @@ SIX = ("gpt-5", "gpt-5-mini", "claude-sonnet-4-6", "claude-haiku-4-5", "gemini-2
 
 def compare_under_budget(server, budget: str, max_tokens: int = 2000) -> tuple[D, list]:
     """A 6-model compare through the real SDKs where every model writes its whole max_tokens; returns the spend."""
+    import anthropic  # noqa: F401  # importing three SDKs at once from pool threads can race (httpx partial import)
+    import google.genai  # noqa: F401
+    import openai  # noqa: F401
+
     for name in SIX:
         server.script(name, reply="word " * 50, usage={"input": 12, "output": max_tokens}, delay=0.01)
     budgets.set_budget(budget, user="tester")
