@@ -76,6 +76,12 @@ class BudgetExceededError(AlonChatError):
     status = "refused"
 
 
+class PermissionDeniedError(AlonChatError):
+    """The acting user may not do this (a member changing the catalog, or nobody signed in)."""
+
+    status = "refused"
+
+
 class ProviderError(AlonChatError):
     """A failure reported by (or on the way to) a provider; `retryable` drives the backoff."""
 

@@ -13,7 +13,7 @@ from .core import Usage
 MILLION = Decimal(1_000_000)
 # The four base prices every catalog row has had since 0001 (the seed migration writes these).
 BASE_FIELDS = ("input_price", "output_price", "cache_read_price", "cache_write_price")
-# Every flat price of a catalog row: the base four and the 1-hour cache write (0008).
+# Every flat price of a catalog row: the base four and the 1-hour cache write (0009).
 PRICE_FIELDS = (*BASE_FIELDS, "cache_write_1h_price")
 # Our price fields and genai-prices' price keys, one to one.
 GENAI_KEYS = {"input_price": "input_mtok", "output_price": "output_mtok", "cache_read_price": "cache_read_mtok",

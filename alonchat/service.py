@@ -12,19 +12,32 @@ from decimal import Decimal
 
 import pydantic
 
-from . import identity, inputs
+from . import identity, inputs, teams
 from .catalog import models as catalog
-from .core import ChatOptions, ChatRequest, Message, StreamEnd, TextDelta, ThinkingDelta, Usage, estimated_usage
+from .core import (
+    ChatOptions,
+    ChatRequest,
+    Message,
+    StreamEnd,
+    TextDelta,
+    ThinkingDelta,
+    Usage,
+    estimate_prompt_tokens,
+    estimated_usage,
+)
 from .errors import (
     AlonChatError,
     CancelledError,
     ProviderError,
     ValidationError,
 )
-from .pricing import Receipt, cache_savings_usd, receipt
+from .pricing import Receipt, cache_savings_usd, cost_usd, receipt
 from .redact import redact
 from .registry import registry as default_registry
-from .usage import budgets, ledger
+from .usage import ledger, reservations
+
+# The output a budget reserves for when neither the call nor the catalog gives a maximum (nor a context window).
+FALLBACK_MAX_OUTPUT = 4096
 
 
 @dataclass
@@ -181,6 +194,7 @@ class AIService:
         start = time.perf_counter()
         result = CallResult(model=model_name)
         content: list[str] = []
+        held: list = []  # the call's budget reservation, released once its row is in the ledger
         try:
             spec = catalog.resolve(model_name)
             result.model, result.provider, result.model_id = spec.name, spec.provider, spec.model_id
@@ -192,7 +206,7 @@ class AIService:
             self._finish(result, e, start, user, conversation_id, content)
             raise
         try:
-            self._check_budget(user)
+            self._check_budget(user, spec, request, held)
             provider = self.registry.get(spec.provider)
             provider.ensure_configured()
             attempt = 0
@@ -216,16 +230,20 @@ class AIService:
             self._price(result, spec)
         except GeneratorExit:
             self._finish(result, CancelledError("The stream was closed before it finished."),
-                         start, user, conversation_id, content, spec, request)
+                         start, user, conversation_id, content, spec, request, held)
             raise
         except AlonChatError as e:
-            self._finish(result, e, start, user, conversation_id, content, spec, request)
+            self._finish(result, e, start, user, conversation_id, content, spec, request, held)
             raise
         except Exception as e:  # an unmapped bug in a provider is still recorded, then surfaced
             self._finish(result, ProviderError(f"{type(e).__name__}: {e}", provider=spec.provider),
-                         start, user, conversation_id, content, spec, request)
+                         start, user, conversation_id, content, spec, request, held)
             raise
-        self._finish(result, None, start, user, conversation_id, content, spec)
+        except BaseException:
+            while held:  # an interruption that skipped _finish (KeyboardInterrupt) must not keep money held
+                reservations.release(held.pop())
+            raise
+        self._finish(result, None, start, user, conversation_id, content, spec, held=held)
         yield result
 
     def _stream_once(self, provider, request, result, content, start, cancel):
@@ -250,12 +268,24 @@ class AIService:
             if close:
                 close()
 
-    def _check_budget(self, user: str) -> None:
-        """Refuse the call when the user's or the team's hard budget is spent (see budgets.py)."""
-        budgets.enforce(user)
+    @staticmethod
+    def ceiling_usd(spec: catalog.ModelSpec, request: ChatRequest) -> Decimal | None:
+        """The most this call can cost: its estimated input plus its maximum output, at the model's prices."""
+        prompt = estimate_prompt_tokens(request)
+        most = request.options.max_tokens or spec.max_tokens
+        if most is None:
+            most = max(spec.context_window - prompt, 1) if spec.context_window else FALLBACK_MAX_OUTPUT
+        return cost_usd(Usage(input_tokens=prompt, output_tokens=most, estimated=True), spec.prices)
+
+    def _check_budget(self, user: str, spec: catalog.ModelSpec, request: ChatRequest, held: list) -> None:
+        """Hold the call's ceiling against the budgets covering it, or refuse it (see usage/reservations.py)."""
+        reservation = reservations.reserve(user, teams.team_of(user), self.ceiling_usd(spec, request))
+        if reservation is not None:
+            held.append(reservation)
 
     def _finish(self, result: CallResult, error: AlonChatError | None, start: float, user: str,
-                conversation_id: int | None, content: list[str], spec=None, request=None) -> None:
+                conversation_id: int | None, content: list[str], spec=None, request=None,
+                held: list | None = None) -> None:
         result.latency_ms = (time.perf_counter() - start) * 1000
         result.content = "".join(content)
         if error is not None:
@@ -277,7 +307,10 @@ class AIService:
             error_class=type(error).__name__ if error else None,
             error_message=str(error) if error else None, conversation_id=conversation_id,
             options=result.options or None,
+            team=teams.team_of(user),
         ))
+        while held:  # settled: the real cost is in the ledger now, so the hold can go
+            reservations.release(held.pop())
 
     @staticmethod
     def _price_partial(result: CallResult, spec, request: ChatRequest) -> None:

@@ -38,7 +38,8 @@ if notice:
 if problems.get(""):
     st.error(problems[""], icon=":material/error:")
 budget = state.budget_check(user)
-if budget is not None and budget.level in ("soft", "hard"):
+# A send refused by the budget already said so above: announce it once.
+if budget is not None and budget.level in ("soft", "hard") and budget.message != problems.get(""):
     (st.warning if budget.level == "soft" else st.error)(budget.message, icon=":material/savings:")
 
 pick, opts = st.columns([3, 1], vertical_alignment="bottom")

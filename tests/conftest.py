@@ -1,10 +1,17 @@
-"""Shared fixtures: a fresh migrated SQLite file per test, no keys, and no traffic off this machine."""
+"""Shared fixtures: a fresh migrated database per test (SQLite, or PostgreSQL), no keys, no traffic off this machine.
+
+`ALONCHAT_TEST_DATABASE=postgresql` (with `ALONCHAT_TEST_POSTGRES_URL`) runs the whole suite on
+PostgreSQL: each test gets a new database copied from a migrated template database, as the SQLite
+runs copy a migrated template file. Tests marked `sqlite_only` are skipped there.
+"""
 
 from __future__ import annotations
 
 import ipaddress
+import os
 import shutil
 import socket
+import uuid
 
 import pytest
 
@@ -30,6 +37,63 @@ def _loopback_only(self, address):
 
 def pytest_configure(config):
     socket.socket.connect = _loopback_only
+    config.addinivalue_line("markers", "sqlite_only: about SQLite itself; skipped when the suite runs on PostgreSQL")
+
+
+POSTGRES_URL = os.environ.get("ALONCHAT_TEST_POSTGRES_URL")
+ON_POSTGRES = os.environ.get("ALONCHAT_TEST_DATABASE", "sqlite") == "postgresql"
+if ON_POSTGRES and not POSTGRES_URL:
+    raise pytest.UsageError("ALONCHAT_TEST_DATABASE=postgresql needs ALONCHAT_TEST_POSTGRES_URL")
+
+
+def pytest_collection_modifyitems(config, items):
+    if ON_POSTGRES:
+        skip = pytest.mark.skip(reason="SQLite-specific; this run is on PostgreSQL")
+        for item in items:
+            if "sqlite_only" in item.keywords:
+                item.add_marker(skip)
+
+
+def _pg_admin():
+    from sqlalchemy import create_engine
+
+    return create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+
+
+def pg_database(template: str | None = None) -> str:
+    """Create a new database on the test server (a copy of `template` when given); return its URL."""
+    from sqlalchemy import text
+
+    name = f"alonchat_test_{uuid.uuid4().hex[:12]}"
+    admin = _pg_admin()
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
+    admin.dispose()
+    return POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def drop_pg_database(url: str) -> None:
+    from sqlalchemy import text
+
+    admin = _pg_admin()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_template():
+    """A migrated, seeded PostgreSQL database that each test's database is copied from (only on PostgreSQL runs)."""
+    if not ON_POSTGRES:
+        yield None
+        return
+    from alonchat.storage import engine as db
+
+    url = pg_database()
+    db.get_engine(url).dispose()
+    db.reset_engines()
+    yield url.rsplit("/", 1)[1]
+    drop_pg_database(url)
 
 
 @pytest.fixture(scope="session")
@@ -44,23 +108,60 @@ def template_db(tmp_path_factory):
     return path
 
 
+def _forget_caches() -> None:
+    from alonchat import identity, teams
+    from alonchat.usage import budgets
+
+    budgets.forget_cached()
+    teams.forget_cached()
+    identity.require_sign_in(False)
+
+
 @pytest.fixture(autouse=True)
-def fresh_env(template_db, tmp_path, monkeypatch):
+def fresh_env(template_db, pg_template, tmp_path, monkeypatch):
     from alonchat.registry import registry
     from alonchat.storage import engine as db
 
-    for var in KEY_VARS:
+    for var in (*KEY_VARS, "ALONCHAT_ADMINS"):
         monkeypatch.delenv(var, raising=False)
     path = tmp_path / "alonchat.db"
-    shutil.copy(template_db, path)
-    monkeypatch.setenv("ALONCHAT_DATABASE_URL", f"sqlite:///{path}")
+    pg_url = None
+    if pg_template is not None:
+        pg_url = pg_database(pg_template)
+        monkeypatch.setenv("ALONCHAT_DATABASE_URL", pg_url)
+    else:
+        shutil.copy(template_db, path)
+        monkeypatch.setenv("ALONCHAT_DATABASE_URL", f"sqlite:///{path}")
     monkeypatch.setenv("ALONCHAT_ECHO_DELAY_MS", "0")
     monkeypatch.setenv("ALONCHAT_USER", "tester")
     db.reset_engines()
+    _forget_caches()
     registry.__init__()  # forget providers registered by other tests
     yield path
     db.reset_engines()
+    _forget_caches()
     registry.__init__()
+    if pg_url is not None:
+        drop_pg_database(pg_url)
+
+
+@pytest.fixture
+def pg(fresh_env, monkeypatch):
+    """A new, empty PostgreSQL database on the test server, migrated by the engine on first use (skips without one)."""
+    if not POSTGRES_URL:
+        if os.environ.get("CI"):
+            pytest.fail("CI must test PostgreSQL: scripts/test starts a server and sets ALONCHAT_TEST_POSTGRES_URL",
+                        pytrace=False)
+        pytest.skip("set ALONCHAT_TEST_POSTGRES_URL to test on PostgreSQL")
+    from alonchat.storage import engine as db
+
+    url = pg_database()
+    monkeypatch.setenv("ALONCHAT_DATABASE_URL", url)
+    db.reset_engines()
+    _forget_caches()
+    yield url
+    db.reset_engines()
+    drop_pg_database(url)
 
 
 # --- the wire-level fake provider server (tests/fake_server) ---------------------------------

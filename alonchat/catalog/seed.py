@@ -28,14 +28,14 @@ def seed_models() -> list[dict]:
             "max_tokens": entry.get("max_tokens"),
             "description": entry.get("description", ""),
             "is_active": True,
-            **{f: prices.get(f) for f in BASE_FIELDS},  # 0002 writes these; 0008 adds the rest
+            **{f: prices.get(f) for f in BASE_FIELDS},  # 0002 writes these; 0009 adds the rest
             "price_source": "genai-prices" if ref is not None else "seed",
         })
     return rows
 
 
 def seed_extras() -> list[dict]:
-    """What 0008 adds to each seeded model genai-prices knows: its 1-hour cache-write price and its tiers.
+    """What 0009 adds to each seeded model genai-prices knows: its 1-hour cache-write price and its tiers.
 
     `base` holds the reference's base prices, so the migration only touches rows that still follow genai-prices.
     """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -61,6 +62,8 @@ def _map_errors(provider: GeminiProvider, timeout: float):
                            secrets=(provider._settings()[0],)) from e
     except genai_errors.UnknownApiResponseError as e:  # a broken SSE chunk or JSON body
         raise malformed_error(provider.name, str(e).split(" Raw response:")[0]) from e
+    except json.JSONDecodeError as e:  # a broken JSON reply to a non-streamed call: genai does not wrap it
+        raise malformed_error(provider.name, f"invalid JSON: {e}") from e
     except httpx2.TimeoutException as e:  # genai does not wrap httpx2's errors
         raise timeout_error(provider.name, timeout) from e
     except httpx2.TransportError as e:

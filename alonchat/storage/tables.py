@@ -79,7 +79,7 @@ class AIModel(Base):
     output_price: Mapped[Decimal | None] = mapped_column(Price)
     cache_read_price: Mapped[Decimal | None] = mapped_column(Price)
     cache_write_price: Mapped[Decimal | None] = mapped_column(Price)
-    # The 1-hour cache write (Anthropic bills it apart from the 5-minute one) and long-context tiers (0008).
+    # The 1-hour cache write (Anthropic bills it apart from the 5-minute one) and long-context tiers (0009).
     cache_write_1h_price: Mapped[Decimal | None] = mapped_column(Price)
     tiers: Mapped[str | None] = mapped_column(Text)  # JSON, see pricing.tiers_json; NULL = no tiers
     # Which settings and attachments the model is offered (0007).
@@ -106,7 +106,7 @@ class ModelPrice(Base):
     cache_read_price: Mapped[Decimal | None] = mapped_column(Price)
     cache_write_price: Mapped[Decimal | None] = mapped_column(Price)
     cache_write_1h_price: Mapped[Decimal | None] = mapped_column(Price)
-    tiers: Mapped[str | None] = mapped_column(Text)  # the tiers of this price version (0008)
+    tiers: Mapped[str | None] = mapped_column(Text)  # the tiers of this price version (0009)
     source: Mapped[str] = mapped_column(String(40))
     changed_by: Mapped[str] = mapped_column(String(100))
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -159,7 +159,7 @@ class UsageRecord(Base):
     error_class: Mapped[str | None] = mapped_column(String(100))
     error_message: Mapped[str | None] = mapped_column(Text)
     conversation_id: Mapped[int | None] = mapped_column(Integer, index=True)
-    # 0008: the 1-hour part of the cache writes, the spend on cache writes (all, and 1-hour), the tier
+    # 0009: the 1-hour part of the cache writes, the spend on cache writes (all, and 1-hour), the tier
     # threshold the call was billed at (NULL = base prices), the price version (model_prices.id) that
     # priced it, and the endpoint's own cost (OpenRouter's usage.cost) with a flag when it disagrees.
     cache_write_1h_tokens: Mapped[int] = mapped_column(Integer, default=0)
@@ -171,6 +171,7 @@ class UsageRecord(Base):
     cost_mismatch: Mapped[bool] = mapped_column(Boolean, default=False)
     # The options the call was sent with, as JSON text (effort, temperature, ...; never attachment bytes) (0007).
     options: Mapped[str | None] = mapped_column(Text)
+    team: Mapped[str] = mapped_column(String(100), default="", server_default="")  # the user's team then (0008)
 
 
 class Conversation(Base):
@@ -244,11 +245,13 @@ class Budget(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-# The additive columns of the hourly and daily rollups (rollups.SUMS), carried by their by-model indexes (0006).
-_ROLLUP_SUMS = ("requests", "errors", "priced_requests", "unpriced_requests", "input_tokens", "cached_input_tokens",
-                "cache_write_tokens", "output_tokens", "reasoning_tokens", "cost_usd", "cache_savings_usd",
-                "latency_ms", "cache_write_1h_tokens", "cache_write_usd", "cache_write_1h_usd", "tiered_requests",
-                "tiered_cost_usd")
+# The additive columns of the hourly and daily rollups, in the one order shared by writes, reads and rebuilds
+# (rollups.SUMS is this tuple), carried by their by-model indexes (0006).
+ROLLUP_SUMS = ("requests", "errors", "priced_requests", "unpriced_requests", "input_tokens", "cached_input_tokens",
+               "cache_write_tokens", "output_tokens", "reasoning_tokens", "cost_usd", "cache_savings_usd",
+               "latency_ms",
+               # 0009: cache writes by duration, and the calls billed at a long-context tier
+               "cache_write_1h_tokens", "cache_write_usd", "cache_write_1h_usd", "tiered_requests", "tiered_cost_usd")
 
 
 class _RollupSums:
@@ -266,7 +269,7 @@ class _RollupSums:
     cost_usd: Mapped[Decimal] = mapped_column(Money, sort_order=10, default=0)  # over priced rows only
     cache_savings_usd: Mapped[Decimal] = mapped_column(Money, sort_order=10, default=0)
     latency_ms: Mapped[float] = mapped_column(Float, sort_order=10, default=0.0)  # a sum, for averages
-    # 0008: cache writes by duration, and the calls billed at a long-context tier
+    # 0009: cache writes by duration, and the calls billed at a long-context tier
     cache_write_1h_tokens: Mapped[int] = mapped_column(BigInteger, sort_order=10, default=0)
     cache_write_usd: Mapped[Decimal] = mapped_column(Money, sort_order=10, default=0)
     cache_write_1h_usd: Mapped[Decimal] = mapped_column(Money, sort_order=10, default=0)
@@ -284,12 +287,13 @@ class UsageRollup(_RollupSums, Base):
     __tablename__ = "usage_rollups"
     # Rows kept in key (hour-first) order on SQLite, so an hour range is one sequential read (0005); the
     # covering index holds them in provider/model order too, so sums per hour and model need no sort (0006).
-    __table_args__ = (Index("ix_usage_rollups_by_model", "hour", "provider", "model_name", "user", "status",
-                            *_ROLLUP_SUMS),
+    __table_args__ = (Index("ix_usage_rollups_by_model", "hour", "provider", "model_name", "user", "team", "status",
+                            *ROLLUP_SUMS),
                       {"sqlite_with_rowid": False})
 
     hour: Mapped[int] = mapped_column(Integer, primary_key=True)
     user: Mapped[str] = mapped_column(String(100), primary_key=True)
+    team: Mapped[str] = mapped_column(String(100), primary_key=True)
     model_name: Mapped[str] = mapped_column(String(100), primary_key=True)
     provider: Mapped[str] = mapped_column(String(100), primary_key=True)
     status: Mapped[str] = mapped_column(String(20), primary_key=True)
@@ -302,6 +306,7 @@ class UsageMonthly(Base):
 
     month: Mapped[int] = mapped_column(Integer, primary_key=True)  # year * 100 + month, e.g. 202611
     user: Mapped[str] = mapped_column(String(100), primary_key=True)
+    team: Mapped[str] = mapped_column(String(100), primary_key=True)
     requests: Mapped[int] = mapped_column(BigInteger, default=0)
     priced_requests: Mapped[int] = mapped_column(BigInteger, default=0)
     unpriced_requests: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -313,12 +318,53 @@ class UsageDaily(_RollupSums, Base):
 
     __tablename__ = "usage_daily"
     # key order, and provider/model order in the covering index, as usage_rollups (0005, 0006)
-    __table_args__ = (Index("ix_usage_daily_by_model", "day", "provider", "model_name", "user", "status",
-                            *_ROLLUP_SUMS),
+    __table_args__ = (Index("ix_usage_daily_by_model", "day", "provider", "model_name", "user", "team", "status",
+                            *ROLLUP_SUMS),
                       {"sqlite_with_rowid": False})
 
     day: Mapped[int] = mapped_column(Integer, primary_key=True)
     user: Mapped[str] = mapped_column(String(100), primary_key=True)
+    team: Mapped[str] = mapped_column(String(100), primary_key=True)
     model_name: Mapped[str] = mapped_column(String(100), primary_key=True)
     provider: Mapped[str] = mapped_column(String(100), primary_key=True)
     status: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+
+class TeamMember(Base):
+    """Who belongs to which team: an exact email, or every address of an @domain (0008)."""
+
+    __tablename__ = "team_members"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pattern: Mapped[str] = mapped_column(String(200), unique=True)
+    team: Mapped[str] = mapped_column(String(100))
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEntry(Base):
+    """One change to a model, price, endpoint, budget, role or team: who, when, what (old -> new) (0008)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_at", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(200))
+    entity: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(20))
+    changes: Mapped[str] = mapped_column(Text)  # JSON {field: [old, new]}
+
+
+class BudgetReservation(Base):
+    """Money held for a call in flight, so concurrent calls cannot together pass a hard budget (0008)."""
+
+    __tablename__ = "budget_reservations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user: Mapped[str] = mapped_column(String(100))
+    team: Mapped[str] = mapped_column(String(100))
+    month: Mapped[int] = mapped_column(Integer)
+    amount_usd: Mapped[Decimal] = mapped_column(Money)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -23,11 +23,12 @@ from ..storage.engine import get_engine
 from ..storage.tables import Budget, UsageMonthly, utcnow
 from .rollups import month_of
 
-TEAM = "*"
+TEAM = "*"  # everyone: the whole organisation's budget
+TEAM_PREFIX = "team:"  # "team:<name>" is the budget of one team (teams.py maps users to teams)
 LEVELS = ("ok", "soft", "hard")
 _BUDGETS = Budget.__table__
 _MONTHLY = UsageMonthly.__table__
-_SPEND = select(_MONTHLY.c.user, _MONTHLY.c.cost_usd, _MONTHLY.c.unpriced_requests).where(
+_SPEND = select(_MONTHLY.c.user, _MONTHLY.c.team, _MONTHLY.c.cost_usd, _MONTHLY.c.unpriced_requests).where(
     _MONTHLY.c.month == bindparam("month"))
 
 
@@ -77,7 +78,25 @@ def projection(spent: Decimal, now: datetime) -> Decimal:
 
 
 def scope_label(scope: str) -> str:
-    return "the team" if scope == TEAM else f"user '{scope}'"
+    if scope == TEAM:
+        return "the team"
+    if scope.startswith(TEAM_PREFIX):
+        return f"team '{scope[len(TEAM_PREFIX):]}'"
+    return f"user '{scope}'"
+
+
+def applies(scope: str, user: str, team: str) -> bool:
+    """Whether the budget `scope` covers a call by `user` of `team`."""
+    return scope in (TEAM, user) or (bool(team) and scope == TEAM_PREFIX + team)
+
+
+def covers(scope: str, row_user: str, row_team: str) -> bool:
+    """Whether spend by `row_user` (in `row_team` then) counts against the budget `scope`."""
+    if scope == TEAM:
+        return True
+    if scope.startswith(TEAM_PREFIX):
+        return row_team == scope[len(TEAM_PREFIX):]
+    return row_user == scope
 
 
 @dataclass(frozen=True)
@@ -90,6 +109,7 @@ class BudgetStatus:
     spent_usd: Decimal
     unpriced_requests: int
     projection_usd: Decimal
+    reserved_usd: Decimal = Decimal(0)  # held by calls in flight (reservations.py)
 
     @property
     def percent(self) -> float:
@@ -103,7 +123,9 @@ class BudgetStatus:
 
     def as_json(self) -> dict:
         team = self.scope == TEAM
-        return {"scope": "team" if team else self.scope, "user": None if team else self.scope,
+        named = self.scope.startswith(TEAM_PREFIX)
+        return {"scope": "team" if team else self.scope, "user": None if team or named else self.scope,
+                "team": self.scope[len(TEAM_PREFIX):] if named else None,
                 "monthly_usd": float(self.monthly_usd), "soft_percent": self.soft_percent,
                 "spent_usd": float(self.spent_usd), "percent": round(self.percent, 2),
                 "projection_usd": float(self.projection_usd), "unpriced_requests": self.unpriced_requests,
@@ -119,15 +141,18 @@ class BudgetCheck:
     budgets: tuple[BudgetStatus, ...] = ()
 
 
-def _statuses(conn, rows, now: datetime) -> list[BudgetStatus]:
+def statuses(conn, rows, now: datetime, held: list | None = None) -> list[BudgetStatus]:
+    """Each budget in `rows` with its month's spend, plus what `held` (user, team, amount rows) reserves."""
     spend = conn.execute(_SPEND, {"month": month_of(now)}).all()
     out = []
     for scope, monthly, soft in rows:
-        mine = [r for r in spend if scope == TEAM or r.user == scope]
+        mine = [r for r in spend if covers(scope, r.user, r.team)]
         spent = sum((Decimal(str(r.cost_usd)) for r in mine), Decimal(0))
         unpriced = sum(int(r.unpriced_requests) for r in mine)
+        reserved = sum((Decimal(str(h.amount_usd)) for h in held or () if covers(scope, h.user, h.team)),
+                       Decimal(0))
         out.append(BudgetStatus(scope, plain(monthly), int(soft), spent, unpriced,
-                                projection(spent, now)))
+                                projection(spent, now), reserved))
     return out
 
 
@@ -139,17 +164,27 @@ def list_budgets(now: datetime | None = None) -> list[BudgetStatus]:
     if not rows:
         return []
     with get_engine().connect() as conn:
-        return _statuses(conn, rows, now)
+        return statuses(conn, rows, now)
 
 
 def _money(amount: str) -> str:
     return f"${Decimal(amount):,.2f}"
 
 
-def _message(b: BudgetStatus, now: datetime) -> str:
+def fix_command(scope: str) -> str:
+    """The CLI command that changes the budget of `scope`."""
+    if scope == TEAM:
+        return "python -m alonchat budget set --monthly <USD>"
+    if scope.startswith(TEAM_PREFIX):
+        return f"python -m alonchat budget set --monthly <USD> --team {scope[len(TEAM_PREFIX):]}"
+    return f"python -m alonchat budget set --monthly <USD> --user {scope}"
+
+
+def message(b: BudgetStatus, now: datetime) -> str:
+    """The one-line warning or refusal for a budget at soft or hard level."""
     month = now.astimezone(UTC).strftime("%B %Y")
     who = scope_label(b.scope)
-    fix = "python -m alonchat budget set --monthly <USD>" + ("" if b.scope == TEAM else f" --user {b.scope}")
+    fix = fix_command(b.scope)
     unpriced = f" ({b.unpriced_requests} unpriced calls are not counted)" if b.unpriced_requests else ""
     if b.level == "hard":
         return (f"The monthly budget of {who} is spent: {_money(b.spent_usd)} of {_money(b.monthly_usd)} "
@@ -160,18 +195,30 @@ def _message(b: BudgetStatus, now: datetime) -> str:
             f"projected month-end {_money(b.projection_usd)}.")
 
 
+def for_user(user: str, team: str | None = None) -> list[tuple]:
+    """The budget definitions that cover `user` (theirs, their team's, everyone's); team looked up when None."""
+    rows = _definitions()
+    if not rows:
+        return []
+    if team is None:
+        from ..teams import team_of
+
+        team = team_of(user)
+    return [r for r in rows if applies(r[0], user, team)]
+
+
 def check(user: str, now: datetime | None = None) -> BudgetCheck:
-    """Where `user` stands against their own budget and the team's: ok, soft (warn) or hard (refuse)."""
+    """Where `user` stands against their own, their team's and everyone's budget: ok, soft (warn) or hard (refuse)."""
     now = now or utcnow()
-    rows = [r for r in _definitions() if r[0] in (TEAM, user)]
+    rows = for_user(user)
     if not rows:  # the common case: no budget applies, and no database read while the cache is fresh
         return BudgetCheck("ok", "")
     with get_engine().connect() as conn:
-        statuses = _statuses(conn, rows, now)
-    worst = max(statuses, key=lambda b: (LEVELS.index(b.level), b.scope != TEAM))
+        found = statuses(conn, rows, now)
+    worst = max(found, key=lambda b: (LEVELS.index(b.level), b.scope != TEAM))
     if worst.level == "ok":
-        return BudgetCheck("ok", "", tuple(statuses))
-    return BudgetCheck(worst.level, _message(worst, now), tuple(statuses))
+        return BudgetCheck("ok", "", tuple(found))
+    return BudgetCheck(worst.level, message(worst, now), tuple(found))
 
 
 def enforce(user: str, now: datetime | None = None) -> BudgetCheck:
@@ -182,17 +229,34 @@ def enforce(user: str, now: datetime | None = None) -> BudgetCheck:
     return result
 
 
-def _scope(user: str | None) -> str:
+def _scope(user: str | None, team: str | None = None) -> str:
+    if user is not None and team is not None:
+        raise ValidationError({"user": "Give a user or a team, not both."})
+    if team is not None:
+        name = team.strip()
+        if not name or len(name) > 100 - len(TEAM_PREFIX):
+            raise ValidationError({"team": "Give a team name of 1 to 94 characters."})
+        return TEAM_PREFIX + name
     if user is None:
         return TEAM
     name = user.strip()
-    if not name or name == TEAM or len(name) > 100:
+    if not name or name == TEAM or name.startswith(TEAM_PREFIX) or len(name) > 100:
         raise ValidationError({"user": "Give a user name of 1 to 100 characters (leave it out for the team budget)."})
     return name
 
 
-def set_budget(monthly_usd, user: str | None = None, soft_percent: int = 80) -> Budget:
-    """Create or replace the monthly budget of `user` (None = the team)."""
+def _audit(conn, scope: str, old: dict | None, new: dict | None, who) -> None:
+    from .. import audit
+
+    action = "create" if old is None else "delete" if new is None else "update"
+    audit.record("budget", scope, action, audit.diff(old, new), who.email, conn)
+
+
+def set_budget(monthly_usd, user: str | None = None, soft_percent: int = 80, *, team: str | None = None) -> Budget:
+    """Create or replace the monthly budget of `user`, of `team`, or (neither) of everyone; admins only, audited."""
+    from ..identity import require_admin
+
+    who = require_admin("change budgets")
     errors = {}
     try:
         amount = Decimal(str(monthly_usd).strip().lstrip("$"))
@@ -207,7 +271,7 @@ def set_budget(monthly_usd, user: str | None = None, soft_percent: int = 80) -> 
     except (TypeError, ValueError):
         errors["soft_percent"] = f"{soft_percent!r} is not a percentage: give a whole number from 1 to 100."
     try:
-        scope = _scope(user)
+        scope = _scope(user, team)
     except ValidationError as e:
         errors.update(e.errors)
     if errors:
@@ -216,20 +280,30 @@ def set_budget(monthly_usd, user: str | None = None, soft_percent: int = 80) -> 
 
     with session() as s, s.begin():
         budget = s.scalars(select(Budget).where(Budget.scope == scope)).first()
+        old = None if budget is None else {"monthly_usd": plain(budget.monthly_usd),
+                                           "soft_percent": budget.soft_percent}
         if budget is None:
             budget = Budget(scope=scope, monthly_usd=amount, soft_percent=soft)
             s.add(budget)
         else:
             budget.monthly_usd, budget.soft_percent = amount, soft
+        _audit(s.connection(), scope, old, {"monthly_usd": amount, "soft_percent": soft}, who)
     forget_cached()
     return budget
 
 
-def remove_budget(user: str | None = None) -> None:
-    """Delete the budget of `user` (None = the team); says so when there is none."""
-    scope = _scope(user)
+def remove_budget(user: str | None = None, *, team: str | None = None) -> None:
+    """Delete the budget of `user`, `team` or everyone; says so when there is none (admins only, audited)."""
+    from ..identity import require_admin
+
+    who = require_admin("change budgets")
+    scope = _scope(user, team)
     with get_engine().begin() as conn:
-        if conn.execute(delete(_BUDGETS).where(_BUDGETS.c.scope == scope)).rowcount == 0:
+        old = conn.execute(select(_BUDGETS.c.monthly_usd, _BUDGETS.c.soft_percent)
+                           .where(_BUDGETS.c.scope == scope)).first()
+        if old is None:
             raise ValidationError({"": f"There is no budget for {scope_label(scope)}; "
                                            "`python -m alonchat budget list` shows the budgets."})
+        conn.execute(delete(_BUDGETS).where(_BUDGETS.c.scope == scope))
+        _audit(conn, scope, {"monthly_usd": plain(old.monthly_usd), "soft_percent": old.soft_percent}, None, who)
     forget_cached()

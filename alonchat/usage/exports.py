@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -13,13 +14,15 @@ from sqlalchemy import select, type_coerce
 from sqlalchemy.types import NullType
 
 from ..storage.engine import get_engine
-from .reports import Filters, dims
+from . import periods
+from .reports import DIMENSIONS, Filters, breakdown, dims
 from .rollups import RAW
 
+# Latency per call: the rollups' latency_ms is the group's sum, which means nothing in a spreadsheet.
 AGGREGATE_COLUMNS = ("requests", "errors", "input_tokens", "cached_input_tokens", "cache_write_tokens",
                      "output_tokens", "reasoning_tokens", "cost_usd", "unpriced_requests", "priced_requests",
-                     "cache_savings_usd", "latency_ms")
-RAW_COLUMNS = ("id", "created_at", "user", "model_name", "provider", "model_id", "status", "input_tokens",
+                     "cache_savings_usd", "latency_ms_mean", "latency_ms_p50", "latency_ms_p95")
+RAW_COLUMNS = ("id", "created_at", "user", "team", "model_name", "provider", "model_id", "status", "input_tokens",
                "cached_input_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens",
                "usage_estimated", "cost_usd", "cache_savings_usd", "latency_ms", "ttft_ms", "error_class",
                "error_message", "conversation_id", "cache_write_1h_tokens", "cache_write_usd", "cache_write_1h_usd",
@@ -65,6 +68,50 @@ def to_csv(rows: Iterable[dict], columns: Iterable[str]) -> str:
     writer.writerow(columns)
     writer.writerows([_cell(row.get(c)) for c in columns] for row in rows)
     return buf.getvalue()
+
+
+def file_name(kind: str, f: Filters) -> str:
+    """alonchat-usage-<kind>-<first day>-<last day>.csv: the days the page shows, in its time zone."""
+    if f.since is None or f.until is None:
+        return f"alonchat-usage-{kind}-all.csv"
+    first, last = periods.shown_days(f.since, f.until, f.tz)
+    return f"alonchat-usage-{kind}-{first:%Y%m%d}-{last:%Y%m%d}.csv"
+
+
+def percentile(ordered: list[float], q: float) -> float | None:
+    """The q-quantile of sorted values, interpolated between neighbours (numpy's default); None when empty."""
+    if not ordered:
+        return None
+    pos = (len(ordered) - 1) * q
+    lo = math.floor(pos)
+    hi = min(lo + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
+
+
+def _latencies(by: str, f: Filters) -> dict:
+    """Every call's latency per group, from the ledger's rows: percentiles can't be summed into rollups."""
+    key = RAW.c.created_at if by == "day" else RAW.c[DIMENSIONS[by]]
+    z = periods.zone(f.tz)
+    out: dict = {}
+    with get_engine().connect() as conn:
+        for k, ms in conn.execution_options(yield_per=_CHUNK).execute(_raw_select(f, None, [key, RAW.c.latency_ms])):
+            if by == "day":
+                k = (k if k.tzinfo else k.replace(tzinfo=UTC)).astimezone(z).date()
+            out.setdefault(k, []).append(ms or 0.0)
+    return out
+
+
+def breakdown_csv(by: str, f: Filters) -> str:
+    """The dashboard's breakdown as CSV, latency as each group's mean, p50 and p95 per call (never its sum)."""
+    rows = breakdown(by, f)
+    latencies = _latencies(by, f)
+    out = []
+    for r in rows:
+        ordered = sorted(latencies.get(r[by], ()))
+        stats = {"latency_ms_mean": r["latency_ms"] / r["requests"] if r["requests"] else None,
+                 "latency_ms_p50": percentile(ordered, 0.5), "latency_ms_p95": percentile(ordered, 0.95)}
+        out.append(r | {k: None if v is None else round(v, 3) for k, v in stats.items()})
+    return to_csv(out, (by, *AGGREGATE_COLUMNS))
 
 
 # --- raw export straight from the driver's values: ~40 µs of type conversion per row saved -----

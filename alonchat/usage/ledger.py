@@ -42,6 +42,7 @@ class UsageEntry:
     price_id: int | None = None
     cost_mismatch: bool = False
     options: dict | None = None  # what the call was sent with (service.sent_options: no secrets, no bytes)
+    team: str = ""  # the user's team at call time (teams.team_of)
 
     def row(self, redactor=redact) -> dict:
         u = self.usage
@@ -73,6 +74,7 @@ class UsageEntry:
             "reported_cost_usd": u.reported_cost_usd,
             "cost_mismatch": self.cost_mismatch,
             "options": json.dumps(self.options, sort_keys=True, ensure_ascii=False) if self.options else None,
+            "team": self.team or "",
         }
 
 

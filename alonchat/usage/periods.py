@@ -37,6 +37,12 @@ def day_range(first: date, last: date, tz: str = "UTC") -> tuple[datetime, datet
     return local_midnight(first, tz), local_midnight(last + timedelta(days=1), tz)
 
 
+def shown_days(since: datetime, until: datetime, tz: str = "UTC") -> tuple[date, date]:
+    """The first and last local day of [since, until), as the page shows the range; `until` is exclusive."""
+    z = zone(tz)
+    return since.astimezone(z).date(), (until - timedelta(microseconds=1)).astimezone(z).date()
+
+
 def preset_range(preset: str, tz: str = "UTC", now: datetime | None = None) -> tuple[datetime, datetime]:
     """today / 7 days / 30 days (today included) / this month, in `tz`; the end is the start of tomorrow."""
     today = (now or datetime.now(UTC)).astimezone(zone(tz)).date()

@@ -13,7 +13,7 @@ from ..storage.tables import AIModel, ModelPrice, UsageRecord
 
 
 def _version(s: Session, row: UsageRecord) -> ModelPrice | None:
-    """The price version recorded on the row, or (rows from before 0008) the one in force when it was written."""
+    """The price version recorded on the row, or (rows from before 0009) the one in force when it was written."""
     if row.price_id is not None:
         found = s.get(ModelPrice, row.price_id)
         if found is not None:

@@ -28,7 +28,7 @@ from . import periods, report_plan
 from .report_plan import hour_number
 from .rollups import DAILY, HOURLY, KEY, RAW, SUMS, raw_measures
 
-DIMENSIONS = {"model": "model_name", "provider": "provider", "user": "user", "status": "status"}
+DIMENSIONS = {"model": "model_name", "provider": "provider", "user": "user", "team": "team", "status": "status"}
 GROUPS = ("day", *DIMENSIONS)
 
 
@@ -42,6 +42,7 @@ class Filters:
     models: tuple[str, ...] = ()
     users: tuple[str, ...] = ()
     statuses: tuple[str, ...] = ()
+    teams: tuple[str, ...] = ()
     tz: str = "UTC"
 
     def __post_init__(self):
@@ -49,7 +50,7 @@ class Filters:
             value = getattr(self, name)
             if value is not None and value.tzinfo is None:
                 object.__setattr__(self, name, value.replace(tzinfo=UTC))  # the ledger's zone
-        for name in ("providers", "models", "users", "statuses"):
+        for name in ("providers", "models", "users", "statuses", "teams"):
             object.__setattr__(self, name, tuple(getattr(self, name) or ()))
         periods.zone(self.tz)
         if self.since and self.until and self.until < self.since:
@@ -62,7 +63,7 @@ class Filters:
 def dims(t, f: Filters) -> list:
     conds = []
     for chosen, col in ((f.providers, "provider"), (f.models, "model_name"), (f.users, "user"),
-                        (f.statuses, "status")):
+                        (f.statuses, "status"), (f.teams, "team")):
         if chosen:
             conds.append(t.c[col].in_(chosen))
     return conds

@@ -11,18 +11,16 @@ from sqlalchemy import Connection, Integer, case, delete, func, insert, literal_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
-from ..storage.tables import UsageDaily, UsageMonthly, UsageRecord, UsageRollup
+from ..storage.tables import ROLLUP_SUMS, UsageDaily, UsageMonthly, UsageRecord, UsageRollup
 
 RAW = UsageRecord.__table__
 HOURLY = UsageRollup.__table__
 DAILY = UsageDaily.__table__
 MONTHLY = UsageMonthly.__table__
-KEY = ("user", "model_name", "provider", "status")
+KEY = ("user", "team", "model_name", "provider", "status")
+MONTH_KEY = ("month", "user", "team")
 TOKENS = ("input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens")
-# Every additive column of the hourly rollup, in one order shared by writes, reads and rebuilds.
-SUMS = ("requests", "errors", "priced_requests", "unpriced_requests", *TOKENS, "cost_usd",
-        "cache_savings_usd", "latency_ms", "cache_write_1h_tokens", "cache_write_usd", "cache_write_1h_usd",
-        "tiered_requests", "tiered_cost_usd")
+SUMS = ROLLUP_SUMS  # every additive column of the hourly and daily rollups, owned by the schema
 MONTH_SUMS = ("requests", "priced_requests", "unpriced_requests", "cost_usd")
 
 
@@ -106,7 +104,8 @@ def contribution(row: dict) -> tuple[dict, dict, dict]:
     priced = int(cost is not None)
     cost = cost if cost is not None else Decimal(0)
     hourly = {
-        "hour": hour_of(row["created_at"]), "user": row["user"], "model_name": row["model_name"],
+        "hour": hour_of(row["created_at"]), "user": row["user"], "team": row.get("team") or "",
+        "model_name": row["model_name"],
         "provider": row["provider"], "status": status, "requests": 1, "errors": int(status != "ok"),
         "priced_requests": priced, "unpriced_requests": unpriced,
         **{k: row[k] for k in TOKENS},
@@ -120,13 +119,13 @@ def contribution(row: dict) -> tuple[dict, dict, dict]:
     }
     daily = {**hourly, "day": hourly["hour"] // 24}
     del daily["hour"]
-    monthly = {"month": month_of(row["created_at"]), "user": row["user"], "requests": 1,
+    monthly = {"month": month_of(row["created_at"]), "user": row["user"], "team": hourly["team"], "requests": 1,
                "priced_requests": priced, "unpriced_requests": unpriced, "cost_usd": cost}
     return hourly, daily, monthly
 
 
 # (table, key columns, sum columns) of each rollup, in the order `contribution` returns them.
-LEVELS = ((HOURLY, ("hour", *KEY), SUMS), (DAILY, ("day", *KEY), SUMS), (MONTHLY, ("month", "user"), MONTH_SUMS))
+LEVELS = ((HOURLY, ("hour", *KEY), SUMS), (DAILY, ("day", *KEY), SUMS), (MONTHLY, MONTH_KEY, MONTH_SUMS))
 
 
 def combine(rows: Iterable[dict]) -> tuple[list[dict], ...]:
@@ -206,12 +205,13 @@ def rebuild_statements() -> list:
     daily = select(day, *(HOURLY.c[k] for k in KEY), *(func.sum(HOURLY.c[c]) for c in SUMS)).group_by(
         day, *(HOURLY.c[k] for k in KEY))
     month = month_key(RAW.c.created_at)
-    monthly = select(month, RAW.c.user, *(func.sum(m[c]) for c in MONTH_SUMS)).group_by(month, RAW.c.user)
+    monthly = select(month, RAW.c.user, RAW.c.team, *(func.sum(m[c]) for c in MONTH_SUMS)).group_by(
+        month, RAW.c.user, RAW.c.team)
     return [
         delete(HOURLY), delete(DAILY), delete(MONTHLY),
         insert(HOURLY).from_select(["hour", *KEY, *SUMS], hourly),
         insert(DAILY).from_select(["day", *KEY, *SUMS], daily),
-        insert(MONTHLY).from_select(["month", "user", *MONTH_SUMS], monthly),
+        insert(MONTHLY).from_select([*MONTH_KEY, *MONTH_SUMS], monthly),
     ]
 
 

@@ -85,13 +85,16 @@ def test_refusal_through_the_service_with_a_priced_model_and_no_spend_from_refus
     assert ai_service.chat("priced", "q").ok
 
 
-def test_echo_calls_are_refused_by_a_spent_team_budget():
+def test_a_spent_team_budget_refuses_priced_calls_but_never_the_free_echo():
+    add_model("priced", input_price=D("1"), output_price=D("1"))
+    registry.register(ScriptedProvider([["ok", StreamEnd(Usage(input_tokens=3, output_tokens=1), "stop")]]))
     budgets.set_budget("0.01")
     spend("someone-else", "0.02")
     with pytest.raises(errors.BudgetExceededError, match="the team"):
-        ai_service.chat("echo", "hi")
+        ai_service.chat("priced", "hi")
+    assert ai_service.chat("echo", "hi").ok  # price 0: a budget never blocks a free model
     budgets.remove_budget()
-    assert ai_service.chat("echo", "hi").ok
+    assert ai_service.chat("priced", "hi").ok
 
 
 @pytest.mark.parametrize("amount, soft, user, field", [

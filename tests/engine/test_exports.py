@@ -74,3 +74,44 @@ def test_write_raw_csv_streams_with_filters_and_limit():
     empty = io.StringIO()
     assert exports.write_raw_csv(empty, Filters(since=RANGE.since, until=RANGE.since)) == 0
     assert empty.getvalue().strip().split(",") == list(exports.RAW_COLUMNS)
+
+
+def _timed(when, model, latency_ms):
+    ledger.record(ledger.UsageEntry(
+        user="dana", model_name=model, provider="p", model_id=model, usage=Usage(10, 0, 0, 5), cost_usd=D(0),
+        cache_savings_usd=D(0), latency_ms=latency_ms, ttft_ms=None, status="ok", created_at=when,
+        error_class=None, error_message=None))
+
+
+def test_breakdown_csv_exports_latency_per_call_not_the_groups_sum():
+    day = datetime(2026, 11, 3, 12, tzinfo=UTC)
+    for ms in (100.0, 200.0, 300.0, 400.0, 1000.0):
+        _timed(day, "fast", ms)
+    _timed(day, "slow", 5000.0)
+    f = Filters(since=datetime(2026, 11, 3, tzinfo=UTC), until=datetime(2026, 11, 4, tzinfo=UTC))
+    rows = {r["model"]: r for r in csv.DictReader(io.StringIO(exports.breakdown_csv("model", f)))}
+    assert "latency_ms" not in rows["fast"]  # the sum (2000 ms for 5 calls) is gone
+    assert rows["fast"]["requests"] == "5"
+    assert (rows["fast"]["latency_ms_mean"], rows["fast"]["latency_ms_p50"], rows["fast"]["latency_ms_p95"]) == (
+        "400.0", "300.0", "880.0")  # p95: 400 + (1000 - 400) * 0.8, interpolated like numpy
+    assert rows["slow"]["latency_ms_mean"] == rows["slow"]["latency_ms_p95"] == "5000.0"
+
+
+def test_breakdown_csv_by_local_day_puts_each_call_on_its_day():
+    _timed(datetime(2026, 11, 2, 23, 30, tzinfo=UTC), "m", 100.0)  # 00:30 on Nov 3 in Paris
+    _timed(datetime(2026, 11, 3, 9, 0, tzinfo=UTC), "m", 300.0)
+    f = Filters(since=datetime(2026, 11, 2, 23, tzinfo=UTC), until=datetime(2026, 11, 3, 23, tzinfo=UTC),
+                tz="Europe/Paris")
+    [row] = csv.DictReader(io.StringIO(exports.breakdown_csv("day", f)))
+    assert (row["day"], row["requests"], row["latency_ms_p50"]) == ("2026-11-03", "2", "200.0")
+
+
+def test_export_file_names_end_on_the_last_day_the_page_shows():
+    from alonchat.usage import periods
+
+    since, until = periods.day_range(datetime(2026, 11, 2).date(), datetime(2026, 11, 3).date(), "Europe/Paris")
+    f = Filters(since=since, until=until, tz="Europe/Paris")  # [Nov 1 23:00 UTC, Nov 3 23:00 UTC)
+    assert exports.file_name("by-model", f) == "alonchat-usage-by-model-20261102-20261103.csv"
+    assert exports.file_name("raw", Filters()) == "alonchat-usage-raw-all.csv"
+    assert periods.shown_days(*periods.day_range(datetime(2026, 11, 2).date(), datetime(2026, 11, 2).date())) == (
+        datetime(2026, 11, 2).date(), datetime(2026, 11, 2).date())

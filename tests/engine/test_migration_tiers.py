@@ -1,4 +1,4 @@
-"""Migration 0008_tiers on an existing database (SQLite and PostgreSQL): columns, the seeded tiers, rollups intact."""
+"""Migration 0009_tiers on an existing database (SQLite and PostgreSQL): columns, the seeded tiers, rollups intact."""
 
 from __future__ import annotations
 
@@ -76,7 +76,7 @@ def test_an_existing_database_gets_tiers_as_a_new_version_where_used_and_in_plac
         sums = conn.execute(text("SELECT SUM(requests), SUM(tiered_requests), SUM(cache_write_1h_usd) "
                                  "FROM usage_rollups")).one()
         assert (int(sums[0]), int(sums[1]), Decimal(str(sums[2]))) == (1, 0, 0)
-    _run(engine, "downgrade", "0007_compare")
+    _run(engine, "downgrade", "0008_teams")
     _run(engine, "upgrade", "head")
     with engine.begin() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM ai_models WHERE tiers IS NOT NULL")).scalar() >= 2

@@ -1,20 +1,18 @@
 """The engine on PostgreSQL (teams): migrations, seed, calls, catalog, rollups, reports, budgets.
 
 Runs when ALONCHAT_TEST_POSTGRES_URL names a server (`.ci/run` starts one); each test gets a fresh
-database on it, created and dropped here.
+database on it (the `pg` fixture in tests/conftest.py).
 """
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select, text
 
 from alonchat import conversations, errors
 from alonchat.catalog import models as catalog
@@ -22,30 +20,6 @@ from alonchat.service import ai_service
 from alonchat.storage import engine as db
 from alonchat.storage.tables import UsageRecord
 from alonchat.usage import budgets, demo, reports, rollups
-
-BASE_URL = os.environ.get("ALONCHAT_TEST_POSTGRES_URL")
-if not BASE_URL and os.environ.get("CI"):
-    pytest.fail("CI must test PostgreSQL: scripts/test starts a server and sets ALONCHAT_TEST_POSTGRES_URL",
-                pytrace=False)
-pytestmark = pytest.mark.skipif(not BASE_URL, reason="set ALONCHAT_TEST_POSTGRES_URL to test on PostgreSQL")
-
-
-@pytest.fixture
-def pg(fresh_env, monkeypatch):
-    """A new, empty database on the test server, migrated by the engine on first use."""
-    name = f"alonchat_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(BASE_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = BASE_URL.rsplit("/", 1)[0] + f"/{name}"
-    monkeypatch.setenv("ALONCHAT_DATABASE_URL", url)
-    db.reset_engines()
-    budgets.forget_cached()
-    yield url
-    db.reset_engines()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def test_seeded_catalog_takes_new_models_and_prices_calls(pg):

@@ -69,6 +69,13 @@ class Recorded:
     headers: dict[str, str]
     json: dict | None
 
+    @property
+    def key(self) -> str | None:
+        """The API key the client sent, whichever header its vendor uses."""
+        h = self.headers
+        return (h.get("x-api-key") or h.get("x-goog-api-key")
+                or (h.get("authorization") or "").removeprefix("Bearer ").strip() or None)
+
 
 class FakeServer:
     """A threaded HTTP server on 127.0.0.1 (free port) with scripted, deterministic replies.
@@ -229,9 +236,7 @@ class _Handler(BaseHTTPRequestHandler):
         key = self.server_ref.expect_key
         if key is None:
             return True
-        sent = (self.headers.get("x-api-key") or self.headers.get("x-goog-api-key")
-                or (self.headers.get("authorization") or "").removeprefix("Bearer ").strip())
-        return sent == key
+        return Recorded("", "", {}, {k.lower(): v for k, v in self.headers.items()}, None).key == key
 
     # --- answering --------------------------------------------------------
     def _answer(self, wire, model: str, body: dict, stream: bool) -> None:

@@ -263,3 +263,20 @@ def test_a_temperature_anthropic_refuses_is_flagged_and_not_sent(fake_server, fa
     send(at, "hi")
     body = fake_server.requests_to("/v1/messages")[-1].json
     assert body["model"] == "claude-haiku-4-5" and "temperature" not in body
+
+
+def test_a_send_refused_by_a_spent_budget_is_announced_once():
+    from decimal import Decimal
+
+    from alonchat.core import Usage
+    from alonchat.usage import budgets, ledger
+
+    ledger.record(ledger.UsageEntry(user="tester", model_name="gpt-5", provider="openai", model_id="gpt-5",
+                                    usage=Usage(10, 0, 0, 10), cost_usd=Decimal("2"), latency_ms=1,
+                                    ttft_ms=None, status="ok"))
+    budgets.set_budget(1, user="tester")
+    at = pick(open_playground(), "gpt-5")
+    send(at, "one more")
+    refusals = [e.value for e in at.error if "is spent" in e.value]
+    assert len(refusals) == 1, refusals
+    assert len(usage_rows()) == 1  # nothing was sent

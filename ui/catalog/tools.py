@@ -14,6 +14,7 @@ from ui.catalog.common import flash
 
 ss = st.session_state
 TEST_PROMPT = "Reply with one short friendly sentence to say you are working."
+IMPORT_TEXT = "imp_text"  # the pasted catalog, cleared once imported
 
 
 def _fix(error: AlonChatError) -> str:
@@ -63,7 +64,7 @@ def _import(text: str, file_format: str) -> None:
     except ValidationError as e:
         flash("io", "error", f"Nothing was imported: {e}")
         return
-    ss.pop("imp_text", None)
+    ss.pop(IMPORT_TEXT, None)
     flash("io", "success", f"Imported: {plan.summary()}. Price changes are in the price history (source: import).")
 
 
@@ -81,7 +82,7 @@ def import_export() -> None:
                "as a whole: if any row is wrong, nothing is written.")
     upload = st.file_uploader("CSV or JSON file", type=["csv", "json"], key="imp_file")
     with st.expander("…or paste CSV or JSON text"):
-        pasted = st.text_area("Catalog text", key="imp_text", height=150,
+        pasted = st.text_area("Catalog text", key=IMPORT_TEXT, height=150,
                               placeholder="name,provider,model_id,input_price,output_price\nmy-model,echo,echo-1,1,2")
     if upload is not None:
         text, file_format = upload.getvalue().decode("utf-8-sig", errors="replace"), upload.name

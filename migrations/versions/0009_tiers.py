@@ -6,8 +6,8 @@ version that priced them and an endpoint's own reported cost; the hourly and dai
 measures (their covering indexes are rebuilt to carry them). A data step fills the 1-hour price and
 tiers of every seeded model that still has genai-prices' base prices, in existing databases too.
 
-Revision ID: 0008_tiers
-Revises: 0007_compare
+Revision ID: 0009_tiers
+Revises: 0008_teams
 Create Date: 2026-11-30
 """
 from datetime import UTC, datetime
@@ -16,8 +16,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_tiers"
-down_revision = "0007_compare"
+revision = "0009_tiers"
+down_revision = "0008_teams"
 branch_labels = None
 depends_on = None
 
@@ -50,7 +50,7 @@ def upgrade() -> None:
                 kind = MONEY if c.endswith("_usd") else sa.BigInteger()
                 batch.add_column(sa.Column(c, kind, nullable=False, server_default="0"))
         # Existing rows predate every new measure, so their sums are 0 and no rebuild is needed.
-        op.create_index(index, table, [first, "provider", "model_name", "user", "status", *OLD_SUMS, *NEW_SUMS])
+        op.create_index(index, table, [first, "provider", "model_name", "user", "team", "status", *OLD_SUMS, *NEW_SUMS])
     _fill_seeded_models()
 
 
@@ -81,7 +81,7 @@ def _fill_seeded_models() -> None:
         latest = conn.execute(sa.select(sa.func.max(history.c.id)).where(history.c.model_pk == row.id)).scalar()
         if used or latest is None:  # past usage keeps the version it was charged at
             conn.execute(history.insert().values(
-                model_pk=row.id, source="genai-prices", changed_by="migration 0008", changed_at=now,
+                model_pk=row.id, source="genai-prices", changed_by="migration 0009", changed_at=now,
                 **{f: getattr(row, f) for f in BASE}, **values))
         else:
             conn.execute(history.update().where(history.c.id == latest).values(**values))
@@ -97,7 +97,7 @@ def downgrade() -> None:
         with op.batch_alter_table(table) as batch:
             for c in NEW_SUMS:
                 batch.drop_column(c)
-        op.create_index(index, table, [first, "provider", "model_name", "user", "status", *OLD_SUMS])
+        op.create_index(index, table, [first, "provider", "model_name", "user", "team", "status", *OLD_SUMS])
     with op.batch_alter_table("usage_records") as batch:
         for c in ("cost_mismatch", "reported_cost_usd", "price_id", "tier_threshold", "cache_write_1h_usd",
                   "cache_write_usd", "cache_write_1h_tokens"):
