@@ -182,6 +182,11 @@ class AIService:
     def _request(self, spec: catalog.ModelSpec, messages, options: dict) -> ChatRequest:
         request = ChatRequest(spec.model_id, _messages(messages), _options(spec, options))
         inputs.check_supported(self.accepts(spec), request.messages, request.options)
+        try:
+            provider = self.registry.get(spec.provider)
+        except AlonChatError:  # an unknown provider fails later, as a recorded call
+            return request
+        provider.check_request(request)  # what the vendor's API would refuse, refused before any request
         return request
 
     def estimate(self, model_name: str, messages: list[Message] | str, **options) -> Decimal | None:

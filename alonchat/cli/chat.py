@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 
+from ..core import ThinkingDelta
 from ..errors import AlonChatError
-from ..service import ai_service
+from ..inputs import attachment_from_file
+from ..service import CallResult, ai_service
+from . import CLIError
 
 
 def register(sub) -> None:
@@ -17,6 +21,15 @@ def register(sub) -> None:
     p.add_argument("--system", help="system prompt")
     p.add_argument("--temperature", type=float, help="sampling temperature, 0 to 2")
     p.add_argument("--max-tokens", type=int, help="most tokens to generate")
+    p.add_argument("--reasoning-effort", choices=("none", "minimal", "low", "medium", "high"),
+                   help="how hard a reasoning model thinks (only for models that reason)")
+    p.add_argument("--reasoning-budget", type=int, metavar="N", help="most thinking tokens, where a provider takes one")
+    p.add_argument("--image", action="append", metavar="PATH", dest="images",
+                   help="attach an image (PNG, JPEG, GIF, WebP) or a PDF; repeat for several")
+    p.add_argument("--top-p", type=float, help="nucleus sampling, 0 to 1")
+    p.add_argument("--stop", action="append", metavar="TEXT", help="a stop sequence; repeat for up to 4")
+    p.add_argument("--seed", type=int, help="a seed for repeatable answers, where the provider takes one")
+    p.add_argument("--json-schema", metavar="FILE", help="structured output: a JSON-schema file the answer follows")
     p.add_argument("--json", action="store_true", help="one JSON object per line per model")
     p.add_argument("prompt", help="the prompt; '-' reads it from standard input")
     p.set_defaults(func=run)
@@ -28,15 +41,46 @@ def _summary(r) -> str:
     head = f"[{r.model}] {r.status}"
     if not r.ok:
         return f"{head}: {r.error_message}"
+    skipped = f" · not sent: {', '.join(r.skipped_options)}" if r.skipped_options else ""
     return (f"{head} · {r.latency_ms:.0f} ms (first token {r.ttft_ms or 0:.0f} ms) · in {u.input_tokens}"
             f" (cached {u.cached_input_tokens}) · out {u.output_tokens} (reasoning {u.reasoning_tokens})"
-            f" · {cost}")
+            f" · {cost}{skipped}")
+
+
+def _compare_options(args) -> dict:
+    """The compare settings given on the command line; a schema file that can't be used is a one-line error."""
+    options = {k: getattr(args, k) for k in ("reasoning_effort", "reasoning_budget", "top_p", "stop", "seed")
+               if getattr(args, k) is not None}
+    if args.json_schema:
+        try:
+            with open(args.json_schema, encoding="utf-8") as f:
+                options["json_schema"] = json.load(f)
+        except OSError as e:
+            raise CLIError(f"can't read the JSON schema '{args.json_schema}': {e.strerror or e}") from None
+        except (ValueError, RecursionError) as e:
+            raise CLIError(f"'{args.json_schema}' is not JSON ({str(e)[:100]}); give a JSON-schema file") from None
+    return options
+
+
+def _messages(prompt: str, images: list[str] | None) -> list[dict] | str:
+    """The prompt, with its attachments read from disk (a file that can't be sent is a ValidationError: exit 2)."""
+    if not images:
+        return prompt
+    return [{"role": "user", "content": prompt, "attachments": [attachment_from_file(p) for p in images]}]
+
+
+def _thinking(text: str) -> None:
+    """Thinking goes to stderr, dimmed on a terminal, so stdout carries the answer alone."""
+    dim = sys.stderr.isatty() and not os.environ.get("NO_COLOR")
+    print(f"\x1b[2m{text}\x1b[0m" if dim else text, end="", file=sys.stderr, flush=True)
 
 
 def run(args) -> int:
     prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
     options = {k: v for k, v in (("system", args.system), ("temperature", args.temperature),
                                  ("max_tokens", args.max_tokens)) if v is not None}
+    options.update(_compare_options(args))
+    prompt = _messages(prompt, args.images)
     # Validate every model's request before calling any, so bad arguments write nothing.
     for name in args.models:
         ai_service.prepare(name, prompt, **options)
@@ -55,12 +99,19 @@ def run(args) -> int:
     return 0 if all(r.ok for r in results) else 1
 
 
-def _stream_one(name: str, prompt: str, options: dict) -> int:
+def _stream_one(name: str, prompt, options: dict) -> int:
+    thinking = False
     try:
         for item in ai_service.stream(name, prompt, **options):
             if isinstance(item, str):
+                if thinking:  # the answer starts: end the thinking's line on stderr
+                    print(file=sys.stderr)
+                    thinking = False
                 print(item, end="", flush=True)
-            else:
+            elif isinstance(item, ThinkingDelta):
+                _thinking(item.text)
+                thinking = True
+            elif isinstance(item, CallResult):
                 print(f"\n{_summary(item)}", file=sys.stderr)
         return 0
     except AlonChatError as e:

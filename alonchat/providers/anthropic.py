@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from ..core import ChatRequest, ChatResult, StreamEnd, TextDelta, Usage
-from ..errors import ProviderError
-from .base import ProviderEnv, SDKProvider, require_finish, split_system
+from ..core import PDF_TYPE, ChatOptions, ChatRequest, ChatResult, Message, StreamEnd, TextDelta, ThinkingDelta, Usage
+from ..errors import ProviderError, ValidationError
+from .base import ProviderEnv, SDKProvider, b64, require_finish, split_system
 from .mapping import connection_error, malformed_error, scrub, status_error, timeout_error
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
@@ -17,6 +18,12 @@ DEFAULT_BASE_URL = "https://api.anthropic.com"
 DEFAULT_MAX_TOKENS = 4096
 # Anthropic's stop reasons in the vocabulary every provider reports (OpenAI's).
 FINISH = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length", "refusal": "content_filter"}
+# Extended thinking: an effort becomes adaptive thinking with output_config.effort on models that take it
+# (Claude 4.6 and later), or a thinking budget on older ones; an explicit budget is always a budget.
+MIN_BUDGET = 1024  # the API's smallest thinking budget
+EFFORT_BUDGET = {"minimal": MIN_BUDGET, "low": 2048, "medium": 8192, "high": 24576}
+ADAPTIVE_EFFORT = {"minimal": "low", "low": "low", "medium": "medium", "high": "high"}  # it has no "minimal"
+_VERSION = re.compile(r"-(\d)(?:-(\d{1,2}))?(?:-\d{8})?$")  # claude-opus-4-7, claude-sonnet-5, ...-4-20250514
 # An error event inside a 200 stream carries only its type; these are the statuses it stands for.
 EVENT_STATUS = {"overloaded_error": 529, "rate_limit_error": 429, "api_error": 500,
                 "invalid_request_error": 400, "authentication_error": 401, "permission_error": 403,
@@ -41,6 +48,47 @@ def _map_usage(usage: Any) -> Usage:
         output_tokens=usage.output_tokens or 0,  # thinking included, as Anthropic bills it
         reasoning_tokens=(details and details.thinking_tokens) or 0,
     )
+
+
+def adaptive(model_id: str) -> bool:
+    """Whether the model takes adaptive thinking with an effort (Claude 4.6 and later) rather than only a budget."""
+    m = _VERSION.search(model_id)
+    return m is not None and (int(m[1]), int(m[2] or 0)) >= (4, 6)
+
+
+def thinking_params(opts: ChatOptions, model_id: str) -> dict[str, Any]:
+    """The thinking, output_config and max_tokens an effort or a budget becomes (empty when neither is set)."""
+    effort, budget = opts.reasoning_effort, opts.reasoning_budget
+    out: dict[str, Any] = {}
+    if budget == 0 or (effort == "none" and budget is None):
+        out["thinking"] = {"type": "disabled"}
+    elif budget is None and effort is not None and adaptive(model_id):
+        out["thinking"] = {"type": "adaptive", "display": "summarized"}
+        out["output_config"] = {"effort": ADAPTIVE_EFFORT[effort]}
+    elif budget is not None or effort is not None:
+        if budget is None:  # an effort on a budget-only model; the budget must stay below max_tokens
+            budget = EFFORT_BUDGET[effort]
+            if opts.max_tokens is not None and budget >= opts.max_tokens:
+                budget = max(MIN_BUDGET, opts.max_tokens // 2)
+        out["thinking"] = {"type": "enabled", "budget_tokens": budget, "display": "summarized"}
+        # Thinking counts toward max_tokens: without a limit from the user, leave the usual room for the answer.
+        out["max_tokens"] = opts.max_tokens or budget + DEFAULT_MAX_TOKENS
+    return out
+
+
+def _content(message: Message) -> str | list[dict]:
+    """Text alone, or attachments (base64 image and document blocks) followed by the text, as Claude prefers."""
+    attachments = message.get("attachments")
+    if not attachments:
+        return message["content"]
+    blocks: list[dict] = []
+    for a in attachments:
+        source = {"type": "base64", "media_type": a.media_type, "data": b64(a)}
+        blocks.append({"type": "document", "source": source, "title": a.name} if a.media_type == PDF_TYPE
+                      else {"type": "image", "source": source})
+    if message["content"]:
+        blocks.append({"type": "text", "text": message["content"]})
+    return blocks
 
 
 def _error_fields(e: Any) -> tuple[str | None, str]:
@@ -85,6 +133,7 @@ class AnthropicProvider(SDKProvider):
     name = "anthropic"
     display_name = "Anthropic"
     env = ProviderEnv(key=("ANTHROPIC_API_KEY",), base_url="ANTHROPIC_BASE_URL")
+    estimate_rule = "anthropic"
     # API version 2026-10-21 (what SDK 2.x sends) answers 400 to any sampling parameter, even
     # temperature=1.0, and the SDK no longer takes one (nor a seed): these options are not sent.
     ignored_options = frozenset({"temperature", "top_p", "seed"})
@@ -99,6 +148,18 @@ class AnthropicProvider(SDKProvider):
         # max_retries=0: the engine's RetryPolicy is the one retry loop for every provider.
         return anthropic.Anthropic(api_key=api_key, base_url=base_url or None, max_retries=0)
 
+    def check_request(self, request: ChatRequest) -> None:
+        """The API refuses a budget below 1,024 tokens, and thinking with no room under max_tokens."""
+        opts = request.options
+        if opts.reasoning_budget and opts.reasoning_budget < MIN_BUDGET:
+            raise ValidationError({"reasoning_budget": f"Claude's thinking budget is at least {MIN_BUDGET:,} tokens "
+                                                       "(0 turns thinking off)."})
+        thinking = thinking_params(opts, request.model_id).get("thinking", {})
+        if thinking.get("type") == "enabled" and opts.max_tokens is not None \
+                and thinking["budget_tokens"] >= opts.max_tokens:
+            raise ValidationError({"max_tokens": f"Claude thinks with at least {MIN_BUDGET:,} tokens, which count "
+                                                 f"toward Max tokens: raise Max tokens above {MIN_BUDGET:,}."})
+
     def _params(self, request: ChatRequest) -> dict[str, Any]:
         import httpx2
 
@@ -107,12 +168,17 @@ class AnthropicProvider(SDKProvider):
         params: dict[str, Any] = {
             "model": request.model_id,
             "max_tokens": opts.max_tokens or DEFAULT_MAX_TOKENS,
-            "messages": [{"role": m["role"], "content": m["content"]} for m in turns],
+            "messages": [{"role": m["role"], "content": _content(m)} for m in turns],
             # The read timeout is the longest silence we accept, so a stalled stream ends.
             "timeout": httpx2.Timeout(opts.timeout, connect=min(5.0, opts.timeout)),
         }
         if system:
             params["system"] = system
+        params.update(thinking_params(opts, request.model_id))
+        if opts.stop:
+            params["stop_sequences"] = opts.stop
+        if opts.json_schema is not None:
+            params.setdefault("output_config", {})["format"] = {"type": "json_schema", "schema": opts.json_schema}
         if opts.cache_prompt:
             # Top-level cache_control marks the last cacheable block: the whole prompt so far is cached.
             params["cache_control"] = {"type": "ephemeral", "ttl": opts.cache_prompt}
@@ -123,10 +189,11 @@ class AnthropicProvider(SDKProvider):
         with _map_errors(self, request.options.timeout):
             reply = client.messages.create(**self._params(request))
         content = "".join(b.text for b in reply.content if getattr(b, "type", "") == "text")
+        thinking = "".join(b.thinking for b in reply.content if getattr(b, "type", "") == "thinking")
         finish = require_finish(reply.stop_reason, self.name)
-        return ChatResult(content, _map_usage(reply.usage), FINISH.get(finish, finish))
+        return ChatResult(content, _map_usage(reply.usage), FINISH.get(finish, finish), thinking)
 
-    def stream(self, request: ChatRequest) -> Iterator[TextDelta | StreamEnd]:
+    def stream(self, request: ChatRequest) -> Iterator[TextDelta | ThinkingDelta | StreamEnd]:
         client = self._client()
         final = None
         with _map_errors(self, request.options.timeout):
@@ -136,6 +203,9 @@ class AnthropicProvider(SDKProvider):
                     if event.type == "content_block_delta" and event.delta.type == "text_delta":
                         if event.delta.text:
                             yield TextDelta(event.delta.text)
+                    elif event.type == "content_block_delta" and event.delta.type == "thinking_delta":
+                        if event.delta.thinking:  # thinking is never part of the answer
+                            yield ThinkingDelta(event.delta.thinking)
                     elif event.type == "message_stop":
                         stopped = True
                 # Input and cache counts came in message_start, output in message_delta: merged here.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import threading
 from abc import ABC, abstractmethod
@@ -9,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ..core import ChatRequest, ChatResult, Message, StreamEvent, estimated_usage
+from ..core import Attachment, ChatRequest, ChatResult, Message, StreamEvent, estimated_usage
 from ..errors import MissingKeyError, TruncatedStreamError
 
 
@@ -69,6 +70,10 @@ class Provider(ABC):
         if missing:
             raise MissingKeyError(self.name, missing)
 
+    def check_request(self, request: ChatRequest) -> None:
+        """Refuse (ValidationError) what this vendor's API would refuse, before any request; the default takes all."""
+        return None
+
     @abstractmethod
     def chat(self, request: ChatRequest) -> ChatResult: ...
 
@@ -126,6 +131,15 @@ def split_system(request: ChatRequest) -> tuple[str | None, list[Message]]:
     for m in request.messages:
         (parts.append(m["content"]) if m["role"] == "system" else turns.append(m))
     return ("\n\n".join(parts) or None), turns
+
+
+def data_url(attachment: Attachment) -> str:
+    """An attachment as a base64 data URL (OpenAI's image_url and file_data take it this way)."""
+    return f"data:{attachment.media_type};base64,{b64(attachment)}"
+
+
+def b64(attachment: Attachment) -> str:
+    return base64.b64encode(attachment.data).decode("ascii")
 
 
 def require_finish(finish_reason: str | None, provider: str) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from ..core import ChatRequest, ChatResult, StreamEnd, TextDelta, Usage
+from ..core import ChatOptions, ChatRequest, ChatResult, Message, StreamEnd, TextDelta, ThinkingDelta, Usage
 from .base import ProviderEnv, SDKProvider, require_finish, split_system
 from .mapping import connection_error, malformed_error, status_error, timeout_error
 
@@ -40,11 +40,47 @@ def _finish(response: Any) -> str | None:
     return None if name == "FINISH_REASON_UNSPECIFIED" else FINISH.get(name, name.lower())
 
 
+def _parts(response: Any) -> list:
+    cand = response.candidates[0] if response.candidates else None
+    return (cand.content.parts if cand is not None and cand.content is not None else None) or []
+
+
 def _text(response: Any) -> str:
     """The answer's text parts; thought summaries (part.thought) are not the answer."""
-    cand = response.candidates[0] if response.candidates else None
-    parts = (cand.content.parts if cand is not None and cand.content is not None else None) or []
-    return "".join(p.text for p in parts if p.text and not p.thought)
+    return "".join(p.text for p in _parts(response) if p.text and not p.thought)
+
+
+def _thoughts(response: Any) -> str:
+    """The thought summaries (parts marked thought=True), which include_thoughts asks for."""
+    return "".join(p.text for p in _parts(response) if p.text and p.thought)
+
+
+# Gemini 2.5 takes a thinking budget (0 = off), Gemini 3 a thinking level (no "off": minimal is the least).
+EFFORT_BUDGET = {"none": 0, "minimal": 512, "low": 1024, "medium": 8192, "high": 24576}
+EFFORT_LEVEL = {"none": "MINIMAL", "minimal": "MINIMAL", "low": "LOW", "medium": "MEDIUM", "high": "HIGH"}
+
+
+def thinking_config(opts: ChatOptions, model_id: str) -> dict[str, Any] | None:
+    """thinking_config for an effort or a budget, with the thoughts included so they can be shown; None when unset."""
+    effort, budget = opts.reasoning_effort, opts.reasoning_budget
+    if budget is None and effort is None:
+        return None
+    if budget is None and not model_id.startswith("gemini-2"):
+        return {"thinking_level": EFFORT_LEVEL[effort], "include_thoughts": True}
+    budget = EFFORT_BUDGET[effort] if budget is None else budget
+    return {"thinking_budget": budget, "include_thoughts": budget != 0}
+
+
+def _contents(turns: list[Message]) -> list:
+    """Turns as Gemini contents: the text part, then each attachment as inline_data (bytes; the SDK encodes them)."""
+    from google.genai import types
+
+    out = []
+    for m in turns:
+        parts = [types.Part(text=m["content"])] if m["content"] or not m.get("attachments") else []
+        parts += [types.Part.from_bytes(data=a.data, mime_type=a.media_type) for a in m.get("attachments") or ()]
+        out.append(types.Content(role="model" if m["role"] == "assistant" else "user", parts=parts))
+    return out
 
 
 @contextmanager
@@ -79,6 +115,7 @@ class GeminiProvider(SDKProvider):
     # Prompt caching is automatic there: the playground's "cache this prompt" (Anthropic's) is not sent.
     ignored_options = frozenset({"cache_prompt"})
     display_name = "Google Gemini"
+    estimate_rule = "gemini"
     # Either key configures it; in the SDK's own order, so GOOGLE_API_KEY wins when both are set.
     env = ProviderEnv(key=("GOOGLE_API_KEY", "GEMINI_API_KEY"), base_url="GOOGLE_GEMINI_BASE_URL")
 
@@ -104,28 +141,33 @@ class GeminiProvider(SDKProvider):
 
         opts = request.options
         system, turns = split_system(request)
-        contents = [{"role": "model" if m["role"] == "assistant" else "user", "parts": [{"text": m["content"]}]}
-                    for m in turns]
+        schema = {"response_mime_type": "application/json", "response_json_schema": opts.json_schema} \
+            if opts.json_schema is not None else {}
         # timeout (ms) bounds each read, so a stalled stream ends.
         config = types.GenerateContentConfig(
             system_instruction=system, temperature=opts.temperature, max_output_tokens=opts.max_tokens,
+            top_p=opts.top_p, stop_sequences=opts.stop, seed=opts.seed,
+            thinking_config=thinking_config(opts, request.model_id), **schema,
             http_options=types.HttpOptions(timeout=int(opts.timeout * 1000)))
-        return {"model": request.model_id, "contents": contents, "config": config}
+        return {"model": request.model_id, "contents": _contents(turns), "config": config}
 
     def chat(self, request: ChatRequest) -> ChatResult:
         client = self._client()
         with _map_errors(self, request.options.timeout):
             reply = client.models.generate_content(**self._params(request))
         finish = require_finish(_finish(reply), self.name)
-        return ChatResult(_text(reply), _map_usage(reply.usage_metadata), finish)
+        return ChatResult(_text(reply), _map_usage(reply.usage_metadata), finish, _thoughts(reply))
 
-    def stream(self, request: ChatRequest) -> Iterator[TextDelta | StreamEnd]:
+    def stream(self, request: ChatRequest) -> Iterator[TextDelta | ThinkingDelta | StreamEnd]:
         client = self._client()
         usage = finish = None
         with _map_errors(self, request.options.timeout):
             events = client.models.generate_content_stream(**self._params(request))
             try:
                 for chunk in events:
+                    thought = _thoughts(chunk)
+                    if thought:  # thought summaries are never part of the answer
+                        yield ThinkingDelta(thought)
                     text = _text(chunk)
                     if text:
                         yield TextDelta(text)

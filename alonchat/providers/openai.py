@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
-from ..core import ChatRequest, ChatResult, StreamEnd, TextDelta, Usage, estimated_usage
+from ..core import (
+    PDF_TYPE,
+    ChatRequest,
+    ChatResult,
+    Message,
+    StreamEnd,
+    TextDelta,
+    ThinkingDelta,
+    Usage,
+    estimated_usage,
+)
 from ..errors import ProviderError
-from .base import ProviderEnv, SDKProvider, require_finish
+from .base import ProviderEnv, SDKProvider, data_url, require_finish
 from .mapping import connection_error, malformed_error, scrub, status_error, timeout_error
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -37,6 +48,35 @@ def _map_usage(usage: Any) -> Usage | None:
         output_tokens=usage.completion_tokens or 0,
         reasoning_tokens=(completion and completion.reasoning_tokens) or 0,
     )
+
+
+def _content(message: Message) -> str | list[dict]:
+    """Text alone, or text plus attachments as content parts: images as image_url, PDFs as file (data URLs)."""
+    attachments = message.get("attachments")
+    if not attachments:
+        return message["content"]
+    parts: list[dict] = [{"type": "text", "text": message["content"]}] if message["content"] else []
+    for a in attachments:
+        if a.media_type == PDF_TYPE:
+            parts.append({"type": "file", "file": {"filename": a.name, "file_data": data_url(a)}})
+        else:
+            parts.append({"type": "image_url", "image_url": {"url": data_url(a)}})
+    return parts
+
+
+def _schema_name(schema: dict) -> str:
+    """response_format's required name: the schema's title where it fits OpenAI's pattern, else "answer"."""
+    title = re.sub(r"[^a-zA-Z0-9_-]", "_", str(schema.get("title") or ""))[:64]
+    return title or "answer"
+
+
+def _reasoning(message: Any) -> str:
+    """Reasoning text compatible servers send beside the answer (reasoning_content or reasoning); OpenAI sends none."""
+    if message is None:
+        return ""
+    extra = getattr(message, "model_extra", None) or {}
+    value = extra.get("reasoning_content") or extra.get("reasoning")
+    return value if isinstance(value, str) else ""
 
 
 def _error_message(e: Any) -> str:
@@ -79,12 +119,13 @@ class OpenAIProvider(SDKProvider):
     """GPT models over Chat Completions, the API OpenAI-compatible servers also speak."""
 
     name = "openai"
-    # Prompt caching is automatic there: the playground's "cache this prompt" (Anthropic's) is not sent.
-    ignored_options = frozenset({"cache_prompt"})
     display_name = "OpenAI"
     env = ProviderEnv(key=("OPENAI_API_KEY",), base_url="OPENAI_BASE_URL")
     # Reasoning models reject max_tokens; every current OpenAI chat model takes this one.
     max_tokens_param = "max_completion_tokens"
+    # Chat Completions takes an effort, never a thinking budget; prompt caching is automatic there, so the
+    # playground's "cache this prompt" (Anthropic's cache_control) is not sent either.
+    ignored_options = frozenset({"reasoning_budget", "cache_prompt"})
 
     def _settings(self) -> tuple[str | None, str | None]:
         """(api key, base URL) as they stand now; a change rebuilds the client."""
@@ -102,7 +143,7 @@ class OpenAIProvider(SDKProvider):
 
         opts = request.options
         messages = [{"role": "system", "content": opts.system}] if opts.system else []
-        messages += [{"role": m["role"], "content": m["content"]} for m in request.messages]
+        messages += [{"role": m["role"], "content": _content(m)} for m in request.messages]
         params: dict[str, Any] = {
             "model": request.model_id,
             "messages": messages,
@@ -113,6 +154,14 @@ class OpenAIProvider(SDKProvider):
             params["temperature"] = opts.temperature
         if opts.max_tokens is not None:
             params[self.max_tokens_param] = opts.max_tokens
+        if opts.reasoning_effort is not None:
+            params["reasoning_effort"] = opts.reasoning_effort
+        for option in ("top_p", "stop", "seed"):
+            if getattr(opts, option) is not None:
+                params[option] = getattr(opts, option)
+        if opts.json_schema is not None:
+            params["response_format"] = {"type": "json_schema", "json_schema": {
+                "name": _schema_name(opts.json_schema), "schema": opts.json_schema}}
         return params
 
     def chat(self, request: ChatRequest) -> ChatResult:
@@ -122,9 +171,10 @@ class OpenAIProvider(SDKProvider):
         choice = reply.choices[0] if reply.choices else None
         content = (choice.message.content if choice and choice.message else None) or ""
         finish = require_finish(choice.finish_reason if choice else None, self.name)
-        return ChatResult(content, _map_usage(reply.usage) or estimated_usage(request, content), finish)
+        return ChatResult(content, _map_usage(reply.usage) or estimated_usage(request, content), finish,
+                          _reasoning(choice.message if choice else None))
 
-    def stream(self, request: ChatRequest) -> Iterator[TextDelta | StreamEnd]:
+    def stream(self, request: ChatRequest) -> Iterator[TextDelta | ThinkingDelta | StreamEnd]:
         client = self._client()
         parts: list[str] = []
         usage = finish = None
@@ -136,6 +186,9 @@ class OpenAIProvider(SDKProvider):
                     if chunk.usage is not None:  # the last chunk, with choices == []
                         usage = _map_usage(chunk.usage)
                     for choice in chunk.choices:
+                        thought = _reasoning(choice.delta)
+                        if thought:
+                            yield ThinkingDelta(thought)
                         text = choice.delta.content if choice.delta else None
                         if text:
                             parts.append(text)

@@ -107,7 +107,7 @@ def test_accepts_reports_capabilities_and_options_not_sent():
     assert {"temperature", "top_p", "seed"} <= claude.not_sent
     assert "application/pdf" in claude.media_types and "image/webp" in claude.media_types
     gpt41 = ai_service.accepts("gpt-4.1")
-    assert not gpt41.reasoning and gpt41.vision and gpt41.not_sent == {"cache_prompt"}  # OpenAI caches by itself
+    assert not gpt41.reasoning and gpt41.vision and gpt41.not_sent == {"reasoning_budget", "cache_prompt"}
     assert gpt41.refusal(["image"]) is None
 
 

@@ -50,6 +50,7 @@ class Script:
     truncate: bool = False
     malformed: bool = False
     stall: float | None = None
+    thinking: str | None = None  # reasoning text sent apart from the answer, in the wire's own form
     failures: int = 0  # how many failures this script has served so far
 
     def pieces(self, default: str) -> list[str]:
@@ -128,7 +129,7 @@ class FakeServer:
                usage: dict | None = None, delay: float = 0.0, status: int | None = None,
                error_message: str | None = None, retry_after: float | str | None = None,
                fail_times: int | None = None, truncate: bool = False, malformed: bool = False,
-               stall: float | None = None) -> Script:
+               stall: float | None = None, thinking: str | None = None) -> Script:
         """Set how `model_id` answers from now on.
 
         reply/chunks: the text, or the exact stream chunks (the JSON reply joins them).
@@ -147,11 +148,14 @@ class FakeServer:
           first text chunk, then the stream ends (a JSON reply is broken JSON).
         stall: seconds to go silent after the first chunk (before a JSON reply): longer than
           the client's read timeout, it must end in a timeout error.
+        thinking: reasoning text sent before the answer as each vendor does: OpenAI-compatible
+          `reasoning_content`, Anthropic `thinking` blocks (thinking_delta events), Gemini parts with
+          `thought: true`; streamed word by word.
         """
         if fail_times is not None and status is None:
             status = 500
         s = Script(reply, chunks, usage, delay, status, error_message, retry_after, fail_times,
-                   truncate, malformed, stall)
+                   truncate, malformed, stall, thinking)
         with self._lock:
             self.scripts[model_id] = s
         return s
@@ -257,7 +261,7 @@ class _Handler(BaseHTTPRequestHandler):
             srv._wait(s.delay * len(pieces) + (s.stall or 0))
             if s.malformed:
                 return self._raw(200, b'{"id": "broken", "choices": [', "application/json")
-            return self._json(200, wire.reply(model, "".join(pieces), usage, not s.truncate))
+            return self._json(200, wire.reply(model, "".join(pieces), usage, not s.truncate, thinking=s.thinking))
         self._stream(wire, model, body, s, pieces, usage)
 
     @staticmethod
@@ -277,6 +281,10 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             for part in wire.head(model, usage, body):
                 self._chunk(part)
+            for piece in Script(s.thinking).pieces("") if s.thinking else ():
+                srv._wait(s.delay)
+                for part in wire.thought(model, piece):
+                    self._chunk(part)
             for i, piece in enumerate(pieces):
                 srv._wait(s.delay)
                 self._chunk(wire.delta(model, piece))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 import time
 
 # Usage dicts here are in the ENGINE's convention (see FakeServer.script); each wire converts them
@@ -13,6 +15,30 @@ def sse(data, event: str | None = None) -> bytes:
     head = f"event: {event}\n" if event else ""
     payload = data if isinstance(data, str) else json.dumps(data)
     return f"{head}data: {payload}\n\n".encode()
+
+
+def camel(value):
+    """A JSON value with snake_case keys in camelCase: proto JSON (Gemini) takes a field's name in either case."""
+    if isinstance(value, dict):
+        return {re.sub(r"_([a-z])", lambda m: m[1].upper(), k): camel(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [camel(v) for v in value]
+    return value
+
+
+def _data_url(url: str, prefix: str) -> bool:
+    head, _, data = url.partition(";base64,")
+    return head.startswith("data:" + prefix) and _is_b64(data)
+
+
+def _is_b64(data: str, urlsafe: bool = False) -> bool:
+    """Base64 as the API takes it (Google's APIs take the URL-safe alphabet, which google-genai sends)."""
+    try:
+        if urlsafe:
+            data = data.replace("-", "+").replace("_", "/")
+        return bool(data) and bool(base64.b64decode(data, validate=True))
+    except ValueError:
+        return False
 
 
 def _text(content) -> str:
@@ -55,12 +81,34 @@ class OpenAIWire:
         return {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": int(time.time()),
                 "model": model, "choices": choices, "usage": usage}
 
-    def reply(self, model: str, text: str, u: dict, finished: bool) -> dict:
+    def reply(self, model: str, text: str, u: dict, finished: bool, thinking: str | None = None) -> dict:
+        message = {"role": "assistant", "content": text, "refusal": None}
+        if thinking:  # as OpenAI-compatible reasoning servers (vLLM, DeepSeek) send it
+            message["reasoning_content"] = thinking
         return {"id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()),
                 "model": model,
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": text, "refusal": None},
+                "choices": [{"index": 0, "message": message,
                              "finish_reason": "stop" if finished else None, "logprobs": None}],
                 "usage": self.usage(u)}
+
+    def thought(self, model: str, text: str) -> list[bytes]:
+        return [sse(self._chunk(model, [{"index": 0, "delta": {"reasoning_content": text}, "finish_reason": None}]))]
+
+    @staticmethod
+    def reject(body: dict) -> str | None:
+        """What Chat Completions refuses with a 400: an unknown effort, malformed content parts."""
+        if body.get("reasoning_effort") not in (None, "none", "minimal", "low", "medium", "high", "xhigh", "max"):
+            return f"reasoning_effort: unsupported value {body['reasoning_effort']!r}"
+        for m in body.get("messages", []):
+            for part in m.get("content") if isinstance(m.get("content"), list) else ():
+                kind = part.get("type")
+                if kind == "image_url" and not _data_url(part["image_url"].get("url", ""), "image/"):
+                    return "image_url.url: expected a data:image/...;base64 URL"
+                if kind == "file" and not _data_url(part["file"].get("file_data", ""), "application/pdf"):
+                    return "file.file_data: expected a data:application/pdf;base64 URL"
+                if kind not in ("text", "image_url", "file", "input_audio"):
+                    return f"content part type {kind!r} is not supported"
+        return None
 
     def head(self, model: str, u: dict, body: dict) -> list[bytes]:
         return [sse(self._chunk(model, [{"index": 0, "delta": {"role": "assistant", "content": ""},
@@ -101,6 +149,11 @@ class AnthropicWire:
         users = [m for m in body.get("messages", []) if m.get("role") == "user"]
         return _text(users[-1].get("content")) if users else ""
 
+    def __init__(self):
+        # One wire per request: the stream's content blocks are numbered as they open.
+        self.index = 0
+        self.open: str | None = None  # the kind of the block being streamed ("thinking", "text")
+
     @staticmethod
     def reject(body: dict) -> str | None:
         """What API version 2026-10-21 refuses with a 400 before answering."""
@@ -109,6 +162,27 @@ class AnthropicWire:
         for param in ("temperature", "top_p", "top_k"):
             if param in body:
                 return f"{param}: Extra inputs are not permitted"
+        thinking = body.get("thinking") or {}
+        if thinking.get("type") not in (None, "enabled", "adaptive", "disabled"):
+            return f"thinking.type: unknown {thinking.get('type')!r}"
+        if thinking.get("type") == "enabled":
+            budget = thinking.get("budget_tokens") or 0
+            if budget < 1024:
+                return "thinking.budget_tokens: Input should be greater than or equal to 1024"
+            if budget >= body["max_tokens"]:
+                return "`max_tokens` must be greater than `thinking.budget_tokens`"
+        effort = (body.get("output_config") or {}).get("effort")
+        if effort not in (None, "low", "medium", "high", "xhigh", "max"):
+            return f"output_config.effort: unknown {effort!r}"
+        for m in body.get("messages", []):
+            for block in m.get("content") if isinstance(m.get("content"), list) else ():
+                if block.get("type") in ("image", "document"):
+                    src = block.get("source") or {}
+                    kinds = ("application/pdf",) if block["type"] == "document" else (
+                        "image/jpeg", "image/png", "image/gif", "image/webp")
+                    if src.get("type") != "base64" or src.get("media_type") not in kinds or not _is_b64(
+                            src.get("data", "")):
+                        return f"{block['type']}.source: expected base64 data of type {' or '.join(kinds)}"
         cache = body.get("cache_control")
         if cache is not None and (cache.get("type") != "ephemeral" or cache.get("ttl", "5m") not in ("5m", "1h")):
             return "cache_control: type must be ephemeral and ttl one of 5m, 1h"
@@ -123,32 +197,55 @@ class AnthropicWire:
                 "output_tokens": u["output"],
                 "output_tokens_details": {"thinking_tokens": u["reasoning"]}}
 
-    def reply(self, model: str, text: str, u: dict, finished: bool) -> dict:
+    def reply(self, model: str, text: str, u: dict, finished: bool, thinking: str | None = None) -> dict:
+        blocks = [{"type": "thinking", "thinking": thinking, "signature": "sig-fake"}] if thinking else []
         return {"id": "msg_fake", "type": "message", "role": "assistant", "model": model,
-                "content": [{"type": "text", "text": text}],
+                "content": blocks + [{"type": "text", "text": text}],
                 "stop_reason": "end_turn" if finished else None, "stop_sequence": None,
                 "usage": self.usage(u)}
 
     def head(self, model: str, u: dict, body: dict) -> list[bytes]:
         start_usage = {**self.usage(u), "output_tokens": 1, "output_tokens_details": None}
         message = {**self.reply(model, "", u, False), "content": [], "usage": start_usage}
-        return [sse({"type": "message_start", "message": message}, "message_start"),
-                sse({"type": "content_block_start", "index": 0,
-                     "content_block": {"type": "text", "text": ""}}, "content_block_start"),
-                sse({"type": "ping"}, "ping")]
+        return [sse({"type": "message_start", "message": message}, "message_start"), sse({"type": "ping"}, "ping")]
+
+    def _switch(self, kind: str) -> list[bytes]:
+        """Close the open block (a thinking block ends with its signature) and open one of `kind`."""
+        if self.open == kind:
+            return []
+        out = []
+        if self.open is not None:
+            if self.open == "thinking":
+                out.append(sse({"type": "content_block_delta", "index": self.index,
+                                "delta": {"type": "signature_delta", "signature": "sig-fake"}}, "content_block_delta"))
+            out.append(sse({"type": "content_block_stop", "index": self.index}, "content_block_stop"))
+            self.index += 1
+        block = {"type": "thinking", "thinking": "", "signature": ""} if kind == "thinking" else {"type": "text",
+                                                                                                  "text": ""}
+        out.append(sse({"type": "content_block_start", "index": self.index, "content_block": block},
+                       "content_block_start"))
+        self.open = kind
+        return out
+
+    def thought(self, model: str, text: str) -> list[bytes]:
+        return self._switch("thinking") + [sse({"type": "content_block_delta", "index": self.index,
+                                                "delta": {"type": "thinking_delta", "thinking": text}},
+                                               "content_block_delta")]
 
     def delta(self, model: str, text: str) -> bytes:
-        return sse({"type": "content_block_delta", "index": 0,
-                    "delta": {"type": "text_delta", "text": text}}, "content_block_delta")
+        return b"".join(self._switch("text") + [sse({"type": "content_block_delta", "index": self.index,
+                                                     "delta": {"type": "text_delta", "text": text}},
+                                                    "content_block_delta")])
 
     def tail(self, model: str, u: dict, body: dict) -> list[bytes]:
         # Output counts arrive in message_delta, input and cache counts came in message_start.
         delta_usage = {"output_tokens": u["output"],
                        "output_tokens_details": {"thinking_tokens": u["reasoning"]}}
-        return [sse({"type": "content_block_stop", "index": 0}, "content_block_stop"),
-                sse({"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
-                     "usage": delta_usage}, "message_delta"),
-                sse({"type": "message_stop"}, "message_stop")]
+        return self._switch("text") + [
+            sse({"type": "content_block_stop", "index": self.index}, "content_block_stop"),
+            sse({"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                 "usage": delta_usage}, "message_delta"),
+            sse({"type": "message_stop"}, "message_stop")]
 
     @staticmethod
     def malformed() -> bytes:
@@ -186,8 +283,11 @@ class GeminiWire:
             out["thoughtsTokenCount"] = u["reasoning"]
         return out
 
-    def _candidate(self, model: str, text: str, finished: bool, u: dict | None) -> dict:
-        cand = {"content": {"parts": [{"text": text}], "role": "model"}, "index": 0}
+    def _candidate(self, model: str, text: str, finished: bool, u: dict | None, thinking: str | None = None,
+                   thought: bool = False) -> dict:
+        parts = [{"text": thinking, "thought": True}] if thinking else []
+        parts.append({"text": text, "thought": True} if thought else {"text": text})
+        cand = {"content": {"parts": parts, "role": "model"}, "index": 0}
         if finished:
             cand["finishReason"] = "STOP"
         out = {"candidates": [cand], "modelVersion": model, "responseId": "fake"}
@@ -195,8 +295,27 @@ class GeminiWire:
             out["usageMetadata"] = self.usage(u)
         return out
 
-    def reply(self, model: str, text: str, u: dict, finished: bool) -> dict:
-        return self._candidate(model, text, finished, u)
+    def reply(self, model: str, text: str, u: dict, finished: bool, thinking: str | None = None) -> dict:
+        return self._candidate(model, text, finished, u, thinking)
+
+    def thought(self, model: str, text: str) -> list[bytes]:
+        return [sse(self._candidate(model, text, False, None, thought=True))]
+
+    @staticmethod
+    def reject(body: dict) -> str | None:
+        """What generateContent refuses with a 400: a budget and a level together, malformed inline data."""
+        body = camel(body)  # google-genai sends some nested fields (thinkingConfig, inlineData) in snake_case
+        thinking = (body.get("generationConfig") or {}).get("thinkingConfig") or {}
+        if "thinkingBudget" in thinking and "thinkingLevel" in thinking:
+            return "thinking_budget and thinking_level cannot be set together"
+        for c in body.get("contents", []):
+            for part in c.get("parts", []):
+                inline = part.get("inlineData")
+                mime = str((inline or {}).get("mimeType") or "")
+                if inline is not None and (not mime.startswith(("image/", "application/pdf"))
+                                           or not _is_b64(inline.get("data", ""), urlsafe=True)):
+                    return "inlineData: expected a mimeType and base64 data"
+        return None
 
     def head(self, model: str, u: dict, body: dict) -> list[bytes]:
         return []
