@@ -77,7 +77,11 @@ for i, (p, cell) in enumerate(zip(plans, panes.grid(len(plans)), strict=True)):
         if where is not None:  # the run's answer is drawn live, not from the database
             turns = [m for m in turns if m.id <= where[1]]
         with st.container(height=panes.PANE_HEIGHT, key=f"pg_scroll_{i}"):
-            if view is not None and view.messages and (not turns or turns[0].id > view.messages[0].id):
+            first = turns[0].id if turns else None
+            # A send writes its prompts before any answer: an answer older than the pane's first prompt
+            # means the pane joined later.
+            if view is not None and any(m.role == "assistant" and (first is None or m.id < first)
+                                        for m in view.messages):
                 st.caption(":material/fiber_new: Joined this conversation later: this pane starts fresh "
                            "(earlier turns are not sent to it).")
             for m in turns:

@@ -21,12 +21,19 @@ def app_url(fresh_env, fake_server, tmp_path):
 
 
 def _pick(page, name: str) -> None:
-    box = page.locator("[data-testid='stMultiSelect'] input").first
+    """Add a pane for `name` through the "Add a pane" picker."""
+    box = page.locator(".st-key-pg_add_model input").first
     box.click()
     box.fill(name)
     page.get_by_role("option").filter(has_text=name).first.click()
-    page.keyboard.press("Escape")
     settled(page)
+
+
+def _send(page, text: str) -> None:
+    """Type into the composer and press Enter (no mouse)."""
+    box = page.locator("[data-testid='stChatInputTextArea']")
+    box.fill(text)
+    box.press("Enter")
 
 
 def test_two_models_side_by_side_fill_in_with_metrics(app_url, browser, fake_server):
@@ -42,18 +49,14 @@ def test_two_models_side_by_side_fill_in_with_metrics(app_url, browser, fake_ser
     settled(page)
     assert page.locator("[data-testid='stException']").count() == 0
 
+    page.locator(".st-key-pg_rm_0 button").first.click()  # drop the default echo pane
+    settled(page)
     _pick(page, "gpt-5.4-mini")
     _pick(page, "claude-haiku-4-5")
-    page.get_by_role("button", name="Remove echo · echo").click()  # drop the default echo pane
-    settled(page)
-
-    prompt = page.locator(".st-key-pg_composer textarea")
-    prompt.fill("In two sentences: how does token streaming over SSE work?")
-    prompt.press("Control+Enter")
-    page.locator(".st-key-pg_composer").get_by_text("Estimated input cost").wait_for(timeout=30_000)
-    settled(page)
-    assert "(estimate" in page.locator(".st-key-pg_composer").inner_text()
-    page.locator(".st-key-pg_action button").click()
+    bottom = page.locator("[data-testid='stBottom']")
+    bottom.get_by_text("Next send to 2 panes").wait_for(timeout=30_000)  # the estimate, visible before sending
+    assert "(estimate" in bottom.inner_text()
+    _send(page, "In two sentences: how does token streaming over SSE work?")
     # Both panes are done when each shows its metrics line; then the page re-renders from the database.
     page.wait_for_function("""() => [0, 1].every(i => {
         const pane = document.querySelector('.st-key-pg_pane_' + i);
@@ -75,7 +78,7 @@ def test_two_models_side_by_side_fill_in_with_metrics(app_url, browser, fake_ser
     page.screenshot(path=str(ARTIFACTS / "playground-desktop.png"))
 
     # The URL names the conversation: a phone-sized window reopens it with both panes and metrics.
-    assert "?c=" in page.url
+    assert "c=" in page.url and "p=1%3Agpt-5.4-mini" in page.url
     narrow = browser.new_page(viewport={"width": 420, "height": 2200})
     narrow.goto(page.url)
     settled(narrow)
@@ -95,19 +98,14 @@ def test_stop_cancels_the_running_answers_and_records_them(app_url, browser, fak
     page.goto(app_url)
     settled(page)
     _pick(page, "gpt-5.4-mini")
-    prompt = page.locator(".st-key-pg_composer textarea")
-    prompt.fill("Count slowly")
-    prompt.press("Control+Enter")  # commit the text first, so Send never races the text area's update
-    page.locator(".st-key-pg_composer").get_by_text("Estimated input cost").wait_for(timeout=30_000)
-    settled(page)
-    page.locator(".st-key-pg_action button").click()
+    _send(page, "Count slowly")
     page.wait_for_function("document.querySelector('.st-key-pg_pane_1') && "
                            "document.querySelector('.st-key-pg_pane_1').innerText.includes('word2')",
                            timeout=60_000)
     assert "streaming" in page.locator(".st-key-pg_pane_1").inner_text()
     page.screenshot(path=str(ARTIFACTS / "playground-streaming.png"))
-    page.locator(".st-key-pg_action button", has_text="Stop").click()
-    page.locator(".st-key-pg_action button", has_text="Send").wait_for(timeout=30_000)
+    page.locator(".st-key-pg_stop_all button").first.click()
+    page.locator(".st-key-pg_retry_1 button").wait_for(timeout=30_000)  # a cancelled pane offers Retry
     settled(page)
     pane = page.locator(".st-key-pg_pane_1").inner_text()
     page.screenshot(path=str(ARTIFACTS / "playground-stopped.png"))
@@ -119,3 +117,61 @@ def test_stop_cancels_the_running_answers_and_records_them(app_url, browser, fak
                                   "AND model_name = 'gpt-5.4-mini'")).scalar_one()
     engine.dispose()
     assert ("gpt-5.4-mini", "cancelled") in [tuple(r) for r in rows] and saved == "cancelled"
+
+
+def _image(path) -> None:
+    """A 160x100 PNG with two coloured halves: a real image for the composer to attach."""
+    from PIL import Image
+
+    img = Image.new("RGB", (160, 100), (30, 110, 200))
+    img.paste((240, 170, 40), (80, 0, 160, 100))
+    img.save(path)
+
+
+def test_one_model_at_two_efforts_with_an_image_sent_with_enter(app_url, browser, fake_server, tmp_path):
+    """Issue 12: attach an image, compare one model at two reasoning efforts side by side, send with Enter."""
+    fake_server.script("gpt-5.4-mini", delay=0.02, reply="Two colours: blue on the left, amber on the right.",
+                       usage={"input": 120, "output": 12, "reasoning": 40})
+    ARTIFACTS.mkdir(exist_ok=True)
+    picture = tmp_path / "halves.png"
+    _image(picture)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(app_url)
+    settled(page)
+    page.locator(".st-key-pg_rm_0 button").first.click()  # drop the default echo pane
+    settled(page)
+    _pick(page, "gpt-5.4-mini")
+    page.locator(".st-key-pg_dup_1 button").first.click()  # the same model again, in a second pane
+    settled(page)
+    for pane_id, effort in ((1, "low"), (2, "high")):
+        page.locator(f".st-key-pg_pane_{pane_id - 1} [data-testid='stPopover'] button").first.click()
+        box = page.locator(f".st-key-pg_opt_reasoning_effort__p{pane_id} input").first
+        box.click()
+        page.get_by_role("option", name=effort, exact=True).click()
+        page.keyboard.press("Escape")
+        settled(page)
+    headers = [page.locator(f".st-key-pg_pane_{i}").inner_text() for i in range(2)]
+    assert "effort low" in headers[0] and "effort high" in headers[1]
+    page.screenshot(path=str(ARTIFACTS / "playground-two-efforts-before.png"))
+
+    page.locator("[data-testid='stChatInput'] input[type='file']").set_input_files(str(picture))
+    page.locator("[data-testid='stChatInput']").get_by_text("halves.png").wait_for(timeout=30_000)
+    _send(page, "What is in this picture?")
+    page.wait_for_function("""() => [0, 1].every(i => {
+        const pane = document.querySelector('.st-key-pg_pane_' + i);
+        return pane && pane.innerText.includes('tok/s');
+    })""", timeout=60_000)
+    page.locator(".st-key-pg_summary").wait_for(timeout=30_000)
+    settled(page)
+    bodies = [r.json for r in fake_server.requests_to("chat/completions")]
+    assert sorted(b.get("reasoning_effort") for b in bodies) == ["high", "low"]
+    for body in bodies:  # the image went to both panes, as an image_url data URL
+        parts = body["messages"][-1]["content"]
+        assert any(p.get("type") == "image_url" and p["image_url"]["url"].startswith("data:image/png;base64,")
+                   for p in parts)
+    panes = [page.locator(f".st-key-pg_pane_{i}") for i in range(2)]
+    for pane in panes:
+        assert "blue on the left" in pane.inner_text()
+        assert pane.locator("[data-testid='stImage'] img").count() >= 1  # the thumbnail stays in the turn
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.screenshot(path=str(ARTIFACTS / "playground-two-efforts.png"))
