@@ -150,7 +150,8 @@ def _result(row: UsageRecord) -> CallResult:
                   row.output_tokens, row.reasoning_tokens, row.usage_estimated)
     return CallResult(model=row.model_name, provider=row.provider, model_id=row.model_id,
                       usage=usage, cost_usd=row.cost_usd, latency_ms=row.latency_ms,
-                      ttft_ms=row.ttft_ms, status=row.status, usage_id=row.id)
+                      ttft_ms=row.ttft_ms, status=row.status, usage_id=row.id,
+                      options=json.loads(row.options) if row.options else {})
 
 
 def load(conversation_id: int, user: str | None = None) -> ConversationView:

@@ -96,24 +96,17 @@ def test_the_url_holds_the_panes_and_reopens_them_elsewhere():
 def test_a_pane_whose_model_takes_no_images_is_skipped_not_failed():
     from tests.scripted import add_model
 
-    add_model("sees", provider="echo")
-    from alonchat.storage.engine import session
-    from alonchat.storage.tables import AIModel
-
-    with session() as s, s.begin():
-        row = s.query(AIModel).filter_by(name="sees").one()
-        if not hasattr(row, "supports_vision"):
-            pytest.skip("the catalog has no vision capability yet")
-        row.supports_vision = True
-    at = pick(open_playground(), "echo", "sees")
+    add_model("blind", provider="echo")  # no vision capability in the catalog; echo itself has it
+    at = pick(open_playground(), "echo", "blind")
     # What st.chat_input's on_submit queues when a file is attached (AppTest cannot attach files).
     at.session_state["pg_pending"] = {"kind": "send", "text": "what is in this picture?",
                                       "files": [{"name": "dot.png", "media_type": "image/png", "data": PNG}]}
     at.run()
     assert not at.exception, at.exception
-    assert [r.model_name for r in usage_rows()] == ["sees"]  # skipped: no call, no ledger row
-    assert any("Skipped" in i.value and "echo does not accept images" in i.value for i in at.info)
+    assert [r.model_name for r in usage_rows()] == ["echo"]  # skipped: no call, no ledger row
+    assert any("Skipped" in i.value and "blind does not accept images" in i.value for i in at.info)
     assert not at.error
+    assert len(answers(at)) == 1
 
 
 def test_retry_answers_the_same_prompt_again_after_a_failure(fake_providers):

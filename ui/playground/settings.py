@@ -17,6 +17,7 @@ import streamlit as st
 from alonchat.core import ChatOptions
 
 REASONING = ("reasoning_effort", "reasoning_budget")
+JS_SAFE_INT = 2**53 - 1
 
 
 @dataclass(frozen=True)
@@ -191,8 +192,9 @@ def widgets(pane_id: int | None = None, *, reasons: bool = True, max_tokens: int
             st.selectbox(s.label, efforts(), index=None, placeholder=blank_means, **common)
         elif s.kind in ("float", "int"):
             lo, hi = bounds(s.name)
-            if s.kind == "int":
-                lo, hi = (None if lo is None else int(lo)), (None if hi is None else int(hi))
+            if s.kind == "int":  # the browser's numbers are doubles: keep the bounds to its safe integers
+                lo = None if lo is None else max(int(lo), -JS_SAFE_INT)
+                hi = None if hi is None else min(int(hi), JS_SAFE_INT)
             # value=None (always): a cleared field stays blank (unset), it never snaps back to the minimum.
             st.number_input(s.label, min_value=lo, max_value=hi, value=None, step=s.step,
                             placeholder=blank_means, **common)
