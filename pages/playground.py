@@ -49,7 +49,7 @@ if problem:
     st.error(problem, icon=":material/error:")
 budget = state.budget_check(user)
 # A send refused by the budget already said so above: announce it once.
-if budget is not None and budget.level in ("soft", "hard") and budget.message != problems.get(""):
+if budget is not None and budget.level in ("soft", "hard") and budget.message != problem:
     (st.warning if budget.level == "soft" else st.error)(budget.message, icon=":material/savings:")
 
 pick, opts = st.columns([3, 1], vertical_alignment="bottom")
