@@ -67,21 +67,32 @@ class ConversationView:
             batch.append(m)
         return [m.model for m in sorted(batch, key=lambda m: m.pane)]
 
-    def pane(self, model: str) -> list[MessageView]:
-        """Every turn this conversation had with `model` (a pane's history follows its model)."""
-        return [m for m in self.messages if m.model == model]
+    @property
+    def slots(self) -> list[tuple[int, str]]:
+        """(pane, model) of the last send, in pane order: the playground reopens these panes."""
+        last = self.layout
+        batch = [m for m in self.messages if m.role == "user"][-len(last):] if last else []
+        return [(m.pane, m.model) for m in sorted(batch, key=lambda m: m.pane)]
 
-    def history(self, model: str) -> list[ChatMessage]:
-        """The turns to send `model` next: only answered turns, so a failed answer never becomes context."""
+    def pane(self, model: str, slot: int | None = None) -> list[MessageView]:
+        """Every turn this conversation had with `model` (in pane `slot` only, when given: one model may sit
+        in several panes with different settings)."""
+        return [m for m in self.messages if m.model == model and (slot is None or m.pane == slot)]
+
+    def history(self, model: str, slot: int | None = None) -> list[ChatMessage]:
+        """The turns to send `model` next: only answered turns, so a failed answer never becomes context.
+
+        A failed or cancelled answer keeps its prompt pending: a retry (or a continuation) stored after it
+        answers that same prompt.
+        """
         out: list[ChatMessage] = []
         pending: MessageView | None = None
-        for m in self.pane(model):
+        for m in self.pane(model, slot):
             if m.role == "user":
                 pending = m  # an unanswered earlier prompt is dropped
-            elif m.role == "assistant" and pending is not None:
-                if m.status == "ok":
-                    out += [{"role": "user", "content": pending.content},
-                            {"role": "assistant", "content": m.content}]
+            elif m.role == "assistant" and pending is not None and m.status == "ok":
+                out += [{"role": "user", "content": pending.content},
+                        {"role": "assistant", "content": m.content}]
                 pending = None
         return out
 
@@ -139,7 +150,8 @@ def _result(row: UsageRecord) -> CallResult:
                   row.output_tokens, row.reasoning_tokens, row.usage_estimated)
     return CallResult(model=row.model_name, provider=row.provider, model_id=row.model_id,
                       usage=usage, cost_usd=row.cost_usd, latency_ms=row.latency_ms,
-                      ttft_ms=row.ttft_ms, status=row.status, usage_id=row.id)
+                      ttft_ms=row.ttft_ms, status=row.status, usage_id=row.id,
+                      options=json.loads(row.options) if row.options else {})
 
 
 def load(conversation_id: int, user: str | None = None) -> ConversationView:
@@ -173,11 +185,12 @@ def remove(conversation_id: int, user: str | None = None) -> None:
         s.delete(conv)
 
 
-def add_prompt(conversation_id: int, models: list[str], content: str) -> list[int]:
-    """Store one prompt in every pane of a send, together, before any answer is written."""
+def add_prompt(conversation_id: int, models: list[str], content: str, slots: list[int] | None = None) -> list[int]:
+    """Store one prompt in every pane of a send (`slots`: the panes' numbers, default 0..n-1), together."""
+    slots = list(range(len(models))) if slots is None else slots
     with session() as s, s.begin():
-        msgs = [Message(conversation_id=conversation_id, pane=i, model_name=m, role="user",
-                        content=content, status="ok") for i, m in enumerate(models)]
+        msgs = [Message(conversation_id=conversation_id, pane=slot, model_name=m, role="user",
+                        content=content, status="ok") for slot, m in zip(slots, models, strict=True)]
         s.add_all(msgs)
         s.execute(update(Conversation).where(Conversation.id == conversation_id)
                   .values(updated_at=utcnow()))
@@ -185,11 +198,14 @@ def add_prompt(conversation_id: int, models: list[str], content: str) -> list[in
         return [m.id for m in msgs]
 
 
-def add_answer(conversation_id: int, pane: int, result: CallResult) -> int:
-    """Store a pane's answer with its status (a cancelled or failed answer is never stored as ok)."""
+def add_answer(conversation_id: int, pane: int, result: CallResult, prefix: str = "") -> int:
+    """Store a pane's answer with its status (a cancelled or failed answer is never stored as ok).
+
+    `prefix` is the cancelled text a continuation picked up from: the stored answer is the whole of it.
+    """
     with session() as s, s.begin():
         msg = Message(conversation_id=conversation_id, pane=pane, model_name=result.model,
-                      role="assistant", content=result.content or "", status=result.status,
+                      role="assistant", content=prefix + (result.content or ""), status=result.status,
                       usage_id=result.usage_id)
         s.add(msg)
         s.flush()

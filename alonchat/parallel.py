@@ -8,9 +8,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .core import Message
+from .catalog import models as catalog
+from .core import Message, RetryNotice, TextDelta, ThinkingDelta
 from .errors import AlonChatError, ProviderError
 from .service import AIService, CallResult, ai_service
+
+WARM_UP_SECONDS = 30.0  # the longest the panes wait for each other's client start-up before going anyway
 
 
 @dataclass
@@ -24,12 +27,13 @@ class PaneRequest:
 
 @dataclass
 class PaneEvent:
-    """One thing that happened in one pane: a text delta, or its final result (ok or failed)."""
+    """One thing that happened in one pane: a text or thinking delta, a retry notice, or its final result."""
 
     pane: int
-    kind: str  # "delta" | "done" | "error"
+    kind: str  # "delta" | "thinking" | "notice" | "done" | "error"
     text: str = ""
     result: CallResult | None = None
+    notice: RetryNotice | None = None
 
 
 @dataclass
@@ -38,6 +42,9 @@ class PaneState:
 
     model: str
     text: str = ""
+    thinking: str = ""
+    notice: RetryNotice | None = None  # the latest retry wait, cleared by the next text
+    notice_at: float = 0.0
     result: CallResult | None = None
     started: float = field(default_factory=time.perf_counter)
 
@@ -51,11 +58,20 @@ class PaneState:
             return self.result.latency_ms / 1000
         return time.perf_counter() - self.started
 
+    @property
+    def retry_in_s(self) -> float | None:
+        """Seconds left of the current retry wait (None when the pane is not waiting to retry)."""
+        if self.notice is None or self.result is not None:
+            return None
+        return max(0.0, self.notice.wait_seconds - (time.perf_counter() - self.notice_at))
+
 
 class ParallelRun:
     """One worker thread per pane consumes `service.stream`; the consumer drains a queue with `poll`.
 
-    Workers never touch the UI (Streamlit elements must be updated from the script thread).
+    Workers never touch the UI (Streamlit elements must be updated from the script thread). Every
+    worker first builds (warms) its provider's SDK client, then all wait at one barrier, so the
+    panes' requests leave together and no pane's timing includes client start-up.
     Leaving the `with` block before every pane finished sets the shared cancel event, so the
     remaining calls stop and are recorded as cancelled, and waits briefly for them to be written.
     """
@@ -67,19 +83,18 @@ class ParallelRun:
         self.service = service or ai_service
         self.user, self.conversation_id = user, conversation_id
         self.on_result = on_result
-        self.cancel = threading.Event()
+        self.cancel = threading.Event()  # the whole run
+        self.cancels = [threading.Event() for _ in self.requests]  # one pane each
         self.panes = [PaneState(r.model) for r in self.requests]
         self._queue: queue.Queue[PaneEvent] = queue.Queue()
         self._threads: list[threading.Thread] = []
+        self._barrier = threading.Barrier(max(1, len(self.requests)))
 
     # --- lifecycle ----------------------------------------------------
     def start(self) -> ParallelRun:
         for i, req in enumerate(self.requests):
             t = threading.Thread(target=self._work, args=(i, req), name=f"pane-{i}", daemon=True)
             self._threads.append(t)
-        now = time.perf_counter()
-        for pane in self.panes:
-            pane.started = now
         for t in self._threads:
             t.start()
         return self
@@ -87,7 +102,14 @@ class ParallelRun:
     def stop(self, wait: float = 5.0) -> None:
         """Cancel what is still running and give the workers a moment to record it."""
         self.cancel.set()
+        for event in self.cancels:
+            event.set()
         self.join(wait)
+
+    def stop_pane(self, i: int) -> None:
+        """Cancel one pane; the others stream on."""
+        if 0 <= i < len(self.cancels):
+            self.cancels[i].set()
 
     def join(self, wait: float | None = None) -> None:
         deadline = None if wait is None else time.monotonic() + wait
@@ -98,7 +120,7 @@ class ParallelRun:
         return self.start()
 
     def __exit__(self, *exc) -> None:
-        # Reached on normal completion and when Streamlit interrupts the script (stop/rerun).
+        # Reached on normal completion and when a consumer gives up early.
         if not self.finished:
             self.stop()
         else:
@@ -138,20 +160,55 @@ class ParallelRun:
         pane = self.panes[event.pane]
         if event.kind == "delta":
             pane.text += event.text
+            pane.notice = None
+        elif event.kind == "thinking":
+            pane.thinking += event.text
+            pane.notice = None
+        elif event.kind == "notice":
+            pane.notice, pane.notice_at = event.notice, time.perf_counter()
         else:
             pane.result = event.result
             pane.text = event.result.content or pane.text
+            pane.thinking = getattr(event.result, "thinking", None) or pane.thinking
 
     # --- worker side --------------------------------------------------
+    def _warm(self, req: PaneRequest) -> None:
+        """Build the pane's SDK client now, so its first request does not pay for imports and set-up."""
+        try:
+            spec = catalog.resolve(req.model)
+            self.service.registry.get(spec.provider).warm()
+        except Exception:  # the real call reports any problem, with its ledger row
+            pass
+
+    def _release(self, i: int, req: PaneRequest) -> None:
+        """Warm up, then wait until every pane is warm: all requests leave at the same moment."""
+        self._warm(req)
+        try:
+            self._barrier.wait(timeout=WARM_UP_SECONDS)
+        except threading.BrokenBarrierError:
+            pass  # a pane that took too long to warm up must not hold the others back
+        self.panes[i].started = time.perf_counter()
+
     def _work(self, i: int, req: PaneRequest) -> None:
         kind, result = "done", None
         try:
+            self._release(i, req)
+            if self.cancel.is_set():
+                self.cancels[i].set()
             for item in self.service.stream(req.model, req.messages, user=self.user,
                                             conversation_id=self.conversation_id,
-                                            cancel=self.cancel, **req.options):
+                                            cancel=self.cancels[i], **req.options):
+                if self.cancel.is_set():
+                    self.cancels[i].set()
                 if isinstance(item, str):
                     self._queue.put(PaneEvent(i, "delta", text=item))
-                elif isinstance(item, CallResult):  # thinking and retry events are not answer text
+                elif isinstance(item, TextDelta):
+                    self._queue.put(PaneEvent(i, "delta", text=item.text))
+                elif isinstance(item, ThinkingDelta):
+                    self._queue.put(PaneEvent(i, "thinking", text=item.text))
+                elif isinstance(item, RetryNotice):
+                    self._queue.put(PaneEvent(i, "notice", notice=item))
+                elif isinstance(item, CallResult):
                     result = item
         except AlonChatError as e:
             kind = "error"

@@ -1,10 +1,10 @@
-"""Playground: chat with one model, or compare up to six side by side, every pane streaming at once."""
+"""Playground: chat with one model, or compare up to six panes (a model plus its settings) side by side."""
 
 import streamlit as st
 
 from alonchat import identity
 from ui import shell
-from ui.playground import panes, state
+from ui.playground import live, panes, send, settings, state
 from ui.playground import sidebar as playground_sidebar
 
 shell.ensure()  # a page opened by its own URL still gets the app's frame
@@ -13,86 +13,113 @@ ss = st.session_state
 user = identity.current_user()
 models = state.choices()
 state.init(models)
-state.stop_previous_run()
-state.read_url()
+state.read_url(models)
 view = state.current_view(user)
+plans = [send.plan(p, models[p["model"]]) for p in state.panes()]
+send.check(plans, view)
 
-# A prompt submitted by the Send button's callback: validate, store, and start streaming below.
-run, problems = None, {}
+# Enter in the composer (or Retry / Continue) queued a send: store the prompt and start streaming.
+problem = None
 pending = ss.pop(state.PENDING, None)
-if pending:
-    run, problems = state.prepare_send(pending, ss[state.MODELS], view, user)
-    if run is None:
-        ss[state.PROMPT] = pending  # keep the prompt so the user can fix the settings and resend
-    else:
-        view = state.current_view(user)
+if pending and ss.get(state.ACTIVE_RUN) is None:
+    problem = send.start(pending, plans, view, user)
+    view = state.current_view(user)
+
+# A run outlives reruns (a click, a reconnect): this script run re-attaches to it, or, once it is over,
+# shows its stored answers.
+run = ss.get(state.ACTIVE_RUN)
+if run is not None:
+    run.poll(0)
+    if run.finished:
+        ss.pop(state.ACTIVE_RUN, None)
+        ss.pop(state.RUN_PANES, None)
+        run, view = None, state.current_view(user)
+running = ss.get(state.RUN_PANES, {}) if run is not None else {}
 
 state.write_url(view)
 playground_sidebar.render(view)
 
 st.title("Playground", anchor=False)
-st.caption("Type once; every selected model answers in its own pane, all streaming at the same time.")
+st.caption("Type once; every pane (a model plus its settings) answers, all streaming at the same time. "
+           "The same model can sit in several panes with different settings.")
 notice = ss.pop(state.NOTICE, None)
 if notice:
     getattr(st, notice[0])(notice[1])
-if problems.get(""):
-    st.error(problems[""], icon=":material/error:")
+if problem:
+    st.error(problem, icon=":material/error:")
 budget = state.budget_check(user)
 # A send refused by the budget already said so above: announce it once.
-if budget is not None and budget.level in ("soft", "hard") and budget.message != problems.get(""):
+if budget is not None and budget.level in ("soft", "hard") and budget.message != problem:
     (st.warning if budget.level == "soft" else st.error)(budget.message, icon=":material/savings:")
 
 pick, opts = st.columns([3, 1], vertical_alignment="bottom")
-pick.multiselect(f"Models (up to {state.MAX_PANES} side by side)", list(models), key=state.MODELS,
-                 format_func=lambda name: models[name].label, max_selections=state.MAX_PANES,
-                 placeholder="Pick one model to chat, or several to compare", persist_state="session")
-with opts.popover("Settings", icon=":material/tune:", width="stretch"):
-    panes.option_widgets()
-    st.toggle("Different settings per pane", key=state.PER_PANE, persist_state="session",
-              help="Each pane gets its own Settings button, starting from these values.")
+pick.selectbox(f"Add a pane ({len(plans)} of {state.MAX_PANES})", list(models), index=None, key=state.ADD,
+               format_func=lambda name: models[name].label, on_change=state.add_from_picker,
+               placeholder="Pick a model to add a pane (the same model again is fine)",
+               disabled=len(plans) >= state.MAX_PANES)
+with opts.popover("Shared settings", icon=":material/tune:", width="stretch"):
+    st.caption("Every pane uses these unless it sets its own (the :material/tune: button on the pane).")
+    settings.widgets(reasons=any(p.choice.reasons for p in plans))
 
-selected = ss[state.MODELS]
-if not selected:
-    st.info("Pick a model above. The keyless **echo** model works with no API key.", icon=":material/info:")
-draft = ss.get(state.PROMPT) or ""
-errors_by_pane = problems or state.validate(selected, draft.strip() or "·")
-estimates = state.estimates(selected, view, draft) if draft.strip() else {}
+if not plans:
+    st.info("Add a pane above. The keyless **echo** model works with no API key.", icon=":material/info:")
+estimates = {p.id: send.estimate(p, view) for p in plans} if run is None else {}
 
 slots = {}
-for i, (model, cell) in enumerate(zip(selected, panes.grid(len(selected)), strict=True)):
+for i, (p, cell) in enumerate(zip(plans, panes.grid(len(plans)), strict=True)):
     with cell:
-        panes.header(models[model], errors_by_pane.get(model), estimates.get(model, ""))
-        turns = view.pane(model) if view is not None else []
-        for m in turns:
-            panes.message(m)
-        if not turns and run is None:
-            st.caption("No messages with this model yet. Write a prompt below and press Send.")
-        if run is not None:
-            slots[i] = panes.LiveAnswer()
-        elif len(selected) > 1 and turns and turns[-1].role == "assistant" and turns[-1].status == "ok":
-            st.button("Continue with this model", key=f"pg_continue_{model}", icon=":material/arrow_forward:",
-                      on_click=state.continue_with, args=(model,), type="tertiary")
+        panes.header(p, estimates.get(p.id), busy=run is not None)
+        where = running.get(p.id)
+        if where is not None and not run.panes[where[0]].finished:
+            st.button("Stop", icon=":material/stop_circle:", key=f"pg_stop_{p.id}", on_click=state.stop_pane,
+                      args=(p.id,), type="tertiary")
+        turns = view.pane(p.model, p.id) if view is not None else []
+        if where is not None:  # the run's answer is drawn live, not from the database
+            turns = [m for m in turns if m.id <= where[1]]
+        with st.container(height=panes.PANE_HEIGHT, key=f"pg_scroll_{i}"):
+            first = turns[0].id if turns else None
+            # A send writes its prompts before any answer: an answer older than the pane's first prompt
+            # means the pane joined later.
+            if view is not None and any(m.role == "assistant" and (first is None or m.id < first)
+                                        for m in view.messages):
+                st.caption(":material/fiber_new: Joined this conversation later: this pane starts fresh "
+                           "(earlier turns are not sent to it).")
+            for m in turns:
+                panes.message(m)
+            if not turns and where is None:
+                st.caption("No messages in this pane yet. Write a prompt below and press Enter.")
+            if where is not None:
+                slots[where[0]] = live.LiveAnswer(settings.label(p.values, reasons=p.choice.reasons),
+                                                  prefix=where[2])
+            elif p.id in ss[state.SKIPPED]:
+                st.info(ss[state.SKIPPED][p.id], icon=":material/block:")
+        last = turns[-1] if turns else None
+        if run is None and last is not None and last.role == "assistant":
+            if last.status != "ok":
+                b1, b2 = st.columns(2)
+                b1.button("Retry", icon=":material/refresh:", key=f"pg_retry_{p.id}", on_click=state.retry,
+                          args=(p.id,), width="stretch")
+                if last.status == "cancelled" and last.content:
+                    b2.button("Continue", icon=":material/play_arrow:", key=f"pg_more_{p.id}",
+                              on_click=state.continue_answer, args=(p.id,), width="stretch")
+            elif len(plans) > 1:
+                st.button("Continue with this pane only", key=f"pg_continue_{p.id}", type="tertiary",
+                          icon=":material/arrow_forward:", on_click=state.continue_with, args=(p.id,))
 
 if run is None:
-    panes.summary(panes.latest_answers(view, selected))
+    panes.summary(panes.latest_answers(view, plans))
 
-with st.container(border=True, key="pg_composer"):
-    st.text_area("Prompt", key=state.PROMPT, height=100, label_visibility="collapsed",
-                 placeholder="Ask something… (Ctrl+Enter shows the estimated cost, Send asks every pane)",
-                 disabled=run is not None)
-    left, right = st.columns([4, 1], vertical_alignment="center")
-    if estimates:
-        left.caption(panes.estimate_total(estimates))
-    action = right.empty()  # one slot: Send becomes Stop while answers stream
-    if run is None:
-        action.button("Send", type="primary", icon=":material/send:", on_click=state.submit, key="pg_action",
-                      disabled=not selected, width="stretch")
-    else:
-        action.button("Stop", icon=":material/stop_circle:", on_click=state.stopped, key="pg_action",
-                      width="stretch")
+with st.bottom:
+    if run is None and estimates:
+        st.caption(panes.estimate_total(estimates, sum(1 for p in plans if p.problem)), width="stretch")
+    elif run is not None:
+        st.button("Stop all", icon=":material/stop_circle:", key="pg_stop_all", on_click=state.stop_all)
+    st.chat_input("Ask every pane… (Enter sends, Shift+Enter adds a line; attach images or PDFs)",
+                  key=state.COMPOSER, on_submit=state.submit, accept_file="multiple",
+                  file_type=["png", "jpg", "jpeg", "gif", "webp", "pdf"], disabled=run is not None or not plans)
 
 if run is not None:
-    with run:  # leaving early (Stop, rerun, closed tab) cancels the panes still running
-        panes.drain(run, slots)
+    live.drain(run, slots)  # a rerun (a click, a reconnect) interrupts this, never the run
     ss.pop(state.ACTIVE_RUN, None)
+    ss.pop(state.RUN_PANES, None)
     st.rerun()  # show the stored answers, their metrics and the ranking from the database

@@ -74,6 +74,10 @@ class Provider(ABC):
         """Refuse (ValidationError) what this vendor's API would refuse, before any request; the default takes all."""
         return None
 
+    def warm(self) -> None:
+        """Get ready to send (build the SDK client) before a timed call, so timings exclude start-up."""
+        return None
+
     @abstractmethod
     def chat(self, request: ChatRequest) -> ChatResult: ...
 
@@ -110,6 +114,10 @@ class SDKProvider(Provider):
     def _check_settings(self) -> None:
         """Refuse to build a client without what the provider needs (the key, by default)."""
         Provider.ensure_configured(self)
+
+    def warm(self) -> None:
+        if self.is_configured():
+            self._client()
 
     def _client(self) -> Any:
         """The cached client: building one per call would cost more than the engine's overhead goal."""

@@ -21,12 +21,19 @@ def app_url(fresh_env, fake_server, tmp_path):
 
 
 def _pick(page, name: str) -> None:
-    box = page.locator("[data-testid='stMultiSelect'] input").first
+    """Add a pane for `name` through the "Add a pane" picker."""
+    box = page.locator(".st-key-pg_add_model input").first
     box.click()
     box.fill(name)
     page.get_by_role("option").filter(has_text=name).first.click()
-    page.keyboard.press("Escape")
     settled(page)
+
+
+def _send(page, text: str) -> None:
+    """Type into the composer and press Enter (no mouse)."""
+    box = page.locator("[data-testid='stChatInputTextArea']")
+    box.fill(text)
+    box.press("Enter")
 
 
 def test_two_models_side_by_side_fill_in_with_metrics(app_url, browser, fake_server):
@@ -42,18 +49,14 @@ def test_two_models_side_by_side_fill_in_with_metrics(app_url, browser, fake_ser
     settled(page)
     assert page.locator("[data-testid='stException']").count() == 0
 
+    page.locator(".st-key-pg_rm_0 button").first.click()  # drop the default echo pane
+    settled(page)
     _pick(page, "gpt-5.4-mini")
     _pick(page, "claude-haiku-4-5")
-    page.get_by_role("button", name="Remove echo · echo").click()  # drop the default echo pane
-    settled(page)
-
-    prompt = page.locator(".st-key-pg_composer textarea")
-    prompt.fill("In two sentences: how does token streaming over SSE work?")
-    prompt.press("Control+Enter")
-    page.locator(".st-key-pg_composer").get_by_text("Estimated input cost").wait_for(timeout=30_000)
-    settled(page)
-    assert "(estimate" in page.locator(".st-key-pg_composer").inner_text()
-    page.locator(".st-key-pg_action button").click()
+    bottom = page.locator("[data-testid='stBottom']")
+    bottom.get_by_text("Next send to 2 panes").wait_for(timeout=30_000)  # the estimate, visible before sending
+    assert "(estimate" in bottom.inner_text()
+    _send(page, "In two sentences: how does token streaming over SSE work?")
     # Both panes are done when each shows its metrics line; then the page re-renders from the database.
     page.wait_for_function("""() => [0, 1].every(i => {
         const pane = document.querySelector('.st-key-pg_pane_' + i);
@@ -75,7 +78,7 @@ def test_two_models_side_by_side_fill_in_with_metrics(app_url, browser, fake_ser
     page.screenshot(path=str(ARTIFACTS / "playground-desktop.png"))
 
     # The URL names the conversation: a phone-sized window reopens it with both panes and metrics.
-    assert "?c=" in page.url
+    assert "c=" in page.url and "p=1%3Agpt-5.4-mini" in page.url
     narrow = browser.new_page(viewport={"width": 420, "height": 2200})
     narrow.goto(page.url)
     settled(narrow)
@@ -95,19 +98,14 @@ def test_stop_cancels_the_running_answers_and_records_them(app_url, browser, fak
     page.goto(app_url)
     settled(page)
     _pick(page, "gpt-5.4-mini")
-    prompt = page.locator(".st-key-pg_composer textarea")
-    prompt.fill("Count slowly")
-    prompt.press("Control+Enter")  # commit the text first, so Send never races the text area's update
-    page.locator(".st-key-pg_composer").get_by_text("Estimated input cost").wait_for(timeout=30_000)
-    settled(page)
-    page.locator(".st-key-pg_action button").click()
+    _send(page, "Count slowly")
     page.wait_for_function("document.querySelector('.st-key-pg_pane_1') && "
                            "document.querySelector('.st-key-pg_pane_1').innerText.includes('word2')",
                            timeout=60_000)
     assert "streaming" in page.locator(".st-key-pg_pane_1").inner_text()
     page.screenshot(path=str(ARTIFACTS / "playground-streaming.png"))
-    page.locator(".st-key-pg_action button", has_text="Stop").click()
-    page.locator(".st-key-pg_action button", has_text="Send").wait_for(timeout=30_000)
+    page.locator(".st-key-pg_stop_all button").first.click()
+    page.locator(".st-key-pg_retry_1 button").wait_for(timeout=30_000)  # a cancelled pane offers Retry
     settled(page)
     pane = page.locator(".st-key-pg_pane_1").inner_text()
     page.screenshot(path=str(ARTIFACTS / "playground-stopped.png"))
@@ -119,3 +117,4 @@ def test_stop_cancels_the_running_answers_and_records_them(app_url, browser, fak
                                   "AND model_name = 'gpt-5.4-mini'")).scalar_one()
     engine.dispose()
     assert ("gpt-5.4-mini", "cancelled") in [tuple(r) for r in rows] and saved == "cancelled"
+

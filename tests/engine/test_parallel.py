@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
+import time
 
 from sqlalchemy import select
 
 from alonchat import errors
 from alonchat.parallel import PaneRequest, ParallelRun
-from alonchat.providers import Provider, StreamEnd, TextDelta, Usage
+from alonchat.providers import Provider, SDKProvider, StreamEnd, TextDelta, Usage
 from alonchat.registry import registry
 from alonchat.service import AIService, RetryPolicy, ai_service
 from alonchat.storage.engine import session
@@ -154,3 +155,65 @@ def test_two_slow_models_stream_at_once_through_the_real_sdks(fake_providers):
     assert {pane for pane, kind in order[:first_done] if kind == "delta"} == {0, 1}
     assert [p.text for p in run.panes] == ["".join(chunks)] * 2
     assert [p.result.status for p in run.panes] == ["ok", "ok"]
+
+
+class SlowStartProvider(SDKProvider):
+    """An SDK-style provider whose client takes `build_s` to build (as `import openai` and a client do)."""
+
+    def __init__(self, name: str, build_s: float):
+        self.name, self.build_s = name, build_s
+        self.built_at: list[float] = []
+        self.sent_at: list[float] = []
+        super().__init__()
+
+    def _settings(self) -> tuple:
+        return ()
+
+    def _build_client(self, settings):
+        time.sleep(self.build_s)
+        self.built_at.append(time.perf_counter())
+        return object()
+
+    def stream(self, request):
+        self._client()
+        self.sent_at.append(time.perf_counter())
+        yield TextDelta("ready")
+        yield StreamEnd(Usage(input_tokens=1, output_tokens=1), "stop")
+
+    def chat(self, request):
+        raise NotImplementedError
+
+
+def test_client_start_up_is_outside_the_timings_and_panes_start_together():
+    providers = [SlowStartProvider("cold-slow", 1.0), SlowStartProvider("cold-fast", 0.0)]
+    for p in providers:
+        add_model(p.name, provider=p.name)
+        registry.register(p)
+    with ParallelRun([PaneRequest(p.name, "hi") for p in providers]) as run:
+        list(run.events())
+    done = time.perf_counter()
+    every_client_ready = max(t for p in providers for t in p.built_at)
+    # Released together: no pane's request left before the slowest client was built.
+    assert min(t for p in providers for t in p.sent_at) >= every_client_ready
+    for pane in run.panes:
+        assert pane.result.ok
+        # The clock started after the client existed: a first token can't be older than the ready client.
+        assert pane.result.ttft_ms / 1000 <= done - every_client_ready
+        assert pane.result.latency_ms / 1000 <= done - every_client_ready
+    assert [len(p.built_at) for p in providers] == [1, 1]  # warmed once, reused by the call
+
+
+def test_stop_pane_cancels_one_pane_and_the_other_finishes():
+    gate = threading.Event()
+    add_model("stuck-b", provider="stuck-b")
+    registry.register(GatedProvider("stuck-b", gate))
+    run = ParallelRun([PaneRequest("stuck-b", "hi"), PaneRequest("echo", "hi there")])
+    with run:
+        seen = False
+        for event in run.events():
+            if event.pane == 0 and event.kind == "delta" and not seen:
+                seen = True
+                run.stop_pane(0)
+                gate.set()  # let the provider go on: the service must refuse its next chunk
+    assert run.panes[0].result.status == "cancelled" and run.panes[1].result.status == "ok"
+    assert not run.cancel.is_set()

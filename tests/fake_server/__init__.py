@@ -23,6 +23,7 @@ import json
 import re
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -90,6 +91,7 @@ class FakeServer:
         self.expect_key = expect_key
         self.scripts: dict[str, Script] = {}
         self.requests: list[Recorded] = []
+        self.last_chunks: list[tuple[str, float]] = []  # (model, time.time()) of each stream's last text
         self.models: list[str] = ["fake-model-a", "fake-model-b"]
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -293,6 +295,7 @@ class _Handler(BaseHTTPRequestHandler):
                     return self._chunk(b"")
                 if i == 0 and s.stall:
                     srv._wait(s.stall)
+            srv.last_chunks.append((model, time.time()))  # when the last text left (bench/ui_stream.py)
             if not s.truncate:
                 for part in wire.tail(model, usage, body):
                     self._chunk(part)

@@ -28,15 +28,23 @@ def open_playground() -> AppTest:
     return at
 
 
+def pane_ids(at: AppTest) -> list[int]:
+    return [p["id"] for p in at.session_state["pg_panes"]]
+
+
 def pick(at: AppTest, *models: str) -> AppTest:
-    at.multiselect(key="pg_models").set_value(list(models)).run()
-    assert not at.exception, at.exception
+    """Replace the panes with one pane per model (the same model may come twice)."""
+    for pid in pane_ids(at):
+        at.button(key=f"pg_rm_{pid}").click().run()
+    for model in models:
+        at.selectbox(key="pg_add_model").set_value(model).run()
+        assert not at.exception, at.exception
+    assert [p["model"] for p in at.session_state["pg_panes"]] == list(models)
     return at
 
 
 def send(at: AppTest, prompt: str) -> AppTest:
-    at.text_area(key="pg_prompt").set_value(prompt)
-    at.button(key="pg_action").click().run()
+    at.chat_input(key="pg_composer").set_value(prompt).run()
     assert not at.exception, at.exception
     return at
 
@@ -52,7 +60,7 @@ def metrics(at: AppTest) -> list[str]:
 
 def test_fresh_install_chats_with_echo_and_records_the_call():
     at = open_playground()
-    assert at.multiselect(key="pg_models").value == ["echo"]
+    assert [p["model"] for p in at.session_state["pg_panes"]] == ["echo"]
     send(at, "hello world")
     [user] = [cm for cm in at.chat_message if cm.name == "user"]
     assert user.markdown[0].value == "hello world"
@@ -64,7 +72,6 @@ def test_fresh_install_chats_with_echo_and_records_the_call():
     assert conv.title == "hello world"
     [row] = usage_rows()
     assert (row.model_name, row.status, row.user, row.conversation_id) == ("echo", "ok", "tester", conv.id)
-    assert at.text_area(key="pg_prompt").value == ""  # the composer is cleared for the next turn
     assert any(b.label == "hello world" for b in at.sidebar.button)
 
 
@@ -78,15 +85,15 @@ def test_estimate_is_shown_before_sending_and_labelled():
     add_model("pricey", provider="echo", input_price=Decimal("3"), output_price=Decimal("15"))
     add_model("mystery", provider="echo")
     at = pick(open_playground(), "pricey", "mystery")
-    prompt = "how much will this cost me, roughly?"
-    at.text_area(key="pg_prompt").set_value(prompt).run()
-    expected = ai_service.estimate("pricey", prompt)
-    assert expected > 0
+    # The draft is unknown until Enter, so the estimate is what the pane sends anyway plus a rate per 100 words.
+    before = ai_service.estimate("pricey", "·")
+    per = ai_service.estimate("pricey", "word " * 100) - before
+    assert per > 0
     captions = [c.value for c in at.caption]
-    assert f"Next prompt ≈ {money(expected)} input *(estimate)*" in captions
+    assert f"Next prompt ≈ {money(before)} + {money(per)} per 100 words input *(estimate)*" in captions
     assert "Next prompt ≈ :orange-badge[unpriced] input *(estimate)*" in captions  # never $0
-    [total] = [c for c in captions if c.startswith("Estimated input cost")]
-    assert f"≈ {money(expected)}" in total and "1 unpriced model not counted" in total
+    [total] = [c for c in captions if c.startswith("Next send to 2 panes")]
+    assert f"≈ {money(before)} + {money(per)} per 100 words" in total and "1 unpriced pane not counted" in total
     assert usage_rows() == []  # estimating never calls a model
 
 
@@ -131,11 +138,11 @@ def test_a_failing_model_shows_its_error_in_its_own_pane_only(fake_providers, st
 
 def test_unconfigured_provider_is_marked_with_the_env_var_and_fails_in_its_pane():
     at = open_playground()
-    ms = at.multiselect(key="pg_models")
+    options = at.selectbox(key="pg_add_model").options
     # Shown, not hidden, and marked with what to set; the keyless echo needs nothing.
-    assert "gpt-5.5 · openai  (set OPENAI_API_KEY)" in ms.options
-    assert "claude-haiku-4-5 · anthropic  (set ANTHROPIC_API_KEY)" in ms.options
-    assert "echo · echo" in ms.options
+    assert "gpt-5.5 · openai  (set OPENAI_API_KEY)" in options
+    assert "claude-haiku-4-5 · anthropic  (set ANTHROPIC_API_KEY)" in options
+    assert "echo · echo" in options
     pick(at, "echo", "gpt-5.5")
     assert any("OPENAI_API_KEY" in w.value for w in at.warning)
     send(at, "hi")
@@ -182,8 +189,8 @@ def test_continue_with_this_model_turns_a_compare_into_a_chat():
     add_model("echo-2", provider="echo")
     at = pick(open_playground(), "echo", "echo-2")
     send(at, "pick a winner")
-    [b for b in at.button if b.key == "pg_continue_echo-2"][0].click().run()
-    assert at.multiselect(key="pg_models").value == ["echo-2"]
+    at.button(key=f"pg_continue_{pane_ids(at)[1]}").click().run()
+    assert [p["model"] for p in at.session_state["pg_panes"]] == ["echo-2"]
     send(at, "go on")
     assert len(answers(at)) == 2 and "turn 2" in answers(at)[-1]
     [conv] = conversations.list_for("tester")
@@ -195,16 +202,23 @@ def test_options_are_validated_against_each_models_limits_per_pane():
 
     add_model("small", provider="echo")  # max_tokens 1000
     at = pick(open_playground(), "echo", "small")
-    at.toggle(key="pg_per_pane").set_value(True).run()
-    at.number_input(key="pg_opt_max_tokens__small").set_value(2000).run()
+    small = pane_ids(at)[1]
+    at.number_input(key=f"pg_opt_max_tokens__p{small}").set_value(2000).run()
     [error] = [e.value for e in at.error]
     assert "small generates at most 1000 tokens" in error
+    # The estimate says the setting is wrong, never a false "unpriced" (issue 9, item 18).
+    captions = [c.value for c in at.caption]
+    assert sum(c.startswith("Next prompt") for c in captions) == 1
+    assert not any("unpriced" in c for c in captions)
+    assert any("1 pane with a settings error not counted" in c for c in captions)
     send(at, "too long please")
-    assert usage_rows() == [] and conversations.list_for("tester") == []  # nothing sent, nothing saved
-    assert at.text_area(key="pg_prompt").value == "too long please"  # the prompt is kept to resend
-    at.number_input(key="pg_opt_max_tokens__small").set_value(5).run()
+    # The invalid pane is not sent (and says why); the valid one answers.
+    assert [r.model_name for r in usage_rows()] == ["echo"]
+    assert any("Not sent" in i.value and "1000 tokens" in i.value for i in at.info)
+    at.number_input(key=f"pg_opt_max_tokens__p{small}").set_value(5).run()
     send(at, "now fine, with quite a few words in it")
-    echo_answer, small_answer = answers(at)
+    assert len(answers(at)) == 3
+    echo_answer, small_answer = answers(at)[1:]
     assert len(small_answer) < len(echo_answer)  # the per-pane limit reached only that pane
     assert not at.error
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from alonchat.catalog import models as catalog
 from alonchat.pricing import receipt
-from tests.pages.test_playground_page import open_playground, pick, send, usage_rows
+from tests.pages.test_playground_page import open_playground, pane_ids, pick, send, usage_rows
 
 USAGE = {"input": 40_000, "cached": 5_000, "cache_write": 30_000, "cache_write_1h": 20_000, "output": 2_000}
 
@@ -14,12 +14,12 @@ USAGE = {"input": 40_000, "cached": 5_000, "cache_write": 30_000, "cache_write_1
 def test_cache_option_goes_on_the_wire_and_the_answers_receipt_shows_the_1h_split(fake_providers):
     fake_providers.script("claude-opus-4-7", reply="A cached answer.", usage=USAGE)
     at = pick(open_playground(), "claude-opus-4-7", "gpt-5.4-mini")
-    at.selectbox(key="pg_opt_cache_prompt").set_value("1h").run()
+    at.selectbox(key="pg_opt_cache_prompt").set_value("1h").run()  # the shared setting: every pane
     send(at, "a long shared document")
     [req] = fake_providers.requests_to("/v1/messages")
     assert req.json["cache_control"] == {"type": "ephemeral", "ttl": "1h"}
     assert "cache_control" not in fake_providers.requests_to("chat/completions")[0].json
-    assert any("Not sent to openai: cache_prompt" in c.value for c in at.caption)
+    assert any("Not sent to openai: cache this prompt" in c.value for c in at.caption)
     row = next(r for r in usage_rows() if r.model_name == "claude-opus-4-7")
     tables = [m.value for m in at.markdown if "| token kind |" in m.value]
     assert len(tables) == 2  # one receipt per answer
@@ -34,10 +34,10 @@ def test_cache_option_goes_on_the_wire_and_the_answers_receipt_shows_the_1h_spli
 
 def test_a_pane_of_another_provider_offers_no_cache_option(fake_providers):
     at = pick(open_playground(), "claude-haiku-4-5", "gpt-5.4-mini")
-    at.toggle(key="pg_per_pane").set_value(True).run()
+    claude, gpt = pane_ids(at)
     keys = {s.key for s in at.selectbox}
-    assert "pg_opt_cache_prompt__claude-haiku-4-5" in keys and "pg_opt_cache_prompt__gpt-5.4-mini" not in keys
-    at.selectbox(key="pg_opt_cache_prompt__claude-haiku-4-5").set_value("5m").run()
+    assert f"pg_opt_cache_prompt__p{claude}" in keys and f"pg_opt_cache_prompt__p{gpt}" not in keys
+    at.selectbox(key=f"pg_opt_cache_prompt__p{claude}").set_value("5m").run()
     send(at, "q")
     [req] = fake_providers.requests_to("/v1/messages")
     assert req.json["cache_control"] == {"type": "ephemeral", "ttl": "5m"}

@@ -1,20 +1,20 @@
-"""How a playground pane looks: header, history, the live answer, its metrics, and the ranking row."""
+"""How a playground pane looks: header with its settings, history, the live answer, metrics, the ranking row."""
 
 from __future__ import annotations
 
-import time
+import base64
 from decimal import Decimal
 
 import streamlit as st
 
 from alonchat.conversations import ConversationView, MessageView
-from alonchat.parallel import PaneState
 from alonchat.service import CallResult
 from ui import format as fmt
 from ui import receipt
-from ui.playground import cache, state
+from ui.playground import settings, state
+from ui.playground.send import PER_WORDS, PanePlan
 
-CURSOR = " ▌"
+PANE_HEIGHT = 460  # px: answers scroll inside the pane, so the composer stays in view
 
 
 def grid(n: int) -> list:
@@ -50,53 +50,66 @@ def metrics_line(result: CallResult) -> str:
     return " · ".join(parts)
 
 
-def header(choice: state.ModelChoice, problem: str | None, estimate: Decimal | None | str) -> None:
-    spec = choice.spec
-    title = (f"**{spec.display_name or spec.name}**  \n"
-             f":gray-badge[{spec.provider}] :gray[`{spec.model_id}`]")
-    if st.session_state.get(state.PER_PANE):
-        left, right = st.columns([3, 2], vertical_alignment="center")
-        left.markdown(title)
-        with right.popover("Settings", icon=":material/tune:", width="stretch"):
-            option_widgets(spec)
-    else:
-        st.markdown(title)
-    if choice.missing_env:
-        st.warning(f"Not configured: set {' or '.join(f'`{v}`' for v in choice.missing_env)} "
+def header(p: PanePlan, estimate, *, busy: bool) -> None:
+    """Model, its settings (shared or its own), its buttons, and what it would cost before sending."""
+    spec = p.choice.spec
+    title, tune, dup, rm = st.columns([6, 1, 1, 1], vertical_alignment="center", gap="small")
+    title.markdown(f"**{spec.display_name or spec.name}** :gray-badge[{spec.provider}]")
+    with tune.popover("", icon=":material/tune:", help="This pane's own settings"):
+        settings.widgets(p.id, reasons=p.choice.reasons, max_tokens=spec.max_tokens,
+                         not_sent=p.choice.ignored_options, model=spec.name)
+    dup.button("", icon=":material/content_copy:", key=f"pg_dup_{p.id}", help="Same model in a new pane",
+               on_click=state.duplicate_pane, args=(p.id,), disabled=busy, type="tertiary")
+    rm.button("", icon=":material/close:", key=f"pg_rm_{p.id}", help="Remove this pane",
+              on_click=state.remove_pane, args=(p.id,), disabled=busy, type="tertiary")
+    own = " :blue-badge[own settings]" if settings.overrides(p.id) else ""
+    st.caption(f":material/tune: {settings.label(p.values, reasons=p.choice.reasons)}{own}")
+    if p.choice.missing_env:
+        st.warning(f"Not configured: set {' or '.join(f'`{v}`' for v in p.choice.missing_env)} "
                    "in the environment or `.streamlit/secrets.toml`.", icon=":material/key:")
-    if problem:
-        st.error(problem, icon=":material/rule:")
-    unsent = sorted(choice.ignored_options & state.options_for(spec.name).keys())
-    if unsent:
-        st.caption(f":material/info: Not sent to {spec.provider}: {', '.join(unsent)} "
-                   "(its current API refuses it).")
-    if estimate != "":
-        st.caption(f"Next prompt ≈ {fmt.money(estimate)} input *(estimate)*")
+    if p.problem:
+        st.error(p.problem, icon=":material/rule:")
+    refused = [n for n in p.not_sent if n not in settings.REASONING]
+    if refused:
+        st.caption(f":material/info: Not sent to {spec.provider}: {_names(refused)} (its current API refuses it).")
+    unused = [n for n in p.not_sent if n in settings.REASONING]
+    if unused:
+        st.caption(f":material/info: Not sent to {spec.name}: {_names(unused)} (not a reasoning model, "
+                   "says the catalog).")
+    if estimate is not None:
+        before, per = estimate
+        per_text = f" + {fmt.money(per)} per {PER_WORDS} words" if per is not None else ""
+        st.caption(f"Next prompt ≈ {fmt.money(before)}{per_text} input *(estimate)*")
 
 
-def option_widgets(spec=None) -> None:
-    """System prompt, temperature and max tokens: shared (spec None) or for one pane's model."""
-    model = spec.name if spec is not None else None
-    ss = st.session_state
-    if model is not None:  # a pane's settings start from the shared ones
-        for name in state.OPTION_FIELDS:
-            ss.setdefault(state.option_key(name, model), ss.get(state.option_key(name)))
-    t_lo, t_hi = state.bounds("temperature")
-    m_lo, m_hi = state.bounds("max_tokens")
-    limit = f" {spec.name} allows up to {spec.max_tokens:,}." if spec is not None and spec.max_tokens else ""
-    keys = {name: state.option_key(name, model) for name in state.OPTION_FIELDS}
-    # Blank means "model default"; pass value only when Session State does not hold one already.
-    blank = {name: ({} if key in ss else {"value": None}) for name, key in keys.items()}
-    st.text_area("System prompt", key=keys["system"], height=90, persist_state="session",
-                 placeholder="Optional instructions for every turn")
-    a, b = st.columns(2)
-    a.number_input("Temperature", min_value=t_lo, max_value=t_hi, step=0.1, key=keys["temperature"],
-                   placeholder="default", help="Blank uses the model's default.",
-                   persist_state="session", **blank["temperature"])
-    b.number_input("Max tokens", min_value=m_lo, max_value=m_hi, step=256, key=keys["max_tokens"],
-                   placeholder="default", persist_state="session", **blank["max_tokens"],
-                   help="Most tokens to generate; checked against each model's limit." + limit)
-    cache.widget(spec, keys["cache_prompt"])
+def _names(names: list[str]) -> str:
+    return ", ".join(settings.BY_NAME[n].label.lower() if n in settings.BY_NAME else n for n in names)
+
+
+def attachments(items) -> None:
+    """Thumbnails of a message's images, and the names of its PDFs."""
+    items = list(items or [])
+    images = [a for a in items if _field(a, "media_type", "").startswith("image/")]
+    if images:
+        st.image([_field(a, "data") for a in images], width=96, caption=[_field(a, "name") for a in images])
+    for a in items:
+        if _field(a, "media_type") == "application/pdf":
+            st.caption(f":material/picture_as_pdf: {_field(a, 'name')}")
+
+
+def _field(a, name: str, default=None):
+    value = a.get(name, default) if isinstance(a, dict) else getattr(a, name, default)
+    if name == "data" and isinstance(value, str):  # stored as base64 text
+        value = base64.b64decode(value)
+    return value
+
+
+def thinking(text: str | None, *, live: bool = False) -> None:
+    """Thinking text or its summary: collapsed above the answer, never part of it."""
+    if text:
+        words = len(text.split())
+        with st.expander(f"Thinking{'…' if live else ''} · {words:,} words", icon=":material/psychology:"):
+            st.markdown(text)
 
 
 def message(m: MessageView) -> None:
@@ -104,66 +117,56 @@ def message(m: MessageView) -> None:
     if m.role == "user":
         with st.chat_message("user"):
             st.markdown(m.content)
+            attachments(getattr(m, "attachments", None))
         return
     with st.chat_message("assistant"):
         if m.status != "ok":
             st.markdown(fmt.STATUS_BADGE.get(m.status, f":red-badge[{m.status}]"))
+        thinking(getattr(m, "thinking", None) or getattr(m.result, "thinking", None))
         if m.content:
             st.markdown(m.content)
         if m.error and m.status != "cancelled":
             st.error(m.error, icon=":material/error:")
         if m.result is not None:
             st.caption(metrics_line(m.result))
+            options = getattr(m.result, "options", None)
+            if options:
+                st.caption(f":material/tune: {settings.label(options)}")
     if m.result is not None and m.result.usage_id is not None and m.result.cost_usd is not None:
         receipt.for_usage(m.result.usage_id, m.result.cost_usd, key=f"pg_receipt_{m.id}")  # the cost opens it
 
 
-class LiveAnswer:
-    """Placeholders for the answer being streamed into one pane, updated from the script thread."""
-
-    def __init__(self):
-        self.box = st.chat_message("assistant")
-        with self.box:
-            self.text = st.empty()
-            self.meta = st.empty()
-        self.text.markdown(":gray[Waiting for the first token…]")
-
-    def update(self, pane: PaneState) -> None:
-        if pane.result is None:
-            if pane.text:
-                self.text.markdown(pane.text + CURSOR)
-            self.meta.caption(f":material/progress_activity: streaming · {pane.elapsed_s:.1f} s")
-            return
-        r = pane.result
-        with self.text.container():
-            if r.status != "ok":
-                st.markdown(fmt.STATUS_BADGE.get(r.status, r.status))
-            if pane.text:
-                st.markdown(pane.text)
-            if r.error_message and r.status != "cancelled":
-                st.error(r.error_message, icon=":material/error:")
-        self.meta.caption(metrics_line(r))
+def estimate_total(estimates: dict[int, tuple | None], problems: int) -> str:
+    """One line over the composer: the next send's input cost on every pane, estimated."""
+    ok = [e for e in estimates.values() if e is not None]
+    priced = [e for e in ok if e[0] is not None]
+    unpriced = len(ok) - len(priced)
+    n = len(estimates)
+    if not priced:
+        total = "—" if problems and not ok else fmt.UNPRICED
+    else:
+        before = fmt.money(sum((e[0] for e in priced), Decimal(0)))
+        per = sum((e[1] for e in priced if e[1] is not None), Decimal(0))
+        total = f"{before} + {fmt.money(per)} per {PER_WORDS} words"
+    tail = []
+    if priced and unpriced:
+        tail.append(f"{unpriced} unpriced pane{'s' if unpriced > 1 else ''} not counted")
+    if problems:
+        tail.append(f"{problems} pane{'s' if problems > 1 else ''} with a settings error not counted (see the pane)")
+    extra = f"; {'; '.join(tail)}" if tail else ""
+    return f"Next send to {n} pane{'s' if n != 1 else ''}: input **≈ {total}** *(estimate{extra})*"
 
 
-def estimate_total(estimates: dict[str, Decimal | None]) -> str:
-    """One line under the prompt: the whole send's input cost, estimated (each pane shows its own)."""
-    priced = [c for c in estimates.values() if c is not None]
-    unpriced = len(estimates) - len(priced)
-    total = fmt.money(sum(priced, Decimal(0))) if priced else fmt.UNPRICED
-    tail = f", {unpriced} unpriced model{'s' if unpriced > 1 else ''} not counted" if priced and unpriced else ""
-    models = f"{len(estimates)} model{'s' if len(estimates) > 1 else ''}"
-    return f"Estimated input cost of this prompt on {models}: **≈ {total}** *(estimate{tail})*"
-
-
-def latest_answers(view: ConversationView | None, models: list[str]) -> dict[str, CallResult]:
-    """Each pane's answer to its latest prompt (when it has one), for the ranking row."""
+def latest_answers(view: ConversationView | None, plans: list[PanePlan]) -> dict[str, CallResult]:
+    """Each pane's answer to its latest prompt (when it has one), for the ranking row, by pane label."""
     out = {}
     if view is None:
         return out
-    for model in models:
-        turns = view.pane(model)
+    for i, p in enumerate(plans, 1):
+        turns = view.pane(p.model, p.id)
         if len(turns) >= 2 and turns[-1].role == "assistant" and turns[-1].result is not None:
-            out[model] = turns[-1].result
+            name = p.model if sum(q.model == p.model for q in plans) == 1 else f"{p.model} ({i})"
+            out[name] = turns[-1].result
     return out
 
 
@@ -188,16 +191,3 @@ def summary(answers: dict[str, CallResult]) -> None:
                     f"{ranked([(m, fmt.duration(ms)) for ms, m in fastest]) or '–'}")
         if failed:
             st.caption("Not ranked: " + ", ".join(failed))
-
-
-def drain(run, slots: dict[int, LiveAnswer]) -> None:
-    """Update each pane as its tokens arrive until every pane finished (script thread only)."""
-    last_tick = 0.0
-    while not run.finished:
-        changed = run.poll(0.1)
-        now = time.monotonic()
-        if now - last_tick > 0.5:  # refresh timers; also lets Streamlit deliver a stop/rerun here
-            changed |= {i for i, p in enumerate(run.panes) if not p.finished}
-            last_tick = now
-        for i in changed:
-            slots[i].update(run.panes[i])

@@ -1,28 +1,31 @@
-"""The playground's session state: keys, button callbacks, per-pane options, validation and estimates."""
+"""The playground's session state: its keys, the panes (a model plus its settings) and their callbacks."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 
-import annotated_types
 import streamlit as st
 
 from alonchat import conversations, errors, identity
 from alonchat.catalog import models as catalog
 from alonchat.catalog.models import ModelSpec
-from alonchat.core import ChatOptions
 from alonchat.registry import registry
-from alonchat.service import ai_service
+from ui.playground import settings
 
+# --- session-state keys (one name each; widgets and callbacks use these, never string literals) ----------
 MAX_PANES = 6
-MODELS = "pg_models"
+PANES = "pg_panes"  # list[dict]: {"id": int, "model": str}; settings live in the widget keys of settings.py
+NEXT_ID = "pg_next_pane_id"  # pane ids are never reused, so a pane's widgets and history stay its own
+ADD = "pg_add_model"  # the "Add a pane" picker
 CONV = "pg_conversation"
-PROMPT = "pg_prompt"
-PENDING = "pg_pending"
-PER_PANE = "pg_per_pane"
+COMPOSER = "pg_composer"  # st.chat_input
+PENDING = "pg_pending"  # what the next script run sends: {"kind": "send"|"retry"|"continue", ...}
 NOTICE = "pg_notice"
-OPTION_FIELDS = ("system", "temperature", "max_tokens", "cache_prompt")
+ACTIVE_RUN = "pg_active_run"  # the ParallelRun streaming right now (it outlives reruns)
+RUN_PANES = "pg_run_panes"  # pane id -> (index in the active run, id of the prompt it answers, prefix)
+SKIPPED = "pg_skipped"  # pane id -> why the last send skipped it
+URL_READ = "pg_url_read"
+PER_PANE = "pg_per_pane"
 
 
 @dataclass
@@ -37,6 +40,16 @@ class ModelChoice:
     def label(self) -> str:
         text = f"{self.spec.name} · {self.spec.provider}"  # catalog names, as the CLI takes them
         return text + (f"  (set {' or '.join(self.missing_env)})" if self.missing_env else "")
+
+    @property
+    def reasons(self) -> bool:
+        return bool(getattr(self.spec, "supports_reasoning", False))
+
+    @property
+    def media(self) -> dict[str, bool]:
+        """Which attachment kinds the model accepts (catalog capabilities)."""
+        return {"image": bool(getattr(self.spec, "supports_vision", False)),
+                "pdf": bool(getattr(self.spec, "supports_pdf", False))}
 
 
 def choices() -> dict[str, ModelChoice]:
@@ -53,30 +66,109 @@ def choices() -> dict[str, ModelChoice]:
     return out
 
 
+def panes() -> list[dict]:
+    return st.session_state[PANES]
+
+
+def pane_by_id(pane_id: int) -> dict | None:
+    return next((p for p in panes() if p["id"] == pane_id), None)
+
+
 def init(models: dict[str, ModelChoice]) -> None:
-    """Defaults for a fresh session: the keyless echo model, so a new install can chat at once."""
+    """Defaults for a fresh session: one pane on the keyless echo model, so a new install can chat at once."""
     ss = st.session_state
-    if MODELS not in ss:
-        ss[MODELS] = ["echo"] if "echo" in models else list(models)[:1]
-    else:  # a model deactivated meanwhile drops out instead of breaking the widget
-        ss[MODELS] = [m for m in ss[MODELS] if m in models][:MAX_PANES]
+    ss.setdefault(NEXT_ID, 0)
     ss.setdefault(CONV, None)
-    ss.setdefault(PER_PANE, False)
+    ss.setdefault(SKIPPED, {})
+    if PANES not in ss:
+        ss[PANES] = []
+        first = "echo" if "echo" in models else next(iter(models), None)
+        if first is not None:
+            new_pane(first)
+    else:  # a model deactivated meanwhile drops out instead of breaking the page
+        ss[PANES] = [p for p in ss[PANES] if p["model"] in models][:MAX_PANES]
+
+
+def new_pane(model: str, values: dict | None = None, pane_id: int | None = None) -> dict | None:
+    """Append a pane for `model` with these per-pane settings; None when the page is full."""
+    ss = st.session_state
+    if len(ss[PANES]) >= MAX_PANES:
+        ss[NOTICE] = ("warning", f"Up to {MAX_PANES} panes side by side; remove one first.")
+        return None
+    if pane_id is None or any(p["id"] == pane_id for p in ss[PANES]):
+        pane_id = ss[NEXT_ID]
+    pane = {"id": pane_id, "model": model}
+    ss[NEXT_ID] = max(ss[NEXT_ID], pane_id) + 1
+    settings.preset(pane["id"], values or {})
+    ss[PANES] = [*ss[PANES], pane]
+    return pane
 
 
 # --- callbacks (run before the script, so they may set widget keys) ---------
+def add_from_picker() -> None:
+    model = st.session_state.get(ADD)
+    if model:
+        new_pane(model)
+    st.session_state[ADD] = None
+
+
+def remove_pane(pane_id: int) -> None:
+    st.session_state[PANES] = [p for p in panes() if p["id"] != pane_id]
+
+
+def duplicate_pane(pane_id: int) -> None:
+    """The same model again, with the same settings to start from: change one and compare."""
+    pane = pane_by_id(pane_id)
+    if pane is not None:
+        new_pane(pane["model"], settings.overrides(pane_id))
+
+
+def change_model(pane_id: int, key: str) -> None:
+    pane, model = pane_by_id(pane_id), st.session_state.get(key)
+    if pane is not None and model:
+        pane["model"] = model
+
+
 def submit() -> None:
-    prompt = st.session_state.get(PROMPT) or ""
-    if not prompt.strip():
+    """Enter in the composer: queue the prompt (and its files) for this script run to send."""
+    value = st.session_state.get(COMPOSER)
+    if value is None:
+        return
+    text = value if isinstance(value, str) else (value.text or "")
+    files = [] if isinstance(value, str) else list(getattr(value, "files", None) or [])
+    if not text.strip() and not files:
         st.session_state[NOTICE] = ("warning", "Write a prompt first.")
         return
-    st.session_state[PENDING] = prompt
-    st.session_state[PROMPT] = ""
+    st.session_state[PENDING] = {"kind": "send", "text": text, "files": [
+        {"name": f.name, "media_type": f.type, "data": f.getvalue()} for f in files]}
+
+
+def retry(pane_id: int) -> None:
+    st.session_state[PENDING] = {"kind": "retry", "pane": pane_id}
+
+
+def continue_answer(pane_id: int) -> None:
+    st.session_state[PENDING] = {"kind": "continue", "pane": pane_id}
+
+
+def stop_all() -> None:
+    run = st.session_state.get(ACTIVE_RUN)
+    if run is not None:
+        run.stop()  # waits (briefly) until the cancelled answers are saved
+    st.session_state[NOTICE] = ("warning", "Stopped. The running answers were cancelled and saved as cancelled.")
+
+
+def stop_pane(pane_id: int) -> None:
+    run, where = st.session_state.get(ACTIVE_RUN), st.session_state.get(RUN_PANES, {}).get(pane_id)
+    if run is not None and where is not None:
+        run.stop_pane(where[0])
 
 
 def new_chat() -> None:
+    stop_all()
+    st.session_state.pop(NOTICE, None)
     st.session_state[CONV] = None
-    st.session_state[PROMPT] = ""
+    st.session_state[SKIPPED] = {}
 
 
 def open_conversation(conversation_id: int) -> None:
@@ -85,122 +177,26 @@ def open_conversation(conversation_id: int) -> None:
     except errors.ValidationError as e:
         st.session_state[NOTICE] = ("error", str(e))
         return
-    st.session_state[CONV] = view.id
-    if view.layout:
-        st.session_state[MODELS] = view.layout[:MAX_PANES]
-
-
-def continue_with(model: str) -> None:
-    """Turn a compare into a normal chat: keep the conversation, keep only the winner's pane."""
-    st.session_state[MODELS] = [model]
-    st.session_state[NOTICE] = ("info", f"Continuing with **{model}**; its pane keeps its history.")
-
-
-def stopped() -> None:
-    st.session_state[NOTICE] = ("warning", "Stopped. The running answers were cancelled "
-                                           "and saved as cancelled.")
-
-
-# --- options ---------------------------------------------------------------
-def bounds(name: str) -> tuple[float | None, float | None]:
-    """Widget bounds straight from ChatOptions' Field(ge=, le=), so the form and the engine agree."""
-    lo = hi = None
-    for m in ChatOptions.model_fields[name].metadata:
-        if isinstance(m, annotated_types.Ge):
-            lo = m.ge
-        elif isinstance(m, annotated_types.Le):
-            hi = m.le
-    return lo, hi
-
-
-def option_key(name: str, model: str | None = None) -> str:
-    return f"pg_opt_{name}" if model is None else f"pg_opt_{name}__{model}"
-
-
-def options_for(model: str) -> dict:
-    """The options one pane sends: its own when per-pane settings are on, else the shared ones."""
-    ss = st.session_state
-    per_pane = ss.get(PER_PANE)
-    out = {}
-    for name in OPTION_FIELDS:
-        key = option_key(name, model) if per_pane else option_key(name)
-        value = ss.get(key, ss.get(option_key(name)))
-        if name == "system":
-            value = (value or "").strip() or None
-        if value is not None:
-            out[name] = value
-    return out
-
-
-def validate(models: list[str], probe: str = "·") -> dict[str, str]:
-    """Each pane's option errors against its model's limits (pane -> message); empty when all is well."""
-    problems = {}
-    for model in models:
-        try:
-            ai_service.prepare(model, [{"role": "user", "content": probe}], **options_for(model))
-        except errors.ValidationError as e:
-            problems[model] = "; ".join(f"{k.replace('_', ' ')}: {v}" if k else v
-                                        for k, v in e.errors.items())
-        except errors.AlonChatError as e:
-            problems[model] = str(e)
-    return problems
-
-
-def estimates(models: list[str], view, prompt: str) -> dict[str, Decimal | None]:
-    """Estimated input cost of sending `prompt` (with each pane's history) to each model."""
-    out = {}
-    for model in models:
-        history = view.history(model) if view is not None else []
-        try:
-            out[model] = ai_service.estimate(model, history + [{"role": "user", "content": prompt}],
-                                             **options_for(model))
-        except errors.AlonChatError:
-            out[model] = None  # the pane shows the validation error itself
-    return out
-
-
-def budget_check(user: str):
-    """The budget level before sending (None when budgets are not available in this install)."""
-    try:
-        from alonchat.usage import budgets
-    except ImportError:
-        return None
-    return budgets.check(user)
-
-
-def read_url() -> None:
-    """Once per session, ?c=<id> reopens that conversation (a reload or a shared link)."""
-    ss = st.session_state
-    if ss.get("pg_url_read"):
-        return
-    ss["pg_url_read"] = True
-    cid = st.query_params.get("c")
-    if ss.get(CONV) is None and cid and cid.isdigit():
-        open_conversation(int(cid))
-
-
-def write_url(view) -> None:
-    wanted = str(view.id) if view is not None else None
-    if st.query_params.get("c") != wanted:
-        if wanted is None:
-            del st.query_params["c"]
-        else:
-            st.query_params["c"] = wanted
-
-
-ACTIVE_RUN = "pg_active_run"
-
-
-def stop_previous_run() -> None:
-    """Cancel a run an earlier script run left streaming, and wait until its answers are saved.
-
-    With Streamlit's fast reruns a click starts a new script run at once while the old one is
-    still draining; the old one stops only at its next yield point. Stopping here first means
-    this run renders the cancelled answers from the database instead of racing their writes.
-    """
-    run = st.session_state.pop(ACTIVE_RUN, None)
-    if run is not None and not run.finished:
+    run = st.session_state.get(ACTIVE_RUN)
+    if run is not None:
         run.stop()
+    st.session_state[CONV] = view.id
+    st.session_state[SKIPPED] = {}
+    slots = view.slots[:MAX_PANES]
+    if slots:  # reopen the panes of the last send; their own ids keep their histories apart
+        st.session_state[PANES] = []
+        for slot, model in slots:
+            st.session_state[PANES] = [*st.session_state[PANES], {"id": slot, "model": model}]
+        st.session_state[NEXT_ID] = max(st.session_state[NEXT_ID], max(s for s, _ in slots) + 1)
+
+
+def continue_with(pane_id: int) -> None:
+    """Turn a compare into a normal chat: keep the conversation, keep only the winner's pane."""
+    pane = pane_by_id(pane_id)
+    if pane is None:
+        return
+    st.session_state[PANES] = [pane]
+    st.session_state[NOTICE] = ("info", f"Continuing with **{pane['model']}**; its pane keeps its history.")
 
 
 def current_view(user: str):
@@ -215,27 +211,40 @@ def current_view(user: str):
         return None
 
 
-def prepare_send(prompt: str, models: list[str], view, user: str):
-    """Validate, store the prompt in every pane and return the run to stream (None, errors) on bad input."""
-    from alonchat.parallel import PaneRequest, ParallelRun
+def budget_check(user: str):
+    """The budget level before sending (None when budgets are not available in this install)."""
+    try:
+        from alonchat.usage import budgets
+    except ImportError:
+        return None
+    return budgets.check(user)
 
-    if not models:
-        return None, {"": "Pick at least one model to send to."}
-    problems = validate(models, prompt)
-    if problems:
-        return None, problems
-    check = budget_check(user)
-    if check is not None and check.level == "hard":
-        return None, {"": check.message}
-    requests = [PaneRequest(m, (view.history(m) if view else []) + [{"role": "user", "content": prompt}],
-                            options_for(m)) for m in models]
-    cid = view.id if view is not None else conversations.create(conversations.title_from(prompt), user)
-    st.session_state[CONV] = cid
-    conversations.add_prompt(cid, models, prompt)
 
-    def store(pane: int, result) -> None:  # runs in the pane's worker, so a cancelled answer is saved too
-        conversations.add_answer(cid, pane, result)
+# --- the URL: ?c=<conversation>&p=<pane>&p=<pane>..., so a compare can be shared and reopened -------------
+def read_url(models: dict[str, ModelChoice]) -> None:
+    """Once per session: ?p= sets the panes (models and settings), ?c= reopens that conversation."""
+    ss = st.session_state
+    if ss.get(URL_READ):
+        return
+    ss[URL_READ] = True
+    cid = st.query_params.get("c")
+    if ss.get(CONV) is None and cid and cid.isdigit():
+        open_conversation(int(cid))
+    wanted = [settings.parse_pane(v) for v in st.query_params.get_all("p")]
+    wanted = [(pid, m, values) for pid, m, values in wanted if m in models]
+    if wanted:
+        ss[PANES] = []
+        for pane_id, model, values in wanted[:MAX_PANES]:
+            new_pane(model, values, pane_id)
 
-    run = ParallelRun(requests, user=user, conversation_id=cid, on_result=store)
-    st.session_state[ACTIVE_RUN] = run
-    return run, {}
+
+def write_url(view) -> None:
+    """Keep the URL in step with the page: the conversation and every pane's model and effective settings."""
+    wanted = {"c": [str(view.id)] if view is not None else [],
+              "p": [settings.format_pane(p["id"], p["model"], settings.effective(p["id"])) for p in panes()]}
+    for key, values in wanted.items():
+        if st.query_params.get_all(key) != values:
+            if values:
+                st.query_params[key] = values
+            elif key in st.query_params:
+                del st.query_params[key]

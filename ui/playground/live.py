@@ -1,0 +1,120 @@
+"""Streaming answers into the panes without falling behind, however long the answers get.
+
+Re-sending a pane's whole text on every token made each update cost O(length) in the browser: with
+several long answers the page fell behind, its connection dropped, and the reconnect's rerun cancelled
+the run ("cancelled by the user" with no click). So a live answer freezes each finished paragraph in its
+own element, which is never sent again, and re-renders only the unfinished tail, at most UPDATES_PER_S
+times a second per pane. The run itself outlives any rerun (see the page), so a click never cancels it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+
+import streamlit as st
+
+from alonchat.parallel import PaneState
+from ui import format as fmt
+from ui.playground import panes
+
+CURSOR = " ▌"
+UPDATES_PER_S = 10
+TAIL_MAX = 1500  # characters: a longer tail without a paragraph break is frozen at a line or word break
+_FENCE = re.compile(r"^\s*(```|~~~)", re.MULTILINE)
+
+
+def freeze_point(text: str, start: int) -> int:
+    """Where the finished part of `text[start:]` ends: after its last paragraph break outside a code block.
+
+    Returns `start` when nothing can be frozen yet. A tail longer than TAIL_MAX with no paragraph break is
+    cut at its last line break (or, failing that, its last space) outside a code block, so no element is
+    re-sent for ever; the split costs at most a paragraph break in the live view (the stored answer,
+    rendered after the run, is whole).
+    """
+    tail = text[start:]
+    cut = -1
+    for m in re.finditer(r"\n\s*\n", tail):
+        if len(_FENCE.findall(text, 0, start + m.start())) % 2 == 0:
+            cut = m.end()
+    if cut < 0 and len(tail) > TAIL_MAX and len(_FENCE.findall(text, 0, len(text))) % 2 == 0:
+        at = max(tail.rfind("\n"), tail.rfind(" "))
+        cut = at + 1 if at > 0 else -1
+    return start + cut if cut > 0 else start
+
+
+class LiveAnswer:
+    """Placeholders for the answer being streamed into one pane, updated from the script thread."""
+
+    def __init__(self, settings_label: str = "", prefix: str = ""):
+        self.box = st.chat_message("assistant")
+        with self.box:
+            if settings_label:
+                st.caption(f":material/tune: {settings_label}")
+            self.thinking = st.empty()
+            self.frozen = st.container()
+            self.tail = st.empty()
+            self.meta = st.empty()
+        self.prefix = prefix
+        self.frozen_at = 0
+        self.last = 0.0
+        self.thought_at = 0.0
+        self.tail.markdown(":gray[Waiting for the first token…]")
+
+    def due(self, now: float) -> bool:
+        return now - self.last >= 1 / UPDATES_PER_S
+
+    def update(self, pane: PaneState) -> None:
+        """Show what is new since the last update; the final update shows the result's status and metrics."""
+        self.last = time.monotonic()
+        text = self.prefix + pane.text
+        if pane.thinking and (pane.result is not None or self.last - self.thought_at > 1.0):
+            self.thought_at = self.last
+            with self.thinking.container():
+                panes.thinking(pane.thinking, live=pane.result is None)
+        if pane.result is None:
+            cut = freeze_point(text, self.frozen_at)
+            if cut > self.frozen_at:
+                self.frozen.markdown(text[self.frozen_at:cut])
+                self.frozen_at = cut
+            if text:
+                self.tail.markdown(text[self.frozen_at:] + CURSOR)
+            elif pane.retry_in_s is not None:
+                n = pane.notice
+                self.tail.markdown(f":orange[:material/schedule: {n.reason}, retrying in "
+                                   f"{math.ceil(pane.retry_in_s)} s (attempt {n.attempt} of {n.attempts})]")
+            self.meta.caption(f":material/progress_activity: streaming · {pane.elapsed_s:.1f} s")
+            return
+        r = pane.result
+        with self.tail.container():
+            if r.status != "ok":
+                st.markdown(fmt.STATUS_BADGE.get(r.status, r.status))
+            if text[self.frozen_at:]:
+                st.markdown(text[self.frozen_at:])
+            if r.error_message and r.status != "cancelled":
+                st.error(r.error_message, icon=":material/error:")
+        self.meta.caption(panes.metrics_line(r))
+
+
+def drain(run, slots: dict[int, LiveAnswer]) -> None:
+    """Update each pane as its tokens arrive until every pane finished (script thread only).
+
+    A pane is updated at most UPDATES_PER_S times a second; its timer (and retry countdown) every 0.5 s,
+    which also gives Streamlit a moment to deliver a click. A finished pane is updated at once.
+    """
+    dirty: set[int] = set(slots)  # a rerun re-attaching to a run shows every pane's state at once
+    last_tick = 0.0
+    while True:
+        done = run.finished
+        dirty |= run.poll(0.05) & slots.keys()
+        now = time.monotonic()
+        if now - last_tick > 0.5:
+            dirty |= {i for i, p in enumerate(run.panes) if not p.finished and i in slots}
+            last_tick = now
+        for i in sorted(dirty):
+            if run.panes[i].finished or slots[i].due(now):
+                slots[i].update(run.panes[i])
+                dirty.discard(i)
+        if done and not dirty:
+            return

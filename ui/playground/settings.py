@@ -1,0 +1,211 @@
+"""A pane's settings: the widgets (shared, and per-pane overrides), what a pane sends, and their URL form.
+
+Every setting comes from a `ChatOptions` field, so the form and the engine agree on names and bounds; a
+field the engine does not know (yet) is simply not offered. Blank means unset everywhere: a cleared number
+is None and is not sent, never a widget's minimum. A pane's blank override means "the shared value".
+"""
+
+from __future__ import annotations
+
+import json
+import typing
+from dataclasses import dataclass
+
+import annotated_types
+import streamlit as st
+
+from alonchat.core import ChatOptions
+from ui.playground import cache
+
+REASONING = ("reasoning_effort", "reasoning_budget")
+JS_SAFE_INT = 2**53 - 1
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    label: str
+    kind: str  # "text" | "float" | "int" | "choice" | "lines" | "json"
+    short: str  # how a pane header and an answer name it
+    help: str = ""
+    step: float | int | None = None
+
+
+_ALL = (
+    Setting("reasoning_effort", "Reasoning effort", "choice", "effort",
+            "How hard the model thinks before answering; mapped to each provider's own setting."),
+    Setting("reasoning_budget", "Thinking budget (tokens)", "int", "budget",
+            "Most thinking tokens, for providers that take a budget; must be below Max tokens.", 1024),
+    Setting("temperature", "Temperature", "float", "temp", "Blank uses the model's default.", 0.1),
+    Setting("top_p", "Top p", "float", "top_p", "Nucleus sampling. Blank uses the model's default.", 0.05),
+    Setting("max_tokens", "Max tokens", "int", "max", "Most tokens to generate; checked against each model's limit.",
+            256),
+    Setting("seed", "Seed", "int", "seed", "Same seed and settings: a best-effort repeatable answer.", 1),
+    Setting("stop", "Stop sequences", "lines", "stop", "One per line; the answer ends where one would appear."),
+    Setting("json_schema", "JSON schema (structured output)", "json", "schema",
+            'The answer is JSON following this schema, e.g. {"type": "object", "properties": {...}}.'),
+    Setting("system", "System prompt", "text", "system", "Optional instructions for every turn."),
+    Setting("cache_prompt", "Cache this prompt", "cache", "cache", cache.HELP),
+)
+SETTINGS = tuple(s for s in _ALL if s.name in ChatOptions.model_fields)
+BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def key(name: str, pane_id: int | None = None) -> str:
+    """The widget key of a shared setting (pane_id None) or of one pane's override."""
+    return f"pg_opt_{name}" if pane_id is None else f"pg_opt_{name}__p{pane_id}"
+
+
+def bounds(name: str) -> tuple[float | None, float | None]:
+    """Widget bounds straight from ChatOptions' Field(ge=, le=), so the form and the engine agree."""
+    lo = hi = None
+    for m in ChatOptions.model_fields[name].metadata:
+        if isinstance(m, annotated_types.Ge):
+            lo = m.ge
+        elif isinstance(m, annotated_types.Le):
+            hi = m.le
+    return lo, hi
+
+
+def efforts() -> list[str]:
+    """The effort levels ChatOptions accepts, in its own order."""
+    for arg in typing.get_args(ChatOptions.model_fields["reasoning_effort"].annotation):
+        if typing.get_origin(arg) is typing.Literal:
+            return list(typing.get_args(arg))
+    return []
+
+
+# --- reading what is set -------------------------------------------------------------------------------
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def overrides(pane_id: int) -> dict:
+    """One pane's own settings (the ones it sets; the rest follow the shared settings)."""
+    ss = st.session_state
+    return {s.name: ss[key(s.name, pane_id)] for s in SETTINGS if not _blank(ss.get(key(s.name, pane_id)))}
+
+
+def shared() -> dict:
+    ss = st.session_state
+    return {s.name: ss[key(s.name)] for s in SETTINGS if not _blank(ss.get(key(s.name)))}
+
+
+def effective(pane_id: int) -> dict:
+    """What a pane is set to: the shared settings, each overridden by the pane's own when it has one."""
+    return {**shared(), **overrides(pane_id)}
+
+
+def preset(pane_id: int, values: dict) -> None:
+    """Give a new pane its settings (a duplicate's, or the URL's) before its widgets exist."""
+    for name, value in values.items():
+        if name in BY_NAME:
+            st.session_state[key(name, pane_id)] = value
+
+
+def to_options(values: dict, *, reasons: bool) -> tuple[dict, dict[str, str]]:
+    """(the ChatOptions keywords these widget values mean, problems by setting).
+
+    Reasoning settings reach only models that reason (the catalog says so); the pane says they were not sent.
+    """
+    out, problems = {}, {}
+    for name, value in values.items():
+        s = BY_NAME.get(name)
+        if s is None or (name in REASONING and not reasons):
+            continue
+        if s.kind == "lines":
+            lines = [line for line in str(value).splitlines() if line]
+            if lines:
+                out[name] = lines
+        elif s.kind == "json":
+            try:
+                out[name] = json.loads(value)
+            except ValueError as e:
+                problems[name] = f"{s.label} is not JSON ({e.msg} at line {e.lineno}); paste a JSON object."
+        elif s.kind == "text":
+            out[name] = str(value).strip()
+        else:
+            out[name] = value
+    return out, problems
+
+
+def label(values: dict, *, reasons: bool = True) -> str:
+    """Settings in a few words for a pane header or an answer: 'effort high · temp 0.3 · max 512'."""
+    parts = []
+    for s in SETTINGS:
+        value = values.get(s.name)
+        if _blank(value) or (s.name in REASONING and not reasons):
+            continue
+        if s.kind == "lines":
+            value = " / ".join(repr(v) for v in (value if isinstance(value, list) else str(value).splitlines()))
+        elif s.kind in ("json", "text"):
+            value = "set"
+        parts.append(f"{s.short} {value}")
+    return " · ".join(parts) or "defaults"
+
+
+# --- the URL form of a pane: "3:gpt-5|reasoning_effort=high|temperature=0.3" ----------------------------
+def format_pane(pane_id: int, model: str, values: dict) -> str:
+    return "|".join([f"{pane_id}:{model}", *(f"{k}={v}" for k, v in values.items())])
+
+
+def parse_pane(text: str) -> tuple[int | None, str, dict]:
+    """(pane id or None, model, settings) from the URL form; an unreadable setting is dropped, not fatal."""
+    head, *pairs = text.split("|")
+    pane_id, model = None, head
+    if ":" in head and head.split(":", 1)[0].isdigit():
+        pane_id, model = int(head.split(":", 1)[0]), head.split(":", 1)[1]
+    values = {}
+    for pair in pairs:
+        name, _, raw = pair.partition("=")
+        s = BY_NAME.get(name)
+        if s is None:
+            continue
+        try:
+            value = float(raw) if s.kind == "float" else int(raw) if s.kind == "int" else raw
+        except ValueError:
+            continue
+        if (s.kind == "choice" and value not in efforts()) or (s.kind == "cache" and value not in cache.CHOICES):
+            continue
+        values[name] = value
+    return pane_id, model, values
+
+
+# --- widgets -------------------------------------------------------------------------------------------
+def widgets(pane_id: int | None = None, *, reasons: bool = True, max_tokens: int | None = None,
+            not_sent: frozenset[str] = frozenset(), model: str = "") -> None:
+    """The settings form: shared (pane_id None) or one pane's overrides, where blank means "shared"."""
+    per_pane = pane_id is not None
+    blank_means = "shared value" if per_pane else "default"
+    if per_pane:
+        st.caption(f"This pane's own settings. A blank field uses the shared value (and a blank shared "
+                   f"value, {model}'s default).")
+    for s in SETTINGS:
+        if s.name in REASONING and not reasons:
+            continue
+        k = key(s.name, pane_id)
+        help_ = s.help
+        if s.name == "max_tokens" and max_tokens:
+            help_ += f" {model} allows up to {max_tokens:,}."
+        if s.name in not_sent:
+            help_ += " Its provider does not take it: not sent."
+        common = {"key": k, "help": help_, "persist_state": "session"}
+        if s.kind == "cache":
+            if not (per_pane and s.name in not_sent):  # a pane whose provider does not take it: not offered
+                cache.widget(s.label, blank_means, common)
+        elif s.kind == "choice":
+            st.selectbox(s.label, efforts(), index=None, placeholder=blank_means, **common)
+        elif s.kind in ("float", "int"):
+            lo, hi = bounds(s.name)
+            if s.kind == "int":  # the browser's numbers are doubles: keep the bounds to its safe integers
+                lo = None if lo is None else max(int(lo), -JS_SAFE_INT)
+                hi = None if hi is None else min(int(hi), JS_SAFE_INT)
+            # value=None (always): a cleared field stays blank (unset), it never snaps back to the minimum.
+            st.number_input(s.label, min_value=lo, max_value=hi, value=None, step=s.step,
+                            placeholder=blank_means, **common)
+        elif s.kind == "lines":
+            st.text_area(s.label, height=68, placeholder=blank_means, **common)
+        else:
+            st.text_area(s.label, height=90 if s.kind == "text" else 110,
+                         placeholder=blank_means if per_pane or s.kind == "json" else "Optional instructions "
+                         "for every turn", **common)
