@@ -12,8 +12,7 @@ from decimal import Decimal
 
 import pydantic
 
-from . import identity, inputs, teams
-from .catalog import models as catalog
+from . import identity, inputs
 from .core import (
     ChatOptions,
     ChatRequest,
@@ -31,10 +30,15 @@ from .errors import (
     ProviderError,
     ValidationError,
 )
+from .lazy import LazyModule
 from .pricing import Receipt, cache_savings_usd, cost_usd, receipt
 from .redact import redact
-from .registry import registry as default_registry
-from .usage import ledger, reservations
+
+# Imported at the first call, not with this module: they bring SQLAlchemy and the ORM tables (bench/startup.py).
+catalog = LazyModule("alonchat.catalog.models")
+ledger = LazyModule("alonchat.usage.ledger")
+reservations = LazyModule("alonchat.usage.reservations")
+teams = LazyModule("alonchat.teams")
 
 # The output a budget reserves for when neither the call nor the catalog gives a maximum (nor a context window).
 FALLBACK_MAX_OUTPUT = 4096
@@ -136,9 +140,18 @@ class AIService:
     """The engine's front door: pages, the CLI and scripts all call models through it."""
 
     def __init__(self, registry=None, retry: RetryPolicy | None = None, sleep=time.sleep):
-        self.registry = registry or default_registry
+        self._registry = registry
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
+
+    @property
+    def registry(self):
+        """The registry given, or the process's own, looked up at first use (it reads the catalog's endpoints)."""
+        if self._registry is None:
+            from .registry import registry
+
+            self._registry = registry
+        return self._registry
 
     # --- one call -----------------------------------------------------
     def chat(self, model_name: str, messages: list[Message] | str, *, user: str | None = None,
