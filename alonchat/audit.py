@@ -21,7 +21,9 @@ _TABLE = AuditEntry.__table__
 
 def _plain(value):
     if isinstance(value, Decimal):
-        return str(value.normalize()) if value == value else str(value)
+        return format(value.normalize(), "f")
+    if isinstance(value, float):
+        return format(Decimal(str(value)).normalize(), "f")
     if isinstance(value, datetime):
         return value.isoformat()
     return value
@@ -51,6 +53,32 @@ def record(entity: str, subject: str, action: str, changes: dict[str, list], act
         return
     with get_engine().begin() as own:
         own.execute(insert(_TABLE), row)
+
+
+PRICE_FIELDS = ("input_price", "output_price", "cache_read_price", "cache_write_price")
+
+
+def catalog_change(session, name: str, old: dict | None, new: dict | None, action: str | None = None) -> None:
+    """Audit a model change inside the catalog's own transaction: prices as 'price', the rest as 'model'."""
+    from .identity import current_user
+
+    action = action or ("create" if old is None else "delete" if new is None else "update")
+    changes = diff(old, new)
+    conn = session.connection()
+    price = {k: v for k, v in changes.items() if k in PRICE_FIELDS}
+    rest = {k: v for k, v in changes.items() if k not in PRICE_FIELDS}
+    if rest or action != "update":
+        record("model", name, action, rest, current_user(), conn)
+    if price:
+        record("price", name, action, price, current_user(), conn)
+
+
+def endpoint_change(session, name: str, old: dict | None, new: dict | None) -> None:
+    """Audit an endpoint change inside the catalog's transaction."""
+    from .identity import current_user
+
+    action = "create" if old is None else "delete" if new is None else "update"
+    record("endpoint", name, action, diff(old, new), current_user(), session.connection())
 
 
 @dataclass(frozen=True)

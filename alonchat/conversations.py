@@ -112,8 +112,12 @@ def _check_title(title: str) -> str:
 
 
 def _get(s, conversation_id: int, user: str | None) -> Conversation:
+    """The conversation if `user` (default: the acting user) owns it: each is private to its owner, admins too."""
+    from .identity import current_user
+
+    owner = user if user is not None else current_user()
     conv = s.get(Conversation, conversation_id)
-    if conv is None or (user is not None and conv.user != user):
+    if conv is None or conv.user != owner:
         raise ValidationError({"conversation": f"No conversation #{conversation_id} for this user; "
                                                "pick one from the sidebar list."})
     return conv

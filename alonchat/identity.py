@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextvars
 import getpass
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -32,6 +32,7 @@ class Actor:
 
 _actor: contextvars.ContextVar[Actor | None] = contextvars.ContextVar("alonchat_actor", default=None)
 _sign_in_required = False
+_resolver: Callable[[], Actor | None] | None = None
 
 
 def local_user() -> str:
@@ -42,10 +43,14 @@ def local_user() -> str:
         return "unknown"
 
 
-def require_sign_in(on: bool = True) -> None:
-    """The app calls this when sign-in is configured: from then on no actor means no access (fail closed)."""
-    global _sign_in_required
-    _sign_in_required = on
+def require_sign_in(on: bool = True, resolver: Callable[[], Actor | None] | None = None) -> None:
+    """The app calls this when sign-in is configured: from then on no actor means no access (fail closed).
+
+    `resolver` tells who is signed in right now (the app reads its session's login); it is asked
+    whenever no actor was set explicitly, so callbacks and page code see the same user.
+    """
+    global _sign_in_required, _resolver
+    _sign_in_required, _resolver = on, resolver if on else None
 
 
 def sign_in_required() -> bool:
@@ -57,6 +62,13 @@ def actor() -> Actor:
     current = _actor.get()
     if current is not None:
         return current
+    if _resolver is not None:
+        try:
+            current = _resolver()
+        except Exception:  # no session here (a worker thread): unknown, so refused below
+            current = None
+        if current is not None:
+            return current
     if _sign_in_required:
         raise PermissionDeniedError("Sign in first: this AlonChat requires a signed-in user.")
     return Actor(local_user(), is_admin=True)

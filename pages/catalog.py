@@ -3,7 +3,7 @@
 import streamlit as st
 
 from alonchat.catalog import io as catalog_io
-from ui import shell
+from ui import audit_view, auth, shell
 from ui.catalog import add as catalog_add
 from ui.catalog import endpoints as catalog_endpoints
 from ui.catalog import models as catalog_models
@@ -26,8 +26,18 @@ m[2].metric("Ready to call", sum(r["active"] and r["configured"] for r in rows),
 m[3].metric("Unpriced", sum(not r["price_known"] for r in rows),
             help="Models without a known input and output price: their calls are not costed.")
 
-models, add, edit, prices, endpoints, test, io = st.tabs(
-    ["Models", "Add model", "Edit", "Prices", "Endpoints", "Test a model", "Import / export"], key="cat_tab")
+if not auth.can_edit():  # members: the catalog read-only, and a model to try (the engine refuses edits anyway)
+    models, test = st.tabs(["Models", "Test a model"], key="cat_tab")
+    with models:
+        auth.read_only_note("The catalog")
+        catalog_models.browse(rows)
+    with test:
+        catalog_tools.test_model([r["name"] for r in rows if r["active"]])
+    st.stop()
+
+models, add, edit, prices, endpoints, test, io, log = st.tabs(
+    ["Models", "Add model", "Edit", "Prices", "Endpoints", "Test a model", "Import / export", "Audit log"],
+    key="cat_tab")
 with models:
     catalog_models.browse(rows)
 with add:
@@ -47,3 +57,5 @@ with test:
 with io:
     show_flash("io")
     catalog_tools.import_export()
+with log:
+    audit_view.render(("model", "price", "endpoint"), key="cat_audit")

@@ -3,8 +3,9 @@
 import streamlit as st
 
 from alonchat.usage import reports
-from ui import shell
+from ui import audit_view, auth, shell
 from ui.costs import sections
+from ui.costs import teams as cost_teams
 
 shell.ensure()  # a page opened by its own URL still gets the app's frame
 
@@ -20,3 +21,8 @@ if f is not None:
     sections.what_if_section(f)
 st.subheader("Budgets")
 sections.budgets_section()
+if auth.can_edit():
+    st.subheader("Teams")
+    cost_teams.render()
+    st.subheader("Audit log")
+    audit_view.render(("budget", "team", "role"), key="costs_audit")

@@ -6,7 +6,7 @@ import threading
 
 import streamlit as st
 
-from ui import sidebar
+from ui import auth, sidebar
 
 PAGES = (
     ("pages/playground.py", "Playground", ":material/forum:"),
@@ -21,8 +21,12 @@ def main() -> None:
     st.set_page_config(page_title="AlonChat", page_icon=":material/forum:", layout="wide",
                        initial_sidebar_state="auto")
     sidebar.load_secrets()
+    who = auth.establish()  # with sign-in on and nobody signed in: the login screen, and nothing else
     nav = st.navigation([st.Page(path, title=title, icon=icon, default=i == 0)
-                         for i, (path, title, icon) in enumerate(PAGES)])
+                         for i, (path, title, icon) in enumerate(PAGES)],
+                        position="sidebar" if who is not None else "hidden")
+    if who is None:
+        st.stop()
     sidebar.render()
     _run.inside = True
     try:

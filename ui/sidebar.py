@@ -6,8 +6,8 @@ import os
 
 import streamlit as st
 
-from alonchat import identity
 from alonchat.registry import registry
+from ui import auth
 
 
 def load_secrets() -> list[str]:
@@ -33,7 +33,7 @@ def load_secrets() -> list[str]:
 def render() -> None:
     """User and provider readiness; the page adds its own sections below."""
     with st.sidebar:
-        st.caption(f":material/person: Signed in as **{identity.current_user()}**")
+        auth.sidebar_identity()
         statuses = [s for s in registry.status() if s.kind != "endpoint" or s.configured or s.missing_env]
         ready = [s for s in statuses if s.configured]
         with st.expander(f"Providers · {len(ready)} of {len(statuses)} ready", icon=":material/hub:"):

@@ -11,7 +11,9 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .. import audit
 from ..errors import ValidationError
+from ..identity import require_admin
 from ..pricing import reference
 from ..storage.engine import with_session, writing
 from ..storage.tables import AIModel, ProviderEndpoint
@@ -123,20 +125,24 @@ def list_endpoints(s: Session) -> list[EndpointInfo]:
 
 @writing
 def create_endpoint(s: Session, data: dict) -> EndpointInfo:
-    """Validate and add an endpoint; its models can be added at once, with the endpoint as provider."""
+    """Validate and add an endpoint; its models can be added at once, with the endpoint as provider (admins only)."""
+    require_admin("add endpoints")
     spec = _parse(data)
     _check_name(s, spec.name)
     s.add(ProviderEndpoint(**spec.model_dump()))
     s.flush()
+    audit.endpoint_change(s, spec.name, None, spec.model_dump())
     return next(e for e in list_endpoints(session=s) if e.name == spec.name)
 
 
 @writing
 def update_endpoint(s: Session, name: str, changes: dict) -> EndpointInfo:
-    """Change an endpoint's URL, key variable, state or notes (renaming would orphan its models)."""
+    """Change an endpoint's URL, key variable, state or notes (renaming would orphan its models; admins only)."""
+    require_admin("change endpoints")
     row = _row(s, name)
-    data = {"name": row.name, "base_url": row.base_url, "api_key_env": row.api_key_env,
-            "enabled": row.enabled, "description": row.description or "", **changes}
+    before = {"name": row.name, "base_url": row.base_url, "api_key_env": row.api_key_env,
+              "enabled": row.enabled, "description": row.description or ""}
+    data = {**before, **changes}
     spec = _parse(data)
     if spec.name != row.name:
         raise ValidationError({"name": "An endpoint can't be renamed: its models use the name as their "
@@ -144,6 +150,7 @@ def update_endpoint(s: Session, name: str, changes: dict) -> EndpointInfo:
     for key, value in spec.model_dump().items():
         setattr(row, key, value)
     s.flush()
+    audit.endpoint_change(s, row.name, before, spec.model_dump())
     return next(e for e in list_endpoints(session=s) if e.name == row.name)
 
 
@@ -153,7 +160,8 @@ def set_enabled(name: str, enabled: bool) -> EndpointInfo:
 
 @writing
 def remove_endpoint(s: Session, name: str) -> None:
-    """Remove an endpoint that no catalog model uses; otherwise refuse and say what to do."""
+    """Remove an endpoint that no catalog model uses; otherwise refuse and say what to do (admins only)."""
+    require_admin("remove endpoints")
     row = _row(s, name)
     models = list(s.scalars(select(AIModel.name).where(AIModel.provider == row.name).order_by(AIModel.name)))
     if models:
@@ -161,6 +169,8 @@ def remove_endpoint(s: Session, name: str) -> None:
         raise ValidationError(f"Endpoint '{row.name}' still serves {len(models)} catalog model"
                               f"{'s' if len(models) != 1 else ''} ({shown}). Delete those models first, or "
                               f"disable the endpoint instead (`python -m alonchat endpoints disable {row.name}`).")
+    audit.endpoint_change(s, row.name, {"base_url": row.base_url, "api_key_env": row.api_key_env,
+                                        "enabled": row.enabled}, None)
     s.delete(row)
 
 
@@ -180,7 +190,8 @@ def default_name(endpoint: str, model_id: str) -> str:
 
 @writing
 def add_served_models(s: Session, name: str, model_ids: list[str], *, user: str | None = None) -> list[ModelSpec]:
-    """Add served models to the catalog with the endpoint as provider; prices from genai-prices when known."""
+    """Add served models to the catalog with the endpoint as provider; prices from genai-prices when known (admins)."""
+    require_admin("add models")
     row = _row(s, name)
     if not model_ids:
         raise ValidationError({"models": "Pick at least one model to add."})

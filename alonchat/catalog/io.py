@@ -12,7 +12,9 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import audit
 from ..errors import ValidationError
+from ..identity import require_admin
 from ..pricing import PRICE_FIELDS, Prices, tiers_json
 from ..storage.engine import with_session, writing
 from ..storage.tables import AIModel
@@ -172,7 +174,8 @@ def plan_import(s: Session, text: str, fmt: str) -> ImportPlan:
 
 @writing
 def import_models(s: Session, text: str, fmt: str, *, user: str | None = None) -> ImportPlan:
-    """Add new models and update existing ones (matched by name) in one transaction, or write nothing."""
+    """Add new models and update existing ones (matched by name) in one transaction, or write nothing (admins only)."""
+    require_admin("import models")
     plan = _plan(s, parse(text, fmt))
     if not plan.ok:
         raise ValidationError(plan.errors)
@@ -181,12 +184,15 @@ def import_models(s: Session, text: str, fmt: str, *, user: str | None = None) -
         s.add(row)
         s.flush()
         record_prices(s, row, "import", user)
+        audit.catalog_change(s, row.name, None, as_input(row))
     for values in plan.update:
         row = s.scalars(select(AIModel).where(AIModel.name == values["name"])).one()
+        before = as_input(row)
         price_changed = any(_differs(getattr(row, f), values[f]) for f in (*PRICE_FIELDS, "tiers"))
         for key, value in values.items():
             setattr(row, key, value)
         s.flush()
+        audit.catalog_change(s, row.name, before, as_input(row))
         if price_changed:
             record_prices(s, row, "import", user)
     return plan

@@ -15,7 +15,9 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
+from .. import audit
 from ..errors import InactiveModelError, UnknownModelError, ValidationError
+from ..identity import require_admin
 from ..pricing import PRICE_FIELDS, Prices, PriceVersion, parse_tiers, tiers_json
 from ..storage.engine import get_engine, sqlite_fast_path, with_session, writing
 from ..storage.tables import AIModel, ModelPrice, UsageRecord
@@ -338,21 +340,25 @@ def _prices_differ(row: AIModel, new: dict) -> bool:
 
 @writing
 def create_model(s: Session, data: dict, *, source: str = "manual", user: str | None = None) -> ModelSpec:
-    """Validate and add one model; its first prices open the price history."""
+    """Validate and add one model; its first prices open the price history (admins only; audited)."""
+    require_admin("add models")
     spec = validate_model(data, taken=taken_names(s), providers=provider_names(s))
     row = AIModel(**spec.row())
     s.add(row)
     s.flush()
     record_prices(s, row, source, user)
+    audit.catalog_change(s, row.name, None, as_input(row))
     return ModelSpec.of(row)
 
 
 @writing
 def update_model(s: Session, name: str, changes: dict, *, source: str = "manual",
                  user: str | None = None) -> ModelSpec:
-    """Validate the edited model as a whole and save it; a price change is appended to the history."""
+    """Validate the edited model as a whole and save it; a price change is appended to the history (admins only)."""
+    require_admin("edit models and prices")
     row = get_row(s, name)
-    data = {**as_input(row), **changes}
+    before = as_input(row)
+    data = {**before, **changes}
     provider_changed = str(data.get("provider") or "").strip() != row.provider
     spec = validate_model(data, taken=taken_names(s), current=row.name,
                           providers=provider_names(s) if provider_changed else None)
@@ -366,15 +372,19 @@ def update_model(s: Session, name: str, changes: dict, *, source: str = "manual"
     s.flush()
     if price_changed:
         record_prices(s, row, source, user)
+    audit.catalog_change(s, before["name"], before, as_input(row))
     return ModelSpec.of(row)
 
 
 @writing
 def set_active(s: Session, name: str, active: bool) -> ModelSpec:
-    """Deactivate (hide from pickers, refuse calls) or reactivate a model; history and usage stay."""
+    """Deactivate (hide from pickers, refuse calls) or reactivate a model; history and usage stay (admins only)."""
+    require_admin("activate or deactivate models")
     row = get_row(s, name)
+    before = row.is_active
     row.is_active = active
     s.flush()
+    audit.catalog_change(s, row.name, {"active": before}, {"active": active})
     return ModelSpec.of(row)
 
 
@@ -390,11 +400,13 @@ def usage_count(s: Session, name: str) -> int:
 
 @writing
 def delete_model(s: Session, name: str) -> None:
-    """Delete a model that was never used; one with usage is deactivated instead, so reports keep it."""
+    """Delete a model that was never used; one with usage is deactivated instead, so reports keep it (admins only)."""
+    require_admin("delete models")
     row = get_row(s, name)
     used = _usage_count(s, row.name)
     if used:
         raise ValidationError(f"'{row.name}' has {used:,} recorded call{'s' if used != 1 else ''}, so it "
                               f"can't be deleted; deactivate it instead "
                               f"(`alonchat models deactivate {row.name}`).")
+    audit.catalog_change(s, row.name, as_input(row), None)
     s.delete(row)

@@ -158,9 +158,14 @@ def statuses(conn, rows, now: datetime, held: list | None = None) -> list[Budget
 
 def list_budgets(now: datetime | None = None) -> list[BudgetStatus]:
     """Every budget, the team's first, with spend so far and projection for the current UTC month."""
+    from ..identity import actor
+
     now = now or utcnow()
     forget_cached()
     rows = _definitions()
+    who = actor()
+    if not who.is_admin:  # a member sees the budgets that cover them, not other people's
+        rows = for_user(who.email)
     if not rows:
         return []
     with get_engine().connect() as conn:

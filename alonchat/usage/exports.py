@@ -15,7 +15,7 @@ from sqlalchemy.types import NullType
 
 from ..storage.engine import get_engine
 from . import periods
-from .reports import DIMENSIONS, Filters, breakdown, dims
+from .reports import DIMENSIONS, Filters, authorize, breakdown, dims
 from .rollups import RAW
 
 # Latency per call: the rollups' latency_ms is the group's sum, which means nothing in a spreadsheet.
@@ -30,7 +30,8 @@ RAW_COLUMNS = ("id", "created_at", "user", "team", "model_name", "provider", "mo
 _CHUNK = 5000
 
 
-def _raw_select(f: Filters, limit: int | None, columns):
+def _raw_select(f: Filters, limit: int | None, columns, group: tuple[str, ...] | None = None):
+    authorize(f, group or (), rows=group is None)  # raw rows name their user: a member gets only their own
     conds = dims(RAW, f)
     if f.since is not None:
         conds.append(RAW.c.created_at >= f.since)
@@ -94,7 +95,8 @@ def _latencies(by: str, f: Filters) -> dict:
     z = periods.zone(f.tz)
     out: dict = {}
     with get_engine().connect() as conn:
-        for k, ms in conn.execution_options(yield_per=_CHUNK).execute(_raw_select(f, None, [key, RAW.c.latency_ms])):
+        for k, ms in conn.execution_options(yield_per=_CHUNK).execute(
+                _raw_select(f, None, [key, RAW.c.latency_ms], (by,))):
             if by == "day":
                 k = (k if k.tzinfo else k.replace(tzinfo=UTC)).astimezone(z).date()
             out.setdefault(k, []).append(ms or 0.0)

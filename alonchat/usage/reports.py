@@ -58,6 +58,39 @@ class Filters:
                                             f"({self.since:%Y-%m-%d %H:%M})."})
 
 
+# --- who may read what: admins everything, members their own rows and their team's totals ---------
+
+def member_view(f: Filters, view: str = "mine") -> Filters:
+    """The acting member's slice of `f`: their own calls ("mine") or their team's ("team"); admins get `f`."""
+    from dataclasses import replace
+
+    from ..identity import actor
+    from ..teams import team_of
+
+    who = actor()
+    if who.is_admin:
+        return f
+    if view == "team" and team_of(who.email):
+        return replace(f, users=(), teams=(team_of(who.email),))
+    return replace(f, users=(who.email,), teams=())
+
+
+def authorize(f: Filters, group: tuple[str, ...] = (), *, rows: bool = False) -> None:
+    """Refuse a member's read beyond their own calls and their team's totals (per user or raw rows are theirs only)."""
+    from ..errors import PermissionDeniedError
+    from ..identity import actor
+    from ..teams import team_of
+
+    who = actor()
+    if who.is_admin or f.users == (who.email,):
+        return
+    team = team_of(who.email)
+    if team and f.teams == (team,) and not f.users and "user" not in group and not rows:
+        return
+    raise PermissionDeniedError(f"Members see their own spend and their team's totals only; {who.email} asked "
+                                "for more. An admin can see everyone's spend.")
+
+
 # --- the source: one query over the pieces of a read plan -------------------------------------
 
 def dims(t, f: Filters) -> list:
@@ -189,6 +222,7 @@ def aggregate(f: Filters, group: tuple[str, ...] = (), *, order_by_cost: bool = 
     for g in group:
         if g not in GROUPS:
             raise ValidationError({"by": f"Cannot group by {g!r}; use one of {', '.join(GROUPS)}."})
+    authorize(f, group)
     with get_engine().connect() as conn:
         if "day" in group:
             span = _span(conn) if f.since is None or f.until is None else None
@@ -302,6 +336,11 @@ def dimension_values(f: Filters | None = None) -> dict[str, list[str]]:
         conds.append(DAILY.c.day >= hour_number(f.since, up=False) // 24)
     if f is not None and f.until is not None:
         conds.append(DAILY.c.day <= hour_number(f.until, up=True) // 24)
+    from ..identity import actor
+
+    who = actor()
+    if not who.is_admin:  # a member's choices come from their own calls: no other user's name is shown
+        conds.append(DAILY.c.user == who.email)
     stmt = select(*(DAILY.c[k] for k in KEY)).where(*conds).group_by(*(DAILY.c[k] for k in KEY))
     with get_engine().connect() as conn:
         rows = conn.execute(stmt).all()

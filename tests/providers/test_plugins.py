@@ -1,8 +1,13 @@
-"""Provider plugins through the "alonchat.providers" entry points, installed with no pip and no network."""
+"""Provider plugins through the "alonchat.providers" entry points: the example pip-installed for real (offline).
+
+tests/providers/test_install.py installs it into a venv and drives the CLI; here it is installed once into a
+folder put on sys.path, so the registry's scans can be watched in-process.
+"""
 
 from __future__ import annotations
 
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -17,8 +22,8 @@ from tests.scripted import add_model
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "alonchat-example-plugin"
 
 
-def install(site: Path, dist: str, entry_points: dict[str, str]) -> Path:
-    """What `pip install` leaves behind for importlib.metadata: a .dist-info with METADATA and entry_points.txt."""
+def install_broken(site: Path, dist: str, entry_points: dict[str, str]) -> Path:
+    """A distribution no one would publish (bad entry points), as importlib.metadata sees one: a bare .dist-info."""
     info = site / f"{dist.replace('-', '_')}-0.1.0.dist-info"
     info.mkdir(parents=True)
     (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 0.1.0\n")
@@ -27,20 +32,41 @@ def install(site: Path, dist: str, entry_points: dict[str, str]) -> Path:
     return info
 
 
+@pytest.fixture(scope="module")
+def example_wheel_install(tmp_path_factory) -> Path:
+    """`pip install --target` of the example plugin, once: its real .dist-info and package."""
+    root = tmp_path_factory.mktemp("example")
+    src = shutil.copytree(EXAMPLE, root / "src", ignore=shutil.ignore_patterns("__pycache__", "build", "*.egg-info"))
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+                    "--no-index", "--disable-pip-version-check", "--target", str(root / "target"), str(src)],
+                   check=True, cwd=root)
+    return root / "target"
+
+
 @pytest.fixture
 def site(tmp_path, monkeypatch):
-    """A fresh site-packages dir on sys.path, with the example plugin's source importable."""
+    """A fresh site-packages dir on sys.path; `install()` puts the pip-installed example plugin in it."""
     path = tmp_path / "site"
     path.mkdir()
     monkeypatch.syspath_prepend(str(path))
-    monkeypatch.syspath_prepend(str(EXAMPLE))
     yield path
     for name in ("alonchat_example_plugin", "alonchat_broken_plugin"):
         sys.modules.pop(name, None)
 
 
-def test_installed_plugin_is_found_and_chats_through_the_service(site):
-    install(site, "alonchat-example-plugin", {"reverse": "alonchat_example_plugin:ReverseProvider"})
+@pytest.fixture
+def install(site, example_wheel_install):
+    """Install the example plugin into `site` as pip did; returns its .dist-info (remove it to uninstall)."""
+    def _install() -> Path:
+        for item in example_wheel_install.iterdir():
+            (shutil.copytree if item.is_dir() else shutil.copy)(item, site / item.name)
+        [info] = site.glob("alonchat_example_plugin-*.dist-info")
+        return info
+    return _install
+
+
+def test_installed_plugin_is_found_and_chats_through_the_service(install):
+    install()
     registry.refresh_plugins()
     provider = registry.get("reverse")
     assert type(provider).__name__ == "ReverseProvider" and provider.kind == "plugin"
@@ -56,18 +82,18 @@ def test_installed_plugin_is_found_and_chats_through_the_service(site):
     assert (status.kind, status.configured, status.error) == ("plugin", True, None)
 
 
-def test_plugin_installed_after_the_first_scan_is_found_on_lookup(site):
+def test_plugin_installed_after_the_first_scan_is_found_on_lookup(install):
     registry.refresh_plugins()
     with pytest.raises(errors.UnknownProviderError):
         registry.get("reverse")
-    install(site, "alonchat-example-plugin", {"reverse": "alonchat_example_plugin:ReverseProvider"})
+    install()
     assert registry.get("reverse").name == "reverse"  # an unknown name triggers a rescan
 
 
-def test_broken_plugin_is_reported_and_skipped(site):
-    install(site, "alonchat-example-plugin", {"reverse": "alonchat_example_plugin:ReverseProvider"})
+def test_broken_plugin_is_reported_and_skipped(site, install):
+    install()
     (site / "alonchat_broken_plugin.py").write_text('raise RuntimeError("boom: missing dependency")\n')
-    install(site, "alonchat-broken-plugin", {"broken": "alonchat_broken_plugin:Provider",
+    install_broken(site, "alonchat-broken-plugin", {"broken": "alonchat_broken_plugin:Provider",
                                              "notaprovider": "collections:OrderedDict"})
     plugins = registry.refresh_plugins()
     assert "reverse" in plugins and "broken" not in plugins
@@ -81,8 +107,8 @@ def test_broken_plugin_is_reported_and_skipped(site):
         registry.get("broken")
 
 
-def test_uninstalled_plugin_disappears_after_refresh(site):
-    info = install(site, "alonchat-example-plugin", {"reverse": "alonchat_example_plugin:ReverseProvider"})
+def test_uninstalled_plugin_disappears_after_refresh(install):
+    info = install()
     registry.refresh_plugins()
     assert registry.get("reverse")
     shutil.rmtree(info)

@@ -11,11 +11,12 @@ from alonchat.catalog import models as catalog
 from alonchat.errors import ValidationError
 from alonchat.usage import budgets, exports, periods, reports
 from alonchat.usage.whatif import what_if
+from ui import auth
 from ui.costs import charts
 from ui.format import count, money
 
 RAW_EXPORT_LIMIT = 500_000
-BY_LABEL = {"model": "Model", "provider": "Provider", "user": "User", "day": "Day", "status": "Status"}
+BY_LABEL = {"model": "Model", "provider": "Provider", "user": "User", "team": "Team", "day": "Day", "status": "Status"}
 
 
 def filters() -> reports.Filters | None:
@@ -41,11 +42,19 @@ def filters() -> reports.Filters | None:
         st.caption(f":material/schedule: {tz} is not a whole number of hours from UTC, so its midnight falls "
                    "inside an hour: that part of each day is read from raw rows (exact, a little slower).")
     values = reports.dimension_values()
-    cols = st.columns(4)
-    chosen = {dim: cols[i].multiselect(dim.capitalize(), values[dim], key=f"costs_{dim}", placeholder="all")
-              for i, dim in enumerate(("provider", "model", "user", "status"))}
-    return reports.Filters(since=since, until=until, providers=chosen["provider"], models=chosen["model"],
-                           users=chosen["user"], statuses=chosen["status"], tz=tz)
+    admin = auth.can_edit()
+    shown = ("provider", "model", "user", "team", "status") if admin else ("provider", "model", "status")
+    cols = st.columns(len(shown) + (0 if admin else 1))
+    chosen = {dim: () for dim in reports.DIMENSIONS}
+    chosen.update({dim: cols[i].multiselect(dim.capitalize(), values[dim], key=f"costs_{dim}", placeholder="all")
+                   for i, dim in enumerate(shown)})
+    f = reports.Filters(since=since, until=until, providers=chosen["provider"], models=chosen["model"],
+                        users=chosen["user"], teams=chosen["team"], statuses=chosen["status"], tz=tz)
+    if admin:
+        return f
+    view = cols[-1].segmented_control("Show", ["mine", "team"], default="mine", key="costs_view",
+                                      format_func={"mine": "My spend", "team": "My team's totals"}.get)
+    return reports.member_view(f, view or "mine")  # members: their own calls, or their team's totals
 
 
 def _pct(x: float | None) -> str:
@@ -102,7 +111,7 @@ def chart_section(f: reports.Filters) -> None:
         chart = charts.tokens_over_time(rows, f.tz)
         st.altair_chart(chart, width="stretch") if chart else st.info("No tokens in this range.")
     left, right = st.columns(2)
-    for col, dim in ((left, "model"), (right, "user")):
+    for col, dim in ((left, "model"), (right, "user" if auth.can_edit() else "provider")):
         with col:
             chart = charts.top_spenders(reports.top(dim, f, n=10), dim)
             if chart:
@@ -120,8 +129,8 @@ def _table(rows: list[dict], by: str) -> pd.DataFrame:
 
 
 def breakdown_section(f: reports.Filters) -> None:
-    by = st.selectbox("Break down by", ["model", "provider", "user", "day"], key="costs_by",
-                      format_func=BY_LABEL.get)
+    dims = ["model", "provider", "user", "team", "day"] if auth.can_edit() else ["model", "provider", "day"]
+    by = st.selectbox("Break down by", dims, key="costs_by", format_func=BY_LABEL.get)
     rows = reports.breakdown(by, f)
     if not rows:
         st.info("No calls match these filters.")
@@ -138,6 +147,8 @@ def breakdown_section(f: reports.Filters) -> None:
                          file_name=exports.file_name(f"by-{by}", f), mime="text/csv", key="costs_dl_agg",
                          icon=":material/download:", on_click="ignore",
                          help="One row per group; latency per call as mean, p50 and p95 (ms).")
+    if not (auth.can_edit() or f.users):
+        return  # a member's team view is totals only: raw rows would name the other members
     right.download_button(f"Download raw rows (CSV, first {RAW_EXPORT_LIMIT:,})",
                           lambda: exports.raw_csv(f, RAW_EXPORT_LIMIT), file_name=exports.file_name("raw", f),
                           mime="text/csv", key="costs_dl_raw", icon=":material/download:", on_click="ignore")
@@ -164,36 +175,51 @@ def what_if_section(f: reports.Filters) -> None:
         "Unpriced calls": r["unpriced_requests"]} for r in w.rows]), hide_index=True, width="stretch")
 
 
+def _scope_name(scope: str) -> str:
+    if scope == budgets.TEAM:
+        return "Everyone"
+    return f"Team {scope[len(budgets.TEAM_PREFIX):]}" if scope.startswith(budgets.TEAM_PREFIX) else scope
+
+
 def budgets_section() -> None:
-    rows = budgets.list_budgets()
+    rows = budgets.list_budgets()  # a member gets the budgets that cover them only
     if rows:
         for b in rows:
-            who = "Team" if b.scope == budgets.TEAM else b.scope
             icon = {"ok": ":green[:material/check_circle:]", "soft": ":orange[:material/warning:]",
                     "hard": ":red[:material/block:]"}[b.level]
-            st.markdown(f"{icon} **{who}** · {money(b.spent_usd, badge=False)} of {money(b.monthly_usd, badge=False)} "
-                        f"({b.percent:.0f}%) · projected month-end **{money(b.projection_usd, badge=False)}** · "
-                        f"warns at {b.soft_percent}%")
+            st.markdown(f"{icon} **{_scope_name(b.scope)}** · {money(b.spent_usd, badge=False)} of "
+                        f"{money(b.monthly_usd, badge=False)} ({b.percent:.0f}%) · projected month-end "
+                        f"**{money(b.projection_usd, badge=False)}** · warns at {b.soft_percent}%")
             st.progress(min(b.percent / 100, 1.0))
-        st.caption("Budget month: the calendar month in UTC. Projection = spend so far ÷ elapsed share of the month.")
+        st.caption("Budget month: the calendar month in UTC. Projection = spend so far ÷ elapsed share of the month. "
+                   "A hard budget holds each call's worst case while it runs, so calls at once cannot pass it.")
     else:
         st.caption("No budgets yet.")
+    if not auth.can_edit():
+        auth.read_only_note("Budgets")
+        return
     with st.form("costs_budget_form", clear_on_submit=False):
-        c = st.columns([2, 1, 1])
-        user = c[0].text_input("User (empty = whole team)", key="costs_budget_user")
-        monthly = c[1].number_input("Monthly USD", min_value=0.0, value=100.0, step=10.0, key="costs_budget_usd")
-        soft = c[2].number_input("Warn at %", min_value=1, max_value=100, value=80, key="costs_budget_soft")
+        c = st.columns([2, 2, 1, 1])
+        user = c[0].text_input("User (email)", key="costs_budget_user", help="Empty for a team's or everyone's")
+        team = c[1].text_input("or Team", key="costs_budget_team", help="Both empty: everyone's budget")
+        monthly = c[2].number_input("Monthly USD", min_value=0.0, value=100.0, step=10.0, key="costs_budget_usd")
+        soft = c[3].number_input("Warn at %", min_value=1, max_value=100, value=80, key="costs_budget_soft")
         if st.form_submit_button("Save budget", icon=":material/save:"):
             try:
-                budgets.set_budget(monthly, user=user.strip() or None, soft_percent=int(soft))
+                budgets.set_budget(monthly, user=user.strip() or None, soft_percent=int(soft),
+                                   team=team.strip() or None)
                 st.rerun()
             except ValidationError as e:
                 st.error(str(e))
     if rows:
         scopes = [b.scope for b in rows]
         c = st.columns([3, 1])
-        gone = c[0].selectbox("Remove a budget", scopes, key="costs_budget_remove",
-                              format_func=lambda s: "Team" if s == budgets.TEAM else s)
+        gone = c[0].selectbox("Remove a budget", scopes, key="costs_budget_remove", format_func=_scope_name)
         if c[1].button("Remove", key="costs_budget_remove_btn", icon=":material/delete:"):
-            budgets.remove_budget(None if gone == budgets.TEAM else gone)
+            if gone == budgets.TEAM:
+                budgets.remove_budget()
+            elif gone.startswith(budgets.TEAM_PREFIX):
+                budgets.remove_budget(team=gone[len(budgets.TEAM_PREFIX):])
+            else:
+                budgets.remove_budget(gone)
             st.rerun()

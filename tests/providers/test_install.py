@@ -1,0 +1,81 @@
+"""A real install, as a user does it: alonchat (not editable, so the package data must ship) and the example
+plugin pip-installed into a fresh venv, then the `alonchat` command run from folders outside the checkout."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "alonchat-example-plugin"
+JUNK = shutil.ignore_patterns("__pycache__", "*.db", "*.db-*", "build", "*.egg-info")
+
+
+def copy_project(src: Path, dest: Path, parts: tuple[str, ...]) -> Path:
+    """Build from a copy: setuptools writes build/ and *.egg-info beside the sources it builds."""
+    for part in parts:
+        (shutil.copytree if (src / part).is_dir() else shutil.copy)(src / part, dest / part, **(
+            {"ignore": JUNK} if (src / part).is_dir() else {}))
+    return dest
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    """A venv over the system packages (the dependencies), holding real installs of alonchat and the plugin."""
+    root = tmp_path_factory.mktemp("install")
+    app = copy_project(ROOT, root / "alonchat-src", ("alonchat", "migrations", "data", "pyproject.toml", "README.md"))
+    plugin = copy_project(EXAMPLE, root / "plugin-src", ("alonchat_example_plugin", "pyproject.toml", "README.md"))
+    venv = root / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", "--system-site-packages", str(venv)], check=True)
+    pip = [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "--quiet", "--no-deps",
+           "--no-build-isolation", "--no-index", "--disable-pip-version-check"]
+    subprocess.run([*pip, str(app)], check=True, cwd=root)
+    subprocess.run([*pip, str(plugin)], check=True, cwd=root)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ALONCHAT_", "PYTHON", "VIRTUAL_ENV"))}
+    env.update(XDG_DATA_HOME=str(root / "xdg"), ALONCHAT_ECHO_DELAY_MS="0", ALONCHAT_USER="installer",
+               PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}")
+    folders = [root / "a", root / "b"]
+    for f in folders:
+        f.mkdir()
+
+    def run(*args: str, where: int = 0) -> str:
+        done = subprocess.run([str(venv / "bin" / "alonchat"), *args], cwd=folders[where], env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    run.python = venv / "bin" / "python"
+    run.env, run.root = env, root
+    return run
+
+
+def test_the_installed_package_is_a_regular_install_with_its_data(installed):
+    code = "import alonchat.storage.engine as e; print(e.PACKAGE); print(e.IN_CHECKOUT); print(e.MIGRATIONS)"
+    out = subprocess.run([str(installed.python), "-c", code], cwd=installed.root / "a", env=installed.env,
+                         capture_output=True, text=True, check=True).stdout.split("\n")
+    assert "site-packages" in out[0] and out[1] == "False"
+    assert Path(out[2], "versions").is_dir() and Path(out[0], "_data", "seed_models.json").is_file()
+
+
+def test_cli_from_any_folder_shares_the_per_user_database(installed):
+    expected = installed.root / "xdg" / "alonchat" / "data" / "alonchat.db"
+    assert installed("db", "path").strip() == str(expected)
+    assert installed("db", "path", where=1).strip() == str(expected)
+    assert "you said \"hi\"" in installed("chat", "-m", "echo", "hi")  # migrates and seeds the new database
+    by_model = {r["model"]: r for r in json.loads(installed("usage", "--by", "model", "--json", where=1))}
+    assert by_model["echo"]["requests"] == 1
+    assert expected.is_file()
+
+
+def test_the_installed_plugin_is_listed_and_its_model_answers(installed):
+    providers = installed("providers")
+    assert any(line.split()[:1] == ["reverse"] and "plugin" in line for line in providers.splitlines()), providers
+    installed("models", "add", "--name", "reverse-1", "--provider", "reverse", "--model-id", "reverse-1",
+              "--input-price", "0", "--output-price", "0")
+    assert installed("chat", "-m", "reverse-1", "hello plugin world", where=1).startswith("dlrow nigulp olleh")
