@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from sqlalchemy import insert, select
 
+from .pricing import PRICE_FIELDS
 from .storage.engine import get_engine
 from .storage.tables import AuditEntry, utcnow
 
@@ -53,9 +54,6 @@ def record(entity: str, subject: str, action: str, changes: dict[str, list], act
         return
     with get_engine().begin() as own:
         own.execute(insert(_TABLE), row)
-
-
-PRICE_FIELDS = ("input_price", "output_price", "cache_read_price", "cache_write_price")
 
 
 def catalog_change(session, name: str, old: dict | None, new: dict | None, action: str | None = None) -> None:

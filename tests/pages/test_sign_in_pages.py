@@ -45,7 +45,7 @@ def tab_labels(at: AppTest) -> list[str]:
 def test_a_visitor_sees_a_log_in_button_and_nothing_else():
     at = app(None)
     assert [b.label for b in at.button] == ["Log in"]
-    assert not at.chat_input and not at.text_area and not at.multiselect and not at.tabs
+    assert not at.chat_input and not at.text_area and not at.selectbox and not at.tabs
     for page in ("pages/catalog.py", "pages/costs.py"):
         at.switch_page(page).run()
         assert [b.label for b in at.button] == ["Log in"] and not at.tabs and not at.dataframe
@@ -88,7 +88,7 @@ def test_a_member_has_no_budget_or_team_controls_on_costs():
 
 def test_a_members_call_is_recorded_under_their_email():
     at = app(member(), "pages/playground.py")
-    at.chat_input(key="pg_composer").set_value("hello from ana").run()  # the reworked playground's composer
+    at.chat_input(key="pg_composer").set_value("hello from ana").run()
     assert not at.exception, at.exception
     with session() as s:
         users = [r.user for r in s.scalars(select(UsageRecord))]
