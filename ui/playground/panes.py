@@ -121,7 +121,8 @@ def message(m: MessageView) -> None:
     with st.chat_message("assistant"):
         if m.status != "ok":
             st.markdown(fmt.STATUS_BADGE.get(m.status, f":red-badge[{m.status}]"))
-        thinking(getattr(m, "thinking", None) or getattr(m.result, "thinking", None))
+        usage_id = m.result.usage_id if m.result is not None else None
+        thinking(getattr(m, "thinking", None) or st.session_state.get(state.THOUGHTS, {}).get(usage_id))
         if m.content:
             st.markdown(m.content)
         if m.error and m.status != "cancelled":
