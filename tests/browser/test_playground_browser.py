@@ -118,3 +118,4 @@ def test_stop_cancels_the_running_answers_and_records_them(app_url, browser, fak
     engine.dispose()
     assert ("gpt-5.4-mini", "cancelled") in [tuple(r) for r in rows] and saved == "cancelled"
 
+

@@ -132,3 +132,39 @@ def test_a_pane_added_mid_conversation_says_it_starts_fresh():
     send(at, "second turn")
     old, new = answers(at)[1:]
     assert "turn 2" in old and "turn 1" in new  # the newcomer got no earlier turns
+
+
+def test_reasoning_effort_is_offered_per_pane_only_to_models_that_reason(fake_providers):
+    from tests.scripted import add_model
+
+    add_model("plain", provider="echo")  # the catalog says it does not reason
+    fake_providers.script("gpt-5.4-mini", reply="Thought about it.")
+    at = pick(open_playground(), "gpt-5.4-mini", "gpt-5.4-mini", "plain")
+    low, high, plain = pane_ids(at)
+    keys = {w.key for w in at.selectbox}
+    assert {f"pg_opt_reasoning_effort__p{low}", f"pg_opt_reasoning_effort__p{high}"} <= keys
+    assert f"pg_opt_reasoning_effort__p{plain}" not in keys  # not offered to a model that does not reason
+    at.selectbox(key=f"pg_opt_reasoning_effort__p{low}").set_value("low").run()
+    at.selectbox(key=f"pg_opt_reasoning_effort__p{high}").set_value("high").run()
+    at.selectbox(key="pg_opt_reasoning_effort").set_value("minimal").run()  # shared: reaches plain? never
+    notes = [c.value for c in at.caption if "Not sent to plain" in c.value]
+    assert notes and "reasoning effort" in notes[0] and "not a reasoning model" in notes[0]
+    send(at, "Think first")
+    efforts = sorted(b["reasoning_effort"] for b in requests_for(fake_providers, "gpt-5.4-mini"))
+    assert efforts == ["high", "low"]
+    assert [r.model_name for r in usage_rows()].count("plain") == 1  # sent, without the effort
+    headers = [c.value for c in at.caption if c.value.startswith(":material/tune:")]
+    assert any("effort low" in h for h in headers) and any("effort high" in h for h in headers)
+
+
+def test_thinking_is_shown_collapsed_above_the_answer_and_never_in_it():
+    at = pick(open_playground(), "echo")
+    at.selectbox(key="pg_opt_reasoning_effort").set_value("high").run()
+    send(at, "think hard")
+    [answer] = [cm for cm in at.chat_message if cm.name == "assistant"]
+    [expander] = answer.expander
+    assert expander.label.startswith("Thinking")
+    thought = "\n".join(m.value for m in expander.markdown)
+    assert "echo thinking at high effort" in thought
+    text = [m.value for m in answer.markdown if "you said" in m.value]
+    assert text and "echo thinking" not in text[0]

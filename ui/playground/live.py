@@ -44,6 +44,14 @@ def freeze_point(text: str, start: int) -> int:
     return start + cut if cut > 0 else start
 
 
+def waiting(pane: PaneState) -> str | None:
+    """What a pane waiting to retry says instead of a silent "Waiting for the first token…"."""
+    n, left = pane.notice, pane.retry_in_s
+    if n is None or left is None:
+        return None
+    return f"{n.reason}, retrying in {math.ceil(left)} s (attempt {n.attempt} of {n.attempts})"
+
+
 class LiveAnswer:
     """Placeholders for the answer being streamed into one pane, updated from the script thread."""
 
@@ -80,10 +88,8 @@ class LiveAnswer:
                 self.frozen_at = cut
             if text:
                 self.tail.markdown(text[self.frozen_at:] + CURSOR)
-            elif pane.retry_in_s is not None:
-                n = pane.notice
-                self.tail.markdown(f":orange[:material/schedule: {n.reason}, retrying in "
-                                   f"{math.ceil(pane.retry_in_s)} s (attempt {n.attempt} of {n.attempts})]")
+            elif waiting(pane):
+                self.tail.markdown(f":orange[:material/schedule: {waiting(pane)}]")
             self.meta.caption(f":material/progress_activity: streaming · {pane.elapsed_s:.1f} s")
             return
         r = pane.result

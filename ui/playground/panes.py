@@ -53,15 +53,16 @@ def metrics_line(result: CallResult) -> str:
 def header(p: PanePlan, estimate, *, busy: bool) -> None:
     """Model, its settings (shared or its own), its buttons, and what it would cost before sending."""
     spec = p.choice.spec
-    title, tune, dup, rm = st.columns([6, 1, 1, 1], vertical_alignment="center", gap="small")
-    title.markdown(f"**{spec.display_name or spec.name}** :gray-badge[{spec.provider}]")
-    with tune.popover("", icon=":material/tune:", help="This pane's own settings"):
-        settings.widgets(p.id, reasons=p.choice.reasons, max_tokens=spec.max_tokens,
-                         not_sent=p.choice.ignored_options, model=spec.name)
-    dup.button("", icon=":material/content_copy:", key=f"pg_dup_{p.id}", help="Same model in a new pane",
-               on_click=state.duplicate_pane, args=(p.id,), disabled=busy, type="tertiary")
-    rm.button("", icon=":material/close:", key=f"pg_rm_{p.id}", help="Remove this pane",
-              on_click=state.remove_pane, args=(p.id,), disabled=busy, type="tertiary")
+    # One flex row (not columns): on a phone columns stack, which put each button on its own line.
+    with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+        st.markdown(f"**{spec.display_name or spec.name}** :gray-badge[{spec.provider}]", width="stretch")
+        with st.popover("", icon=":material/tune:", help="This pane's own settings"):
+            settings.widgets(p.id, reasons=p.choice.reasons, max_tokens=spec.max_tokens,
+                             not_sent=p.choice.ignored_options, model=spec.name)
+        st.button("", icon=":material/content_copy:", key=f"pg_dup_{p.id}", help="Same model in a new pane",
+                  on_click=state.duplicate_pane, args=(p.id,), disabled=busy, type="tertiary")
+        st.button("", icon=":material/close:", key=f"pg_rm_{p.id}", help="Remove this pane",
+                  on_click=state.remove_pane, args=(p.id,), disabled=busy, type="tertiary")
     own = " :blue-badge[own settings]" if settings.overrides(p.id) else ""
     st.caption(f":material/tune: {settings.label(p.values, reasons=p.choice.reasons)}{own}")
     if p.choice.missing_env:
@@ -122,7 +123,8 @@ def message(m: MessageView) -> None:
     with st.chat_message("assistant"):
         if m.status != "ok":
             st.markdown(fmt.STATUS_BADGE.get(m.status, f":red-badge[{m.status}]"))
-        thinking(getattr(m, "thinking", None) or getattr(m.result, "thinking", None))
+        usage_id = m.result.usage_id if m.result is not None else None
+        thinking(getattr(m, "thinking", None) or st.session_state.get(state.THOUGHTS, {}).get(usage_id))
         if m.content:
             st.markdown(m.content)
         if m.error and m.status != "cancelled":
