@@ -49,3 +49,32 @@ def for_usage(s: Session, usage_id: int) -> Receipt:
              "cost_mismatch": bool(row.cost_mismatch)}
     return Receipt(out.usage, out.lines, out.total, out.tier, out.tier_reason, out.version, out.reported_cost_usd,
                    out.unpriced_reason, extra)
+
+
+CALL_COLUMNS = ("id", "created_at", "user", "model_name", "provider", "status", "input_tokens",
+                "cache_write_tokens", "cache_write_1h_tokens", "output_tokens", "usage_estimated", "cost_usd",
+                "tier_threshold", "reported_cost_usd", "cost_mismatch")
+
+
+def recent_calls(f, *, limit: int = 100, tiered_only: bool = False, mismatched_only: bool = False) -> list[dict]:
+    """The newest ledger rows in a report's slice (newest first), optionally only long-context or disputed calls.
+
+    Read through the created_at index from the newest end, so it stops after `limit` rows.
+    """
+    from ..storage.engine import get_engine
+    from .reports import dims
+    from .rollups import RAW
+
+    conds = dims(RAW, f)
+    if f.since is not None:
+        conds.append(RAW.c.created_at >= f.since)
+    if f.until is not None:
+        conds.append(RAW.c.created_at < f.until)
+    if tiered_only:
+        conds.append(RAW.c.tier_threshold.is_not(None))
+    if mismatched_only:
+        conds.append(RAW.c.cost_mismatch.is_(True))
+    stmt = (select(*(RAW.c[c] for c in CALL_COLUMNS)).where(*conds)
+            .order_by(RAW.c.created_at.desc(), RAW.c.id.desc()).limit(limit))
+    with get_engine().connect() as conn:
+        return [r._asdict() for r in conn.execute(stmt)]

@@ -124,6 +124,9 @@ def _table(rows: list[dict], by: str) -> pd.DataFrame:
         "Requests": r["requests"], "Errors": r["errors"], "Unpriced": r["unpriced_requests"],
         "Input": r["input_tokens"], "Cached": r["cached_input_tokens"], "Output": r["output_tokens"],
         "Reasoning": r["reasoning_tokens"], "Cache savings (USD)": float(r["cache_savings_usd"]),
+        "Cache writes 5m (USD)": float(r["cache_write_usd"] - r["cache_write_1h_usd"]),
+        "Cache writes 1h (USD)": float(r["cache_write_1h_usd"]),
+        "Long-context calls": r["tiered_requests"], "Long-context spend (USD)": float(r["tiered_cost_usd"]),
     } for r in rows])
     return out
 
@@ -138,6 +141,10 @@ def breakdown_section(f: reports.Filters) -> None:
     st.dataframe(_table(rows, by), hide_index=True, width="stretch", column_config={
         "Spend (USD)": st.column_config.NumberColumn(format="$%.4f", help="Empty = unpriced (no known price)"),
         "Cache savings (USD)": st.column_config.NumberColumn(format="$%.4f"),
+        **{c: st.column_config.NumberColumn(format="$%.4f") for c in
+           ("Cache writes 5m (USD)", "Cache writes 1h (USD)", "Long-context spend (USD)")},
+        "Long-context calls": st.column_config.NumberColumn(format="localized", help=(
+            "Calls whose prompt passed a price tier's threshold, so the whole call was billed at the tier's prices")),
         **{c: st.column_config.NumberColumn(format="localized") for c in
            ("Requests", "Errors", "Unpriced", "Input", "Cached", "Output", "Reasoning")},
     })

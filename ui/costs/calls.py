@@ -1,0 +1,62 @@
+"""The cost dashboard's individual calls: the newest of the slice, long-context or disputed ones, and any receipt."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from alonchat.usage import receipts, reports
+from ui import receipt
+from ui.format import money
+
+LIMIT = 100
+
+
+def spend_notes(s: reports.Summary) -> None:
+    """Cache writes by duration and the calls billed at a long-context tier (from the rollups: fast at any size)."""
+    notes = []
+    if s.cache_write_usd:
+        notes.append(f":material/cached: Cache-write spend {money(s.cache_write_usd, badge=False)}: 5-minute "
+                     f"{money(s.cache_write_5m_usd, badge=False)} · 1-hour {money(s.cache_write_1h_usd, badge=False)}"
+                     f" ({s.cache_write_1h_tokens:,} of {s.cache_write_tokens:,} written tokens for an hour).")
+    if s.tiered_requests:
+        notes.append(f":material/stacked_line_chart: {s.tiered_requests:,} call{'s' if s.tiered_requests != 1 else ''}"
+                     f" billed at a long-context tier, {money(s.tiered_cost_usd, badge=False)} of the spend.")
+    if notes:
+        st.caption(" ".join(notes))
+
+
+def section(f: reports.Filters, *, may_see_rows: bool) -> None:
+    """Opt-in (a page view never pays for it): a table of calls, then the receipt of the one picked."""
+    if not may_see_rows:
+        return
+    if not st.toggle("Show individual calls and their receipts", key="costs_calls"):
+        return
+    a, b = st.columns(2)
+    tiered = a.checkbox("Long-context calls only", key="costs_calls_tiered",
+                        help="Calls whose prompt passed a price tier's threshold, so the whole call was billed higher.")
+    disputed = b.checkbox("Cost disagreements only", key="costs_calls_disputed",
+                          help="Calls whose endpoint reported a cost (OpenRouter) that differs from ours.")
+    rows = receipts.recent_calls(f, limit=LIMIT, tiered_only=tiered, mismatched_only=disputed)
+    if not rows:
+        st.info("No calls match.")
+        return
+    st.dataframe(pd.DataFrame([{
+        "ID": r["id"], "When (UTC)": r["created_at"].strftime("%Y-%m-%d %H:%M:%S"), "User": r["user"],
+        "Model": r["model_name"], "Status": r["status"], "Input": r["input_tokens"],
+        "Cache writes (1h)": f"{r['cache_write_tokens']:,} ({r['cache_write_1h_tokens']:,})",
+        "Output": r["output_tokens"], "Cost (USD)": None if r["cost_usd"] is None else float(r["cost_usd"]),
+        "Tier": f"> {r['tier_threshold']:,}" if r["tier_threshold"] is not None else "",
+        "Reported (USD)": None if r["reported_cost_usd"] is None else float(r["reported_cost_usd"]),
+        "Disagrees": bool(r["cost_mismatch"]), "Estimated": bool(r["usage_estimated"]),
+    } for r in rows]), hide_index=True, width="stretch", key="costs_calls_table", column_config={
+        "Cost (USD)": st.column_config.NumberColumn(format="$%.6f", help="Empty = unpriced"),
+        "Reported (USD)": st.column_config.NumberColumn(format="$%.6f", help="The endpoint's own figure, if any"),
+        "Tier": st.column_config.TextColumn(help="The long-context tier the call was billed at; empty = base prices"),
+    })
+    st.caption(f"The newest {len(rows)} call{'s' if len(rows) != 1 else ''} of this range (at most {LIMIT}).")
+    pick = st.selectbox("Receipt of call", [r["id"] for r in rows], index=None, key="costs_receipt_id",
+                        placeholder="pick a call ID", help="Tokens × rates, the tier and why, the price version.")
+    if pick is not None:
+        with st.container(border=True):
+            receipt.body(receipts.for_usage(pick))
