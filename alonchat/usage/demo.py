@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from ..catalog import models as catalog
 from ..core import Usage
-from ..pricing import Prices, cache_savings_usd, cost_usd
+from ..pricing import Prices, cache_savings_usd, receipt
 from . import ledger
 
 # Who calls: a small team, some heavier users than others.
@@ -74,14 +74,20 @@ def _entry(rng: random.Random, model: _Model, user: str, when: datetime) -> ledg
     elif status in ("truncated", "cancelled"):
         usage = Usage(input_tokens=input_tokens, output_tokens=output // 3, estimated=True)
     else:
-        usage = Usage(input_tokens, cached, write, output, reasoning)
+        # A third of the cache writes go to the 1-hour cache (derived, not drawn: the random stream stays as it was).
+        usage = Usage(input_tokens, cached, write, output, reasoning,
+                      cache_write_1h_tokens=write // 2 if input_tokens % 3 == 0 else 0)
     # As the service does: a call that used tokens is priced (estimated usage for broken ones), a refused one is not.
     priced = usage != Usage()
     latency = 250 + usage.output_tokens * rng.uniform(8, 25)
+    bill = receipt(usage, model.prices) if priced else None
     return ledger.UsageEntry(
         user=user, model_name=model.name, provider=model.provider, model_id=model.model_id, usage=usage,
-        cost_usd=cost_usd(usage, model.prices) if priced else None,
+        cost_usd=bill.total if bill else None,
         cache_savings_usd=cache_savings_usd(usage, model.prices) if priced else None,
+        cache_write_usd=bill.amount("cache_write_price", "cache_write_1h_price") if bill else None,
+        cache_write_1h_usd=bill.amount("cache_write_1h_price") if bill else None,
+        tier_threshold=bill.tier.threshold if bill and bill.tier else None,
         latency_ms=latency, ttft_ms=min(latency, 150 + rng.uniform(0, 600)), status=status,
         error_class=error_class, error_message=message, created_at=when)
 
