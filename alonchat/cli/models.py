@@ -9,6 +9,7 @@ from pathlib import Path
 from ..catalog import io as catalog_io
 from ..catalog import models as catalog
 from ..catalog import prices as catalog_prices
+from ..pricing import describe_tiers
 from ..errors import UnknownModelError
 from . import CLIError
 
@@ -16,7 +17,8 @@ from . import CLIError
 FLAGS = {"--name": "name", "--display-name": "display_name", "--provider": "provider", "--model-id": "model_id",
          "--context-window": "context_window", "--max-tokens": "max_tokens", "--input-price": "input_price",
          "--output-price": "output_price", "--cache-read-price": "cache_read_price",
-         "--cache-write-price": "cache_write_price", "--description": "description",
+         "--cache-write-price": "cache_write_price", "--cache-write-1h-price": "cache_write_1h_price",
+         "--tiers": "tiers", "--description": "description",
          "--supports-reasoning": "supports_reasoning", "--supports-vision": "supports_vision",
          "--supports-pdf": "supports_pdf"}
 
@@ -26,6 +28,8 @@ def _add_fields(p, *, required: bool) -> None:
         info = catalog.ModelInput.model_fields[field]
         needed = required and field in ("name", "provider", "model_id")
         extra = " (USD per 1M tokens; '' = unknown)" if field.endswith("_price") else ""
+        if field == "tiers":
+            extra = """ As JSON, e.g. '[{"threshold": 200000, "input_price": 2.5}]'; '' = none."""
         if field in catalog.CAPABILITIES:
             p.add_argument(flag, dest=field, metavar="true|false", help=(info.description or "") + " (true or false)")
             continue
@@ -193,7 +197,8 @@ def run_check(args) -> int:
     if not diffs:
         print("the catalog matches genai-prices")
     for d in diffs:
-        changes = ", ".join(f"{f.removesuffix('_price')} {_num(old)} -> {_num(new)}"
+        changes = ", ".join(f"tiers {describe_tiers(old)} -> {describe_tiers(new)}" if f == "tiers" else
+                            f"{f.removesuffix('_price')} {_num(old)} -> {_num(new)}"
                             for f, (old, new) in d.changes.items())
         print(f"{d.name:<28} {changes}")
     return 0
