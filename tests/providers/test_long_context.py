@@ -130,3 +130,23 @@ def test_chat_json_keeps_its_keys_and_an_exact_cost(fake_providers, capsys, name
     [line] = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     assert set(line) == CHAT_KEYS  # the contract's keys, unchanged
     assert Decimal(str(line["cost_usd"])) == reference(name, provider, usage)
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["chat", "stream"])
+def test_anthropic_long_context_with_1h_writes_from_genai_prices_data(fake_providers, streamed):
+    """claude-sonnet-4-5 added from genai-prices (tiers on every kind, 1-hour writes included) bills as calc_price."""
+    from alonchat.pricing import reference as ours_reference
+    from alonchat.pricing import tiers_json
+
+    ref = ours_reference("anthropic", "claude-sonnet-4-5").prices
+    assert ref.tiers and ref.tiers[0].cache_write_1h_price is not None
+    catalog.create_model({"name": "sonnet-45", "provider": "anthropic", "model_id": "claude-sonnet-4-5",
+                          **ref.as_dict(), "tiers": tiers_json(ref.tiers)}, source="genai-prices")
+    usage = {"input": 320_000, "cached": 100_000, "cache_write": 60_000, "cache_write_1h": 45_000,
+             "output": 3_000, "reasoning": 800}
+    fake_providers.script("claude-sonnet-4-5", chunks=["a", "b"], usage=usage)
+    result = list(ai_service.stream("sonnet-45", "doc"))[-1] if streamed else ai_service.chat("sonnet-45", "doc")
+    assert result.cost_usd == reference("claude-sonnet-4-5", "anthropic", usage)
+    r = result.receipt
+    assert r.tier.threshold == 200_000 and {ln.kind for ln in r.lines if ln.tiered} == {
+        "input_price", "cache_read_price", "cache_write_price", "cache_write_1h_price", "output_price"}
