@@ -20,12 +20,18 @@ def app_url(fresh_env, fake_server, tmp_path):
         yield url
 
 
+PANES_JS = "document.querySelectorAll('[class*=\"st-key-pg_rm_\"]').length"
+
+
 def _pick(page, name: str) -> None:
-    """Add a pane for `name` through the "Add a pane" picker."""
+    """Add a pane for `name` through the "Add a pane" picker, and wait until it is there."""
+    settled(page)
+    before = page.evaluate(PANES_JS)
     box = page.locator(".st-key-pg_add_model input").first
     box.click()
     box.fill(name)
     page.get_by_role("option").filter(has_text=name).first.click()
+    page.wait_for_function(f"{PANES_JS} === {before + 1}", timeout=30_000)
     settled(page)
 
 
@@ -50,7 +56,7 @@ def test_two_models_side_by_side_fill_in_with_metrics(app_url, browser, fake_ser
     assert page.locator("[data-testid='stException']").count() == 0
 
     page.locator(".st-key-pg_rm_0 button").first.click()  # drop the default echo pane
-    settled(page)
+    page.wait_for_function(f"{PANES_JS} === 0", timeout=30_000)
     _pick(page, "gpt-5.4-mini")
     _pick(page, "claude-haiku-4-5")
     bottom = page.locator("[data-testid='stBottom']")
@@ -119,3 +125,35 @@ def test_stop_cancels_the_running_answers_and_records_them(app_url, browser, fak
     assert ("gpt-5.4-mini", "cancelled") in [tuple(r) for r in rows] and saved == "cancelled"
 
 
+
+
+def test_stop_one_pane_and_the_other_streams_on_to_the_end(app_url, browser, fake_server, fresh_env):
+    """A click (here a pane's Stop) reruns the script; the run outlives it, so only that pane stops."""
+    from sqlalchemy import create_engine, text
+
+    fake_server.script("gpt-5.4-mini", chunks=[f"word{i} " for i in range(100)], delay=0.3)
+    fake_server.script("claude-haiku-4-5", chunks=[f"claude{i} " for i in range(30)], delay=0.15)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(app_url)
+    settled(page)
+    page.locator(".st-key-pg_rm_0 button").first.click()
+    page.wait_for_function(f"{PANES_JS} === 0", timeout=30_000)
+    _pick(page, "gpt-5.4-mini")
+    _pick(page, "claude-haiku-4-5")
+    _send(page, "Count slowly")
+    page.wait_for_function("document.querySelector('.st-key-pg_pane_0') && "
+                           "document.querySelector('.st-key-pg_pane_0').innerText.includes('word2')",
+                           timeout=60_000)
+    page.locator(".st-key-pg_stop_1 button").first.click()  # gpt's pane (id 1) only
+    page.locator(".st-key-pg_summary").wait_for(timeout=60_000)  # both done: the page re-renders from the db
+    settled(page)
+    assert page.evaluate(PANES_JS) == 2
+    gpt, claude = (page.locator(f".st-key-pg_pane_{i}").inner_text() for i in range(2))
+    page.screenshot(path=str(ARTIFACTS / "playground-stop-one-pane.png"))
+    assert "cancelled" in gpt and "word99" not in gpt
+    assert "claude29" in claude and "cancelled" not in claude
+    engine = create_engine(f"sqlite:///{fresh_env}")
+    with engine.connect() as conn:
+        rows = dict(conn.execute(text("SELECT model_name, status FROM usage_records")).all())
+    engine.dispose()
+    assert rows == {"gpt-5.4-mini": "cancelled", "claude-haiku-4-5": "ok"}

@@ -168,3 +168,23 @@ def test_thinking_is_shown_collapsed_above_the_answer_and_never_in_it():
     assert "echo thinking at high effort" in thought
     text = [m.value for m in answer.markdown if "you said" in m.value]
     assert text and "echo thinking" not in text[0]
+
+
+def test_a_cancelled_answer_can_be_continued_and_is_stored_whole():
+    from alonchat.service import CallResult
+
+    cid = conversations.create("half an answer", "tester")
+    conversations.add_prompt(cid, ["echo"], "tell me a story", slots=[0])
+    conversations.add_answer(cid, 0, CallResult(model="echo", content="Once upon a time", status="cancelled"))
+    at = open_playground()
+    [b for b in at.sidebar.button if b.label == "half an answer"][0].click().run()
+    assert at.button(key="pg_retry_0") is not None
+    at.button(key="pg_more_0").click().run()
+    assert not at.exception, at.exception
+    view = conversations.load(cid)
+    last = view.messages[-1]
+    assert last.status == "ok" and last.content.startswith("Once upon a time")
+    assert "Continue exactly where" in last.content  # echo repeats the continuation prompt it was sent
+    # The whole answer now pairs with the original prompt in the pane's history.
+    assert view.history("echo", 0) == [{"role": "user", "content": "tell me a story"},
+                                       {"role": "assistant", "content": last.content}]
