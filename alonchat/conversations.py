@@ -214,7 +214,7 @@ def remove(conversation_id: int, user: str | None = None) -> None:
         s.execute(delete(AttachmentBlob).where(~AttachmentBlob.sha256.in_(select(MessageAttachment.sha256))))
 
 
-def add_prompt(conversation_id: int, models: list[str], content: str, slots: list[int] | None = None,
+def add_prompt(conversation_id: int, models: list[str], content: str, slots: list[int] | None = None, *,
                attachments: list[Attachment] | None = None) -> list[int]:
     """Store one prompt in every pane of a send (`slots`: the panes' numbers, default 0..n-1), together.
 

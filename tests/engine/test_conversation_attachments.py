@@ -28,7 +28,7 @@ def test_a_prompt_with_files_is_kept_once_and_sent_again_in_the_history():
     cid = convs.create("with files", "tester")
     files = [Attachment("red.png", "image/png", PNG), {"name": "doc.pdf", "media_type": "application/pdf",
                                                         "data": media.pdf(1)}]
-    convs.add_prompt(cid, ["echo", "echo"], "look", files)
+    convs.add_prompt(cid, ["echo", "echo"], "look", attachments=files)
     assert (_count(AttachmentBlob), _count(MessageAttachment)) == (2, 4)  # two panes, bytes stored once
     view = convs.load(cid)
     history = view.history("echo")
@@ -58,11 +58,11 @@ def test_a_prompt_with_files_is_kept_once_and_sent_again_in_the_history():
 def test_a_bad_file_stores_nothing_and_removing_the_conversation_removes_its_files():
     cid = convs.create("files", "tester")
     with pytest.raises(errors.ValidationError, match="is empty"):
-        convs.add_prompt(cid, ["echo"], "x", [{"name": "a.png", "media_type": "image/png", "data": b""}])
+        convs.add_prompt(cid, ["echo"], "x", attachments=[{"name": "a.png", "media_type": "image/png", "data": b""}])
     assert convs.load(cid).messages == [] and _count(AttachmentBlob) == 0
-    convs.add_prompt(cid, ["echo"], "x", [Attachment("red.png", "image/png", PNG)])
+    convs.add_prompt(cid, ["echo"], "x", attachments=[Attachment("red.png", "image/png", PNG)])
     other = convs.create("same file", "tester")
-    convs.add_prompt(other, ["echo"], "y", [Attachment("copy.png", "image/png", PNG)])
+    convs.add_prompt(other, ["echo"], "y", attachments=[Attachment("copy.png", "image/png", PNG)])
     assert _count(AttachmentBlob) == 1
     convs.remove(cid)
     assert (_count(AttachmentBlob), _count(MessageAttachment)) == (1, 1)  # still used by the other one
