@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
 
+from .core import Attachment, Usage
 from .core import Message as ChatMessage
-from .core import Usage
 from .errors import ValidationError
+from .inputs import check_attachment
 from .redact import redact
 from .service import CallResult
 from .storage.engine import session
-from .storage.tables import Conversation, Message, UsageRecord, utcnow
+from .storage.tables import AttachmentBlob, Conversation, Message, MessageAttachment, UsageRecord, utcnow
 
 TITLE_MAX = 200
 
@@ -40,6 +43,7 @@ class MessageView:
     created_at: datetime
     result: CallResult | None = None
     error: str | None = None
+    attachments: list[Attachment] = field(default_factory=list)  # the files sent with a prompt
 
 
 @dataclass
@@ -91,8 +95,10 @@ class ConversationView:
             if m.role == "user":
                 pending = m  # an unanswered earlier prompt is dropped
             elif m.role == "assistant" and pending is not None and m.status == "ok":
-                out += [{"role": "user", "content": pending.content},
-                        {"role": "assistant", "content": m.content}]
+                prompt: ChatMessage = {"role": "user", "content": pending.content}
+                if pending.attachments:  # the files stay with the turn they were sent in
+                    prompt["attachments"] = list(pending.attachments)
+                out += [prompt, {"role": "assistant", "content": m.content}]
                 pending = None
         return out
 
@@ -158,6 +164,19 @@ def _result(row: UsageRecord) -> CallResult:
                       options=json.loads(row.options) if row.options else {})
 
 
+def _attachments(s, message_ids: list[int]) -> dict[int, list[Attachment]]:
+    """Each message's files, bytes included (stored once per content in attachment_blobs)."""
+    out: dict[int, list[Attachment]] = {}
+    if message_ids:
+        rows = s.execute(select(MessageAttachment.message_id, MessageAttachment.name, MessageAttachment.media_type,
+                                AttachmentBlob.data)
+                         .join(AttachmentBlob, AttachmentBlob.sha256 == MessageAttachment.sha256)
+                         .where(MessageAttachment.message_id.in_(message_ids)).order_by(MessageAttachment.id))
+        for mid, name, media_type, data in rows:
+            out.setdefault(mid, []).append(Attachment(name, media_type, data))
+    return out
+
+
 def load(conversation_id: int, user: str | None = None) -> ConversationView:
     with session() as s:
         conv = _get(s, conversation_id, user)
@@ -165,12 +184,14 @@ def load(conversation_id: int, user: str | None = None) -> ConversationView:
                               .order_by(Message.id)))
         usage_ids = [m.usage_id for m in rows if m.usage_id is not None]
         usage = {u.id: u for u in s.scalars(select(UsageRecord).where(UsageRecord.id.in_(usage_ids)))}
+        files = _attachments(s, [m.id for m in rows if m.role == "user"])
         view = ConversationView(conv.id, conv.title, conv.user, conv.created_at, conv.updated_at)
         for m in rows:
             u = usage.get(m.usage_id)
             view.messages.append(MessageView(
                 m.id, m.pane, m.model_name, m.role, m.content, m.status, m.created_at,
-                result=_result(u) if u else None, error=redact(u.error_message) if u else None))
+                result=_result(u) if u else None, error=redact(u.error_message) if u else None,
+                attachments=files.get(m.id, [])))
         return view
 
 
@@ -185,17 +206,34 @@ def remove(conversation_id: int, user: str | None = None) -> None:
     """Delete a conversation and its messages (its usage rows stay: spend history is never rewritten)."""
     with session() as s, s.begin():
         conv = _get(s, conversation_id, user)
+        ids = select(Message.id).where(Message.conversation_id == conv.id)
+        s.execute(delete(MessageAttachment).where(MessageAttachment.message_id.in_(ids)))
         s.execute(delete(Message).where(Message.conversation_id == conv.id))
         s.delete(conv)
+        # Files no other conversation refers to go with it.
+        s.execute(delete(AttachmentBlob).where(~AttachmentBlob.sha256.in_(select(MessageAttachment.sha256))))
 
 
-def add_prompt(conversation_id: int, models: list[str], content: str, slots: list[int] | None = None) -> list[int]:
-    """Store one prompt in every pane of a send (`slots`: the panes' numbers, default 0..n-1), together."""
+def add_prompt(conversation_id: int, models: list[str], content: str, slots: list[int] | None = None, *,
+               attachments: list[Attachment] | None = None) -> list[int]:
+    """Store one prompt in every pane of a send (`slots`: the panes' numbers, default 0..n-1), together.
+
+    Its files (`attachments`) are validated first and stored once each, however many panes get them.
+    """
     slots = list(range(len(models))) if slots is None else slots
+    files = [check_attachment(a) for a in attachments or ()]
     with session() as s, s.begin():
         msgs = [Message(conversation_id=conversation_id, pane=slot, model_name=m, role="user",
                         content=content, status="ok") for slot, m in zip(slots, models, strict=True)]
         s.add_all(msgs)
+        s.flush()
+        for a in files:
+            digest = hashlib.sha256(a.data).hexdigest()
+            if s.get(AttachmentBlob, digest) is None:
+                s.add(AttachmentBlob(sha256=digest, size=len(a.data), data=a.data))
+                s.flush()
+            s.add_all(MessageAttachment(message_id=m.id, name=a.name, media_type=a.media_type, sha256=digest)
+                      for m in msgs)
         s.execute(update(Conversation).where(Conversation.id == conversation_id)
                   .values(updated_at=utcnow()))
         s.flush()
@@ -223,7 +261,7 @@ def _metrics(result: CallResult | None) -> dict | None:
     data = result.to_json()
     data["tokens_per_second"] = result.tokens_per_second
     data["usage_estimated"] = result.usage.estimated
-    for key in ("content", "error", "model", "status"):
+    for key in ("content", "error", "model", "status", "thinking", "skipped_options"):
         data.pop(key, None)
     return data
 
@@ -240,6 +278,9 @@ def export_json(conversation_id: int, user: str | None = None) -> str:
             "pane": m.pane, "model": m.model, "role": m.role, "content": m.content,
             "status": m.status, "created_at": m.created_at.isoformat(), "error": m.error,
             "metrics": _metrics(m.result),
+            **({"attachments": [{"name": a.name, "media_type": a.media_type, "size": len(a.data),
+                                 "data_base64": base64.b64encode(a.data).decode("ascii")} for a in m.attachments]}
+               if m.attachments else {}),
         } for m in view.messages],
     }, indent=2, ensure_ascii=False)
 
@@ -254,9 +295,13 @@ def export_markdown(conversation_id: int, user: str | None = None) -> str:
         for m in view.pane(model):
             if m.role == "user":
                 lines += ["**You:**", "", m.content, ""]
+                lines += [f"> Attached: {a.name} ({a.media_type}, {len(a.data):,} bytes)" for a in m.attachments]
+                lines += [""] if m.attachments else []
                 continue
             label = f"**{model}:**" if m.status == "ok" else f"**{model} ({m.status}):**"
             lines += [label, "", m.content or "_(no text)_", ""]
+            if m.result is not None and m.result.options:  # the settings that produced this answer
+                lines += ["_Settings: " + " · ".join(f"{k} {v}" for k, v in sorted(m.result.options.items())) + "_", ""]
             if m.error:
                 lines += [f"> Error: {m.error}", ""]
     return "\n".join(lines).rstrip() + "\n"

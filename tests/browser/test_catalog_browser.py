@@ -75,7 +75,7 @@ def test_fill_the_add_model_form_and_find_the_model(app_url, page):
     # The playground, in the same session: the model is in its picker with no restart.
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Playground").click()
     settled(page)
-    box = page.locator("[data-testid='stMultiSelect'] input").first
+    box = page.locator(".st-key-pg_add_model input").first  # the "Add a pane" picker
     box.click()
     box.fill("Browser")
     option = page.get_by_role("option").filter(has_text="Browser Bot ✓")
