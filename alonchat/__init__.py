@@ -15,7 +15,8 @@ _EXPORTS = {
     "Usage": "alonchat.core", "Message": "alonchat.core", "ChatOptions": "alonchat.core",
     "ChatRequest": "alonchat.core", "ChatResult": "alonchat.core", "TextDelta": "alonchat.core",
     "StreamEnd": "alonchat.core", "StreamEvent": "alonchat.core", "ThinkingDelta": "alonchat.core",
-    "RetryNotice": "alonchat.core",
+    "RetryNotice": "alonchat.core", "Attachment": "alonchat.core",
+    "Accepts": "alonchat.inputs", "check_messages": "alonchat.inputs", "attachment_from_file": "alonchat.inputs",
     "estimate_tokens": "alonchat.core", "estimate_prompt_tokens": "alonchat.core", "estimated_usage": "alonchat.core",
     "Provider": "alonchat.providers.base", "SDKProvider": "alonchat.providers.base",
     "ProviderEnv": "alonchat.providers.base",
@@ -25,7 +26,7 @@ _ERRORS = (
     "AlonChatError", "ValidationError", "UnknownModelError", "InactiveModelError", "UnknownProviderError",
     "MissingKeyError", "EndpointDisabledError", "BudgetExceededError", "ProviderError", "AuthError",
     "BadRequestError", "ModelNotFoundError", "RateLimitError", "ServerError", "ProviderConnectionError",
-    "ProviderTimeoutError", "TruncatedStreamError", "CancelledError",
+    "ProviderTimeoutError", "TruncatedStreamError", "CancelledError", "UnsupportedInputError",
 )
 _EXPORTS.update(dict.fromkeys(_ERRORS, "alonchat.errors"))
 

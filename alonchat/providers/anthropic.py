@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from ..core import PDF_TYPE, ChatOptions, ChatRequest, ChatResult, Message, StreamEnd, TextDelta, ThinkingDelta, Usage
-from ..errors import ProviderError, ValidationError
+from ..errors import ProviderError, UnsupportedInputError, ValidationError
 from .base import ProviderEnv, SDKProvider, b64, require_finish, split_system
 from .mapping import connection_error, malformed_error, scrub, status_error, timeout_error
 
@@ -21,6 +21,7 @@ FINISH = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length", "
 # Extended thinking: an effort becomes adaptive thinking with output_config.effort on models that take it
 # (Claude 4.6 and later), or a thinking budget on older ones; an explicit budget is always a budget.
 MIN_BUDGET = 1024  # the API's smallest thinking budget
+MAX_IMAGE_BYTES = 5 * 2**20  # the Messages API refuses larger images
 EFFORT_BUDGET = {"minimal": MIN_BUDGET, "low": 2048, "medium": 8192, "high": 24576}
 ADAPTIVE_EFFORT = {"minimal": "low", "low": "low", "medium": "medium", "high": "high"}  # it has no "minimal"
 _VERSION = re.compile(r"-(\d)(?:-(\d{1,2}))?(?:-\d{8})?$")  # claude-opus-4-7, claude-sonnet-5, ...-4-20250514
@@ -149,7 +150,12 @@ class AnthropicProvider(SDKProvider):
         return anthropic.Anthropic(api_key=api_key, base_url=base_url or None, max_retries=0)
 
     def check_request(self, request: ChatRequest) -> None:
-        """The API refuses a budget below 1,024 tokens, and thinking with no room under max_tokens."""
+        """The API refuses images over 5 MB, a budget below 1,024 tokens, and thinking with no room under max_tokens."""
+        for a in (a for m in request.messages for a in m.get("attachments") or ()):
+            if a.kind == "image" and len(a.data) > MAX_IMAGE_BYTES:
+                raise UnsupportedInputError(request.model_id, "image", (
+                    f"'{a.name}' is {len(a.data) / 2**20:.1f} MB; Claude takes images up to "
+                    f"{MAX_IMAGE_BYTES // 2**20} MB. Resize it, or send it to another model."))
         opts = request.options
         if opts.reasoning_budget and opts.reasoning_budget < MIN_BUDGET:
             raise ValidationError({"reasoning_budget": f"Claude's thinking budget is at least {MIN_BUDGET:,} tokens "

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from ..core import ChatOptions, ChatRequest, ChatResult, Message, StreamEnd, TextDelta, ThinkingDelta, Usage
+from ..errors import UnsupportedInputError
 from .base import ProviderEnv, SDKProvider, require_finish, split_system
 from .mapping import connection_error, malformed_error, status_error, timeout_error
 
@@ -55,6 +56,7 @@ def _thoughts(response: Any) -> str:
     return "".join(p.text for p in _parts(response) if p.text and p.thought)
 
 
+MAX_INLINE_BYTES = 20 * 2**20  # inline_data per request
 # Gemini 2.5 takes a thinking budget (0 = off), Gemini 3 a thinking level (no "off": minimal is the least).
 EFFORT_BUDGET = {"none": 0, "minimal": 512, "low": 1024, "medium": 8192, "high": 24576}
 EFFORT_LEVEL = {"none": "MINIMAL", "minimal": "MINIMAL", "low": "LOW", "medium": "MEDIUM", "high": "HIGH"}
@@ -135,6 +137,15 @@ class GeminiProvider(SDKProvider):
             http["api_version"] = "v1beta" if version == "beta" else version  # as the SDK maps it
         return genai.Client(vertexai=False, api_key=api_key,
                             http_options=types.HttpOptions(**http) if http else None)
+
+    def check_request(self, request: ChatRequest) -> None:
+        """Inline files may total 20 MB per request (larger ones need the Files API, which we don't use)."""
+        files = [a for m in request.messages for a in m.get("attachments") or ()]
+        total = sum(len(a.data) for a in files)
+        if total > MAX_INLINE_BYTES:
+            raise UnsupportedInputError(request.model_id, files[-1].kind, (
+                f"The attachments total {total / 2**20:.1f} MB; Gemini takes at most {MAX_INLINE_BYTES // 2**20} MB "
+                "of files per request. Send fewer or smaller files."))
 
     def _params(self, request: ChatRequest) -> dict[str, Any]:
         from google.genai import types

@@ -152,3 +152,22 @@ def test_openai_does_not_send_a_thinking_budget(fake_providers):
     assert result.skipped_options == ["reasoning_budget"]
     body = fake_providers.requests[-1].json
     assert body["reasoning_effort"] == "low" and "reasoning_budget" not in json.dumps(body)
+
+
+def _png_of(size: int) -> bytes:
+    """A PNG header followed by padding: its type checks out, its size is what a vendor's limit sees."""
+    return IMAGE + b"\0" * (size - len(IMAGE))
+
+
+@pytest.mark.parametrize(("model", "files", "says"), [
+    ("claude-sonnet-4-6", [_png_of(6 * 2**20)], "Claude takes images up to 5 MB"),
+    ("gemini-2.5-flash", [_png_of(11 * 2**20), _png_of(11 * 2**20)], "Gemini takes at most 20 MB"),
+])
+def test_files_over_a_vendors_own_limit_skip_that_model_before_any_request(fake_providers, model, files, says):
+    messages = [{"role": "user", "content": "look", "attachments": [
+        {"name": f"f{i}.png", "media_type": "image/png", "data": data} for i, data in enumerate(files)]}]
+    with pytest.raises(errors.UnsupportedInputError, match=says) as e:
+        ai_service.chat(model, messages)
+    assert e.value.kind == "image"
+    assert fake_providers.requests == [] and ledger() == []
+    assert ai_service.chat("gpt-5", messages).ok  # OpenAI takes up to 20 MB per file

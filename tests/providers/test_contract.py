@@ -7,8 +7,10 @@ var, how to point it at the fake server. Vendor-specific behaviour stays in test
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal as D
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -217,3 +219,14 @@ def test_unreachable_server_is_a_connection_error_naming_the_base_url_setting(ca
         assert base_url_env in str(info.value)
     [row] = ledger()
     assert row.error_class == "ProviderConnectionError"
+
+
+@pytest.mark.parametrize("name", ["openai", "anthropic", "gemini"])
+def test_the_docs_name_the_env_vars_each_provider_declares(name):
+    """docs/providers.md's table says what ProviderEnv says: the key names in precedence order, then the base URL."""
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "providers.md").read_text()
+    [row] = [line for line in docs.splitlines() if line.startswith(f"| {name} |")]
+    _, key_cell, url_cell, _ = row.split("|")[1:]
+    env = registry.get(name).env
+    assert tuple(re.findall(r"`([A-Z0-9_]+)`", key_cell)) == env.key
+    assert re.findall(r"`([A-Z0-9_]+)`", url_cell)[0] == env.base_url
