@@ -44,6 +44,7 @@ class MessageView:
     result: CallResult | None = None
     error: str | None = None
     attachments: list[Attachment] = field(default_factory=list)  # the files sent with a prompt
+    thinking: str = ""  # an answer's thinking text or summary, never part of `content`
 
 
 @dataclass
@@ -155,13 +156,13 @@ def list_for(user: str, limit: int = 200) -> list[ConversationSummary]:
                 for c in convs]
 
 
-def _result(row: UsageRecord) -> CallResult:
+def _result(row: UsageRecord, thinking: str | None = None) -> CallResult:
     usage = Usage(row.input_tokens, row.cached_input_tokens, row.cache_write_tokens,
                   row.output_tokens, row.reasoning_tokens, row.usage_estimated)
     return CallResult(model=row.model_name, provider=row.provider, model_id=row.model_id,
                       usage=usage, cost_usd=row.cost_usd, latency_ms=row.latency_ms,
                       ttft_ms=row.ttft_ms, status=row.status, usage_id=row.id,
-                      options=json.loads(row.options) if row.options else {})
+                      options=json.loads(row.options) if row.options else {}, thinking=thinking or "")
 
 
 def _attachments(s, message_ids: list[int]) -> dict[int, list[Attachment]]:
@@ -190,8 +191,8 @@ def load(conversation_id: int, user: str | None = None) -> ConversationView:
             u = usage.get(m.usage_id)
             view.messages.append(MessageView(
                 m.id, m.pane, m.model_name, m.role, m.content, m.status, m.created_at,
-                result=_result(u) if u else None, error=redact(u.error_message) if u else None,
-                attachments=files.get(m.id, [])))
+                result=_result(u, m.thinking) if u else None, error=redact(u.error_message) if u else None,
+                attachments=files.get(m.id, []), thinking=m.thinking or ""))
         return view
 
 
@@ -248,7 +249,7 @@ def add_answer(conversation_id: int, pane: int, result: CallResult, prefix: str 
     with session() as s, s.begin():
         msg = Message(conversation_id=conversation_id, pane=pane, model_name=result.model,
                       role="assistant", content=prefix + (result.content or ""), status=result.status,
-                      usage_id=result.usage_id)
+                      usage_id=result.usage_id, thinking=result.thinking or None)
         s.add(msg)
         s.flush()
         return msg.id
@@ -278,6 +279,7 @@ def export_json(conversation_id: int, user: str | None = None) -> str:
             "pane": m.pane, "model": m.model, "role": m.role, "content": m.content,
             "status": m.status, "created_at": m.created_at.isoformat(), "error": m.error,
             "metrics": _metrics(m.result),
+            **({"thinking": m.thinking} if m.thinking else {}),
             **({"attachments": [{"name": a.name, "media_type": a.media_type, "size": len(a.data),
                                  "data_base64": base64.b64encode(a.data).decode("ascii")} for a in m.attachments]}
                if m.attachments else {}),
@@ -299,7 +301,10 @@ def export_markdown(conversation_id: int, user: str | None = None) -> str:
                 lines += [""] if m.attachments else []
                 continue
             label = f"**{model}:**" if m.status == "ok" else f"**{model} ({m.status}):**"
-            lines += [label, "", m.content or "_(no text)_", ""]
+            lines += [label, ""]
+            if m.thinking:  # collapsed, as the playground shows it
+                lines += ["<details><summary>Thinking</summary>", "", m.thinking, "", "</details>", ""]
+            lines += [m.content or "_(no text)_", ""]
             if m.result is not None and m.result.options:  # the settings that produced this answer
                 lines += ["_Settings: " + " · ".join(f"{k} {v}" for k, v in sorted(m.result.options.items())) + "_", ""]
             if m.error:

@@ -195,6 +195,9 @@ class AIService:
     def _request(self, spec: catalog.ModelSpec, messages, options: dict) -> ChatRequest:
         request = ChatRequest(spec.model_id, _messages(messages), _options(spec, options))
         inputs.check_supported(self.accepts(spec), request.messages, request.options)
+        if not spec.supports_reasoning and request.options.reasoning_effort == "none":
+            # "No reasoning" is what such a model does anyway; sending it would make its API refuse the call.
+            request.options = request.options.model_copy(update={"reasoning_effort": None})
         try:
             provider = self.registry.get(spec.provider)
         except AlonChatError:  # an unknown provider fails later, as a recorded call

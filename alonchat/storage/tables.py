@@ -204,6 +204,8 @@ class Message(Base):
     status: Mapped[str] = mapped_column(String(20), default="ok")
     usage_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # An answer's thinking text (or summary), shown collapsed above it when the conversation is reopened (0010).
+    thinking: Mapped[str | None] = mapped_column(Text)
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
     attachments: Mapped[list[MessageAttachment]] = relationship(

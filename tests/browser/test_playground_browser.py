@@ -157,3 +157,76 @@ def test_stop_one_pane_and_the_other_streams_on_to_the_end(app_url, browser, fak
         rows = dict(conn.execute(text("SELECT model_name, status FROM usage_records")).all())
     engine.dispose()
     assert rows == {"gpt-5.4-mini": "cancelled", "claude-haiku-4-5": "ok"}
+
+
+def _open_popover(page, within: str, shows: str) -> None:
+    """Click the popover button inside `within` until `shows` is visible (a rerun may swallow a click)."""
+    for _ in range(3):
+        settled(page)
+        page.locator(f"{within} [data-testid='stPopover'] button").first.click()
+        try:
+            page.locator(shows).first.wait_for(state="visible", timeout=5_000)
+            return
+        except Exception:  # a rerun swallowed the click: try again
+            page.keyboard.press("Escape")
+    page.locator(shows).first.wait_for(state="visible", timeout=5_000)
+
+
+def _image(path) -> None:
+    """A 160x100 PNG with two coloured halves: a real image for the composer to attach."""
+    from PIL import Image
+
+    img = Image.new("RGB", (160, 100), (30, 110, 200))
+    img.paste((240, 170, 40), (80, 0, 160, 100))
+    img.save(path)
+
+
+def test_one_model_at_two_efforts_with_an_image_sent_with_enter(app_url, browser, fake_server, tmp_path):
+    """Issue 12: attach an image, compare one model at two reasoning efforts side by side, send with Enter."""
+    fake_server.script("gpt-5.4-mini", delay=0.02, reply="Two colours: blue on the left, amber on the right.",
+                       usage={"input": 120, "output": 12, "reasoning": 40})
+    ARTIFACTS.mkdir(exist_ok=True)
+    picture = tmp_path / "halves.png"
+    _image(picture)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(app_url)
+    settled(page)
+    page.locator(".st-key-pg_rm_0 button").first.click()  # drop the default echo pane
+    page.wait_for_function(f"{PANES_JS} === 0", timeout=30_000)
+    _pick(page, "gpt-5.4-mini")
+    page.locator(".st-key-pg_dup_1 button").first.click()  # the same model again, in a second pane
+    page.wait_for_function(f"{PANES_JS} === 2", timeout=30_000)
+    settled(page)
+    for pane_id, effort in ((1, "low"), (2, "high")):
+        _open_popover(page, f".st-key-pg_pane_{pane_id - 1}", f".st-key-pg_opt_reasoning_effort__p{pane_id}")
+        page.locator(f".st-key-pg_opt_reasoning_effort__p{pane_id} input").first.click()
+        page.get_by_role("option", name=effort, exact=True).click()
+        settled(page)
+        page.screenshot(path=str(ARTIFACTS / f"playground-pane-settings-{effort}.png"))
+        page.keyboard.press("Escape")  # closes the popover
+        page.locator(f".st-key-pg_opt_reasoning_effort__p{pane_id}").wait_for(state="hidden", timeout=10_000)
+    headers = [page.locator(f".st-key-pg_pane_{i}").inner_text() for i in range(2)]
+    assert "effort low" in headers[0] and "effort high" in headers[1]
+    page.screenshot(path=str(ARTIFACTS / "playground-two-efforts-before.png"))
+
+    page.locator("[data-testid='stChatInput'] input[type='file']").set_input_files(str(picture))
+    page.locator("[data-testid='stChatInput']").get_by_text("halves.png").wait_for(timeout=30_000)
+    _send(page, "What is in this picture?")
+    page.wait_for_function("""() => [0, 1].every(i => {
+        const pane = document.querySelector('.st-key-pg_pane_' + i);
+        return pane && pane.innerText.includes('tok/s');
+    })""", timeout=60_000)
+    page.locator(".st-key-pg_summary").wait_for(timeout=30_000)
+    settled(page)
+    bodies = [r.json for r in fake_server.requests_to("chat/completions")]
+    assert sorted(b.get("reasoning_effort") for b in bodies) == ["high", "low"]
+    for body in bodies:  # the image went to both panes, as an image_url data URL
+        parts = body["messages"][-1]["content"]
+        assert any(p.get("type") == "image_url" and p["image_url"]["url"].startswith("data:image/png;base64,")
+                   for p in parts)
+    page.screenshot(path=str(ARTIFACTS / "playground-two-efforts.png"))
+    panes = [page.locator(f".st-key-pg_pane_{i}") for i in range(2)]
+    for pane in panes:
+        assert "blue on the left" in pane.inner_text()
+        assert pane.locator("[data-testid='stImage'] img").count() >= 1  # the thumbnail stays in the turn
+    assert page.locator("[data-testid='stException']").count() == 0

@@ -43,15 +43,20 @@ def test_a_prompt_with_files_is_kept_once_and_sent_again_in_the_history():
     assert prompt["attachments"][0].data == PNG
     assert "red.png (image/png" in answer["content"]
     assert view.messages[-1].result.options == {"reasoning_effort": "low", "seed": 5}
+    thinking = events[-1].thinking
+    assert "low effort" in thinking and view.messages[-1].thinking == thinking  # kept for a reopened pane
+    assert view.messages[-1].result.thinking == thinking and thinking not in view.messages[-1].content
 
     exported = json.loads(convs.export_json(cid))
     sent = exported["messages"][0]["attachments"]
     assert [a["name"] for a in sent] == ["red.png", "doc.pdf"]
     assert base64.b64decode(sent[0]["data_base64"]) == PNG
     assert exported["messages"][-1]["metrics"]["options"] == {"reasoning_effort": "low", "seed": 5}
+    assert exported["messages"][-1]["thinking"] == thinking and "thinking" not in exported["messages"][0]
     md = convs.export_markdown(cid)
     assert "> Attached: red.png (image/png" in md and "> Attached: doc.pdf" in md
     assert "_Settings: reasoning_effort low · seed 5_" in md
+    assert f"<details><summary>Thinking</summary>\n\n{thinking}\n\n</details>" in md
     assert base64.b64encode(PNG).decode() not in md  # Markdown names files, it does not carry them
 
 

@@ -171,3 +171,11 @@ def test_files_over_a_vendors_own_limit_skip_that_model_before_any_request(fake_
     assert e.value.kind == "image"
     assert fake_providers.requests == [] and ledger() == []
     assert ai_service.chat("gpt-5", messages).ok  # OpenAI takes up to 20 MB per file
+
+
+def test_effort_none_is_not_sent_to_a_model_that_does_not_reason(fake_providers):
+    """A shared "none" effort (the playground's default for every pane) must not make gpt-4.1's API refuse the call."""
+    result = ai_service.chat("gpt-4.1", "hi", reasoning_effort="none")
+    assert result.ok and "reasoning_effort" not in fake_providers.requests[-1].json
+    assert "reasoning_effort" not in result.options
+    assert "reasoning_effort" in json.dumps(ai_service.chat("gpt-5", "hi", reasoning_effort="none").options)

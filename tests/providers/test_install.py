@@ -25,18 +25,19 @@ def copy_project(src: Path, dest: Path, parts: tuple[str, ...]) -> Path:
     return dest
 
 
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory):
-    """A venv over the system packages (the dependencies), holding real installs of alonchat and the plugin."""
-    root = tmp_path_factory.mktemp("install")
-    app = copy_project(ROOT, root / "alonchat-src", ("alonchat", "migrations", "data", "pyproject.toml", "README.md"))
-    plugin = copy_project(EXAMPLE, root / "plugin-src", ("alonchat_example_plugin", "pyproject.toml", "README.md"))
+PROJECT = ("alonchat", "migrations", "data", "pyproject.toml", "README.md", "requirements.txt")
+
+
+def new_venv(root: Path) -> tuple[Path, list[str]]:
+    """A venv over the system packages (the dependencies, offline), and the pip command that installs into it."""
     venv = root / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", "--system-site-packages", str(venv)], check=True)
-    pip = [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "--quiet", "--no-deps",
-           "--no-build-isolation", "--no-index", "--disable-pip-version-check"]
-    subprocess.run([*pip, str(app)], check=True, cwd=root)
-    subprocess.run([*pip, str(plugin)], check=True, cwd=root)
+    return venv, [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "--quiet",
+                  "--no-deps", "--no-build-isolation", "--no-index", "--disable-pip-version-check"]
+
+
+def cli(venv: Path, root: Path):
+    """Runs the venv's `alonchat` from folder a or b of `root` (neither is a checkout), per-user data in root/xdg."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ALONCHAT_", "PYTHON", "VIRTUAL_ENV"))}
     env.update(XDG_DATA_HOME=str(root / "xdg"), ALONCHAT_ECHO_DELAY_MS="0", ALONCHAT_USER="installer",
                PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}")
@@ -53,6 +54,18 @@ def installed(tmp_path_factory):
     run.python = venv / "bin" / "python"
     run.env, run.root = env, root
     return run
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    """Regular (not editable) installs of alonchat and the example plugin, as `pip install <path>` makes them."""
+    root = tmp_path_factory.mktemp("install")
+    app = copy_project(ROOT, root / "alonchat-src", PROJECT)
+    plugin = copy_project(EXAMPLE, root / "plugin-src", ("alonchat_example_plugin", "pyproject.toml", "README.md"))
+    venv, pip = new_venv(root)
+    subprocess.run([*pip, str(app)], check=True, cwd=root)
+    subprocess.run([*pip, str(plugin)], check=True, cwd=root)
+    return cli(venv, root)
 
 
 def test_the_installed_package_is_a_regular_install_with_its_data(installed):
@@ -79,3 +92,18 @@ def test_the_installed_plugin_is_listed_and_its_model_answers(installed):
     installed("models", "add", "--name", "reverse-1", "--provider", "reverse", "--model-id", "reverse-1",
               "--input-price", "0", "--output-price", "0")
     assert installed("chat", "-m", "reverse-1", "hello plugin world", where=1).startswith("dlrow nigulp olleh")
+
+
+def test_requirements_txt_installs_the_checkout_and_its_database_stays_in_the_checkout(tmp_path):
+    """README command 1 (`pip install -r requirements.txt` in a checkout) leaves the `alonchat` command, and from any
+    folder it uses the checkout's data/alonchat.db."""
+    checkout = copy_project(ROOT, tmp_path / "checkout", PROJECT)
+    venv, pip = new_venv(tmp_path)
+    subprocess.run([*pip, "-r", "requirements.txt"], check=True, cwd=checkout)
+    run = cli(venv, tmp_path)
+    db = checkout / "data" / "alonchat.db"
+    assert run("db", "path").strip() == str(db) == run("db", "path", where=1).strip()
+    assert "you said \"hi\"" in run("chat", "-m", "echo", "hi")
+    by_model = {r["model"]: r for r in json.loads(run("usage", "--by", "model", "--json", where=1))}
+    assert by_model["echo"]["requests"] == 1 and db.is_file()
+    assert not (tmp_path / "xdg").exists()  # a checkout never writes to the per-user folder

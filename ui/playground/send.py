@@ -151,11 +151,5 @@ def start(pending: dict, plans: list[PanePlan], view, user: str) -> str | None:
 
 
 def _add_prompt(cid: int, go: list[PanePlan], text: str, files: list[dict]) -> list[int]:
-    """Store the prompt in every pane that sends it (with its attachments, where conversations keep them)."""
-    models, slots = [p.model for p in go], [p.id for p in go]
-    if files:
-        try:
-            return conversations.add_prompt(cid, models, text, slots=slots, attachments=files)
-        except TypeError:  # conversations without attachment storage yet: keep the text
-            pass
-    return conversations.add_prompt(cid, models, text, slots=slots)
+    """Store the prompt in every pane that sends it, with its attachments (kept with the conversation)."""
+    return conversations.add_prompt(cid, [p.model for p in go], text, slots=[p.id for p in go], attachments=files)
