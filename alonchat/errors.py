@@ -25,6 +25,20 @@ class UnsupportedInputError(ValidationError):
         super().__init__({"attachments" if kind in ("image", "pdf") else "reasoning_effort": message})
 
 
+class ContextWindowError(ValidationError):
+    """The prompt (plus the output asked for) cannot fit the model's context window: refused before sending."""
+
+    def __init__(self, model: str, prompt_tokens: int, output_tokens: int, context_window: int):
+        self.model, self.prompt_tokens, self.output_tokens = model, prompt_tokens, output_tokens
+        self.context_window = context_window
+        total = prompt_tokens + output_tokens
+        asked = f" plus {output_tokens:,} output tokens asked for (max tokens), {total:,} in all" * bool(output_tokens)
+        fix = "shorten the prompt or the history" + (", lower max tokens" if output_tokens else "")
+        super().__init__({"messages": (
+            f"The prompt is about {prompt_tokens:,} tokens (estimated){asked}, more than {model}'s context "
+            f"window of {context_window:,} tokens. Nothing was sent: {fix}, or pick a model with a larger window.")})
+
+
 class UnknownModelError(AlonChatError, LookupError):
     def __init__(self, name: str, suggestions: list[str]):
         self.name, self.suggestions = name, suggestions
@@ -152,6 +166,19 @@ def for_status(status_code: int | None) -> type[ProviderError]:
     if status_code in (400, 413, 422) or (status_code and 400 <= status_code < 500):
         return BadRequestError
     return ProviderError
+
+
+def retry_reason(error: ProviderError) -> str:
+    """What failed, in the words the CLI and the pane use when they announce a retry."""
+    if isinstance(error, RateLimitError):
+        return "rate limited"
+    if isinstance(error, ProviderTimeoutError):
+        return "no answer in time"
+    if isinstance(error, ProviderConnectionError):
+        return "connection failed"
+    if error.status_code == 529:
+        return "overloaded"
+    return "server error"
 
 
 HINTS = {

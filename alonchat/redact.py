@@ -15,8 +15,18 @@ _URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^/\s@]+@")
 _SECRET_NAMES = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD)$", re.IGNORECASE)
 
 
+_remembered: set[str] = set()  # keys that came from elsewhere than a *_KEY variable (config, endpoint env vars)
+
+
+def remember(secret: str | None) -> None:
+    """Mask this value from now on wherever redact() runs (a provider calls it with the key it sent)."""
+    if secret and len(secret) >= 6:
+        _remembered.add(secret)
+
+
 def _secret_values() -> list[str]:
-    return [v for k, v in os.environ.items() if _SECRET_NAMES.search(k) and v and len(v) >= 6]
+    env = [v for k, v in os.environ.items() if _SECRET_NAMES.search(k) and v and len(v) >= 6]
+    return [*env, *_remembered]
 
 
 def redact(text: str | None) -> str | None:
@@ -27,3 +37,27 @@ def redact(text: str | None) -> str | None:
         text = text.replace(value, "***")
     text = _URL_USERINFO.sub(r"\1***@", text)
     return _KEY_SHAPES.sub("***", text)
+
+
+def scrub_exception(exc: BaseException | None) -> None:
+    """Redact the messages of `exc` and of every exception chained to it, in place.
+
+    An SDK's exception keeps the provider's error body (which may echo the key) and the URL (which
+    may carry user:password); it stays chained to our typed error as its cause, so anything that
+    formats the traceback (logging, traceback.format_exc()) would print them.
+    """
+    todo, seen = [exc], set()
+    while todo:
+        e = todo.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        e.args = tuple(redact(a) if isinstance(a, str) else a for a in e.args)
+        for attr in ("message", "body"):  # the SDKs keep the error text (and the parsed body) here too
+            value = getattr(e, attr, None)
+            if isinstance(value, str | dict | list):
+                try:
+                    setattr(e, attr, redact(value) if isinstance(value, str) else None)
+                except AttributeError:  # a read-only property: its text comes from args, cleaned above
+                    pass
+        todo += [e.__cause__, e.__context__]

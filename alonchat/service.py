@@ -17,6 +17,7 @@ from .core import (
     ChatOptions,
     ChatRequest,
     Message,
+    RetryNotice,
     StreamEnd,
     TextDelta,
     ThinkingDelta,
@@ -27,12 +28,15 @@ from .core import (
 from .errors import (
     AlonChatError,
     CancelledError,
+    ContextWindowError,
     ProviderError,
     ValidationError,
+    retry_reason,
 )
+from .interrupt import pumped
 from .lazy import LazyModule
 from .pricing import Receipt, cache_savings_usd, cost_usd, receipt
-from .redact import redact
+from .redact import redact, scrub_exception
 
 # Imported at the first call, not with this module: they bring SQLAlchemy and the ORM tables (bench/startup.py).
 catalog = LazyModule("alonchat.catalog.models")
@@ -111,12 +115,22 @@ class RetryPolicy:
 
     retries: int = 2
     base: float = 0.5
-    cap: float = 30.0
+    cap: float = 30.0  # the longest backoff of our own
+    max_wait: float = 30.0  # the longest Retry-After we accept (and never more than the call's timeout)
 
     def delay(self, attempt: int, error: ProviderError) -> float:
         if error.retry_after is not None:
-            return min(error.retry_after, self.cap)
+            return error.retry_after  # never sooner: the provider counts an early retry against the user
         return min(self.base * 2**attempt, self.cap) * (0.5 + random.random() / 2)
+
+    def refuse_wait(self, error: ProviderError, wait: float, timeout: float) -> ProviderError | None:
+        """The error to fail with at once when the provider asks for a longer wait than the user accepts."""
+        accepted = min(self.max_wait, timeout)
+        if error.retry_after is None or wait <= accepted:
+            return None
+        return type(error)(f"{error} The provider asked to wait {wait:g} s before trying again, more than the "
+                           f"{accepted:g} s this call accepts, so it was not retried: try again in {wait:g} s.",
+                           provider=error.provider, status_code=error.status_code, retry_after=error.retry_after)
 
 
 def _options(spec: catalog.ModelSpec, options: dict) -> ChatOptions:
@@ -130,6 +144,15 @@ def _options(spec: catalog.ModelSpec, options: dict) -> ChatOptions:
         raise ValidationError({"max_tokens": f"{spec.name} generates at most {spec.max_tokens} tokens; "
                                              f"ask for {spec.max_tokens} or fewer."})
     return opts
+
+
+def check_context(spec: catalog.ModelSpec, request: ChatRequest) -> None:
+    """Refuse a prompt (plus the max tokens asked for) that cannot fit the model's window; unknown windows pass."""
+    if not spec.context_window:
+        return
+    prompt, output = estimate_prompt_tokens(request), request.options.max_tokens or 0
+    if prompt + output > spec.context_window:
+        raise ContextWindowError(spec.name, prompt, output, spec.context_window)
 
 
 def _messages(messages: list[Message] | str) -> list[Message]:
@@ -159,15 +182,17 @@ class AIService:
         """Call a model and wait for the whole answer; raises the typed error (with `.result`) on failure."""
         result = None
         for item in self._run(model_name, messages, user, conversation_id, options, streaming=False):
-            result = item
+            if isinstance(item, CallResult):  # retry notices are for streams' consumers
+                result = item
         return result
 
     def stream(self, model_name: str, messages: list[Message] | str, *, user: str | None = None,
                conversation_id: int | None = None, cancel: threading.Event | None = None,
                **options) -> Iterator[str | ThinkingDelta | CallResult]:
-        """Yield answer text (str) and ThinkingDelta events as they arrive, then the final CallResult.
+        """Yield answer text (str), ThinkingDelta events and a RetryNotice before each retry, then the CallResult.
 
-        Closing early records 'cancelled'. Callers skip event types they don't know (RetryNotice, ...).
+        Closing early, Ctrl+C, SIGTERM (as KeyboardInterrupt) or setting `cancel` records 'cancelled'.
+        Callers skip event types they don't know.
         """
         return self._run(model_name, messages, user, conversation_id, options, streaming=True,
                          cancel=cancel)
@@ -180,6 +205,10 @@ class AIService:
         """
         spec = catalog.resolve(model_name)
         return spec, self._request(spec, messages, options)
+
+    def check(self, model_name: str, messages: list[Message] | str, **options) -> None:
+        """Raise what a call would be refused for before sending (unknown model, bad options, context window)."""
+        self.prepare(model_name, messages, **options)
 
     def accepts(self, model: str | catalog.ModelSpec) -> inputs.Accepts:
         """What a model takes (reasoning, images, PDFs) and which set options its provider does not send."""
@@ -198,6 +227,7 @@ class AIService:
         if not spec.supports_reasoning and request.options.reasoning_effort == "none":
             # "No reasoning" is what such a model does anyway; sending it would make its API refuse the call.
             request.options = request.options.model_copy(update={"reasoning_effort": None})
+        check_context(spec, request)
         try:
             provider = self.registry.get(spec.provider)
         except AlonChatError:  # an unknown provider fails later, as a recorded call
@@ -216,16 +246,11 @@ class AIService:
         result = CallResult(model=model_name)
         content: list[str] = []
         held: list = []  # the call's budget reservation, released once its row is in the ledger
-        try:
-            spec = catalog.resolve(model_name)
-            result.model, result.provider, result.model_id = spec.name, spec.provider, spec.model_id
-            request = self._request(spec, messages, options)
-            result.options, result.skipped_options = inputs.sent_options(request.options, self._not_sent(spec))
-        except ValidationError:
-            raise  # bad input is not a call: nothing is recorded
-        except AlonChatError as e:
-            self._finish(result, e, start, user, conversation_id, content)
-            raise
+        # Bad input (an unknown model, bad options, a prompt over the window) is not a call: nothing is recorded.
+        spec = catalog.resolve(model_name)
+        result.model, result.provider, result.model_id = spec.name, spec.provider, spec.model_id
+        request = self._request(spec, messages, options)
+        result.options, result.skipped_options = inputs.sent_options(request.options, self._not_sent(spec))
         try:
             self._check_budget(user, spec, request, held)
             provider = self.registry.get(spec.provider)
@@ -246,29 +271,47 @@ class AIService:
                     # Only a call that has shown nothing yet can be retried without duplicating text.
                     if not e.retryable or attempt >= self.retry.retries or content:
                         raise
-                    self._sleep(self.retry.delay(attempt, e))
+                    wait = self.retry.delay(attempt, e)
+                    refused = self.retry.refuse_wait(e, wait, request.options.timeout)
+                    if refused is not None:
+                        raise refused from e
                     attempt += 1
+                    yield RetryNotice(attempt + 1, self.retry.retries + 1, wait, retry_reason(e))
+                    self._wait(wait, cancel)
             self._price(result, spec)
-        except GeneratorExit:
-            self._finish(result, CancelledError("The stream was closed before it finished."),
-                         start, user, conversation_id, content, spec, request, held)
+        except (GeneratorExit, KeyboardInterrupt, SystemExit) as e:
+            # The consumer stopped (closed the stream, Ctrl+C, SIGTERM): what was sent is still billed.
+            why = ("The stream was closed before it finished." if isinstance(e, GeneratorExit)
+                   else "Interrupted before the answer finished.")
+            self._finish(result, CancelledError(why), start, user, conversation_id, content, spec, request, held)
             raise
         except AlonChatError as e:
+            scrub_exception(e)  # the SDK error chained to it may hold the key or the URL's password
             self._finish(result, e, start, user, conversation_id, content, spec, request, held)
             raise
         except Exception as e:  # an unmapped bug in a provider is still recorded, then surfaced
+            scrub_exception(e)
             self._finish(result, ProviderError(f"{type(e).__name__}: {e}", provider=spec.provider),
                          start, user, conversation_id, content, spec, request, held)
             raise
         except BaseException:
-            while held:  # an interruption that skipped _finish (KeyboardInterrupt) must not keep money held
+            while held:  # an interruption that skipped _finish must not keep money held
                 reservations.release(held.pop())
             raise
         self._finish(result, None, start, user, conversation_id, content, spec, held=held)
         yield result
 
+    def _wait(self, seconds: float, cancel: threading.Event | None) -> None:
+        """Wait before a retry; Stop (the cancel event) ends the wait at once."""
+        if cancel is None:
+            self._sleep(seconds)
+        elif cancel.wait(seconds):
+            raise CancelledError()
+
     def _stream_once(self, provider, request, result, content, start, cancel):
-        events = provider.stream(request)
+        # With a cancel event (the playground, several CLI models) the read runs on a helper thread,
+        # so Stop is seen within interrupt.POLL_SECONDS even while the provider sends nothing.
+        events = provider.stream(request) if cancel is None else pumped(lambda: provider.stream(request), cancel)
         try:
             for event in events:
                 if cancel is not None and cancel.is_set():

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import os
 import sys
-import threading
 
-from ..core import ThinkingDelta
+from ..core import RetryNotice, ThinkingDelta
 from ..errors import AlonChatError
 from ..inputs import attachment_from_file
+from ..parallel import PaneRequest, ParallelRun
+from ..redact import redact
 from ..service import CallResult, ai_service
 from . import CLIError
 
@@ -30,8 +31,11 @@ def register(sub) -> None:
     p.add_argument("--stop", action="append", metavar="TEXT", help="a stop sequence; repeat for up to 4")
     p.add_argument("--seed", type=int, help="a seed for repeatable answers, where the provider takes one")
     p.add_argument("--json-schema", metavar="FILE", help="structured output: a JSON-schema file the answer follows")
+    p.add_argument("--timeout", type=float, metavar="SECONDS",
+                   help="longest silence accepted from the provider, per attempt (default 60); also the "
+                        "longest Retry-After waited")
     p.add_argument("--json", action="store_true", help="one JSON object per line per model")
-    p.add_argument("prompt", help="the prompt; '-' reads it from standard input")
+    p.add_argument("prompt", help="the prompt; '-' reads it (UTF-8) from standard input")
     p.set_defaults(func=run)
 
 
@@ -75,34 +79,61 @@ def _thinking(text: str) -> None:
     print(f"\x1b[2m{text}\x1b[0m" if dim else text, end="", file=sys.stderr, flush=True)
 
 
+def notice_text(n: RetryNotice) -> str:
+    return f"{n.reason}, retrying in {n.wait_seconds:.0f} s (attempt {n.attempt} of {n.attempts})"
+
+
+def read_prompt(arg: str) -> str:
+    """The prompt argument, or standard input read as UTF-8 (a BOM is fine); other encodings are refused."""
+    if arg != "-":
+        return arg
+    raw = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
+    if isinstance(raw, str):
+        return raw
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise CLIError(f"standard input is not UTF-8 text (byte 0x{raw[e.start]:02x} at position {e.start}); "
+                       "convert it first, e.g. `iconv -f WINDOWS-1252 -t UTF-8` (nothing was sent).") from None
+
+
 def run(args) -> int:
-    prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
+    prompt = read_prompt(args.prompt)
     options = {k: v for k, v in (("system", args.system), ("temperature", args.temperature),
-                                 ("max_tokens", args.max_tokens)) if v is not None}
+                                 ("max_tokens", args.max_tokens), ("timeout", args.timeout)) if v is not None}
     options.update(_compare_options(args))
     prompt = _messages(prompt, args.images)
     # Validate every model's request before calling any, so bad arguments write nothing.
     for name in args.models:
-        ai_service.prepare(name, prompt, **options)
+        ai_service.check(name, prompt, **options)
     if len(args.models) == 1 and not args.json:
         return _stream_one(args.models[0], prompt, options)
-    lock = threading.Lock()
+    return _several(args.models, prompt, options, as_json=args.json)
 
-    def done(result) -> None:
-        with lock:
-            if args.json:
-                print(json.dumps(result.to_json(), ensure_ascii=False), flush=True)
-            else:
-                print(f"=== {result.model} ===\n{result.content}\n{_summary(result)}\n", flush=True)
 
-    results = ai_service.compare(args.models, prompt, **options, on_result=done)
+def _several(models: list[str], prompt, options: dict, *, as_json: bool) -> int:
+    """Every model at once; Ctrl+C or SIGTERM leaves the block, which cancels (and records) what still runs."""
+    messages = prompt if isinstance(prompt, list) else [{"role": "user", "content": prompt}]
+    results: list[CallResult] = []
+    with ParallelRun([PaneRequest(m, messages, options) for m in models]) as run:
+        for event in run.events():
+            if event.kind == "notice":
+                print(f"[{models[event.pane]}] {notice_text(event.notice)}", file=sys.stderr, flush=True)
+            elif event.kind in ("done", "error"):
+                r = event.result
+                results.append(r)
+                if as_json:
+                    print(json.dumps(r.to_json(), ensure_ascii=False), flush=True)
+                else:
+                    print(f"=== {r.model} ===\n{r.content}\n{_summary(r)}\n", flush=True)
     return 0 if all(r.ok for r in results) else 1
 
 
 def _stream_one(name: str, prompt, options: dict) -> int:
     thinking = False
+    events = ai_service.stream(name, prompt, **options)
     try:
-        for item in ai_service.stream(name, prompt, **options):
+        for item in events:
             if isinstance(item, str):
                 if thinking:  # the answer starts: end the thinking's line on stderr
                     print(file=sys.stderr)
@@ -111,9 +142,15 @@ def _stream_one(name: str, prompt, options: dict) -> int:
             elif isinstance(item, ThinkingDelta):
                 _thinking(item.text)
                 thinking = True
+            elif isinstance(item, RetryNotice):
+                print(notice_text(item), file=sys.stderr, flush=True)
             elif isinstance(item, CallResult):
                 print(f"\n{_summary(item)}", file=sys.stderr)
         return 0
     except AlonChatError as e:
-        print(f"\n{_summary(e.result)}" if getattr(e, "result", None) else f"error: {e}", file=sys.stderr)
+        print(f"\n{_summary(e.result)}" if getattr(e, "result", None) else f"error: {redact(str(e))}",
+              file=sys.stderr)
         return 1
+    finally:
+        # A closed pipe or an interrupt in our own print leaves the stream open: closing it records 'cancelled'.
+        events.close()

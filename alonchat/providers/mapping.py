@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from .. import errors
+from ..redact import remember
 
 
 def scrub(text: str, secrets: tuple[str | None, ...] = ()) -> str:
     """The text without the key we sent: vendors echo (parts of) keys in auth errors."""
     for secret in secrets:
+        remember(secret)  # so the SDK exception chained to ours is masked too (redact.scrub_exception)
         if secret and len(secret) >= 4:
             text = text.replace(secret, "***")
     return text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 import warnings
@@ -122,6 +123,7 @@ def sqlite_fast_path(url: str | None = None, *, write: bool = False):
 
 
 _fast = threading.local()
+_held: set = set()  # every thread's hot-path connection, so exit (or a test) can close them all
 
 
 def _thread_connection(engine: Engine):
@@ -131,15 +133,51 @@ def _thread_connection(engine: Engine):
     and a thread keeping a pooled connection would starve the pool (Streamlit runs many threads).
     """
     held = getattr(_fast, "held", None)
-    if held is not None and held[0] is engine:
+    if held is not None and held[0] is engine and held[1] in _held:  # not closed by close_connections()
         return held[1]
     if held is not None:
-        held[1].close()
+        _close(held[1])
     fairy = engine.raw_connection()
     dbapi = fairy.driver_connection
     fairy.detach()  # ours now: the pool forgets it and closes nothing
     _fast.held = (engine, dbapi)
+    with _lock:
+        _held.add(dbapi)
     return dbapi
+
+
+def _close(dbapi) -> None:
+    with _lock:
+        _held.discard(dbapi)
+    try:
+        dbapi.close()
+    except Exception:  # a connection another thread broke is closed enough
+        pass
+
+
+def close_connections() -> None:
+    """Close every hot-path connection and dispose the engines, checkpointing SQLite's WAL into the file.
+
+    SQLite folds the WAL into the database only when a checkpoint runs; SQLite runs one when the
+    last connection closes, and we run a TRUNCATE one first. Until then a copy of the .db file
+    alone can lack whole tables. Runs at exit and at the end of every CLI command.
+    """
+    with _lock:
+        held, engines = list(_held), list(_engines.values())
+    for dbapi in held:
+        _close(dbapi)
+    for engine in engines:
+        if engine.dialect.name == "sqlite":
+            try:
+                with engine.connect() as conn:
+                    conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            except exc.SQLAlchemyError:  # another process holds a read: its own exit checkpoints
+                pass
+        engine.dispose()
+    _fast.__dict__.pop("held", None)
+
+
+atexit.register(close_connections)
 
 
 def sessionmaker_for(url: str | None = None) -> sessionmaker[Session]:
@@ -178,7 +216,6 @@ _new_session = session  # the wrappers' `session` keyword hides the function of 
 
 def reset_engines() -> None:
     """Forget cached engines (tests switch ALONCHAT_DATABASE_URL between cases)."""
+    close_connections()
     with _lock:
-        for engine in _engines.values():
-            engine.dispose()
         _engines.clear()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from alonchat import errors
+from alonchat.core import RetryNotice
 from alonchat.service import AIService, RetryPolicy
 from tests.provider_checks import ledger
 
@@ -56,8 +57,38 @@ def test_overloaded_honours_retry_after(fake_providers, model, path, overloaded)
 def test_streams_are_retried_before_any_text_arrives(fake_providers, model, path, overloaded):
     fake_providers.script(model, chunks=["a", "b"], status=429, retry_after=1, fail_times=1)
     waits: list[float] = []
-    *deltas, final = list(service(waits).stream(model, "q"))
+    notice, *deltas, final = list(service(waits).stream(model, "q"))
     assert deltas == ["a", "b"] and final.ok and waits == [1.0]
+    # The consumer hears of the retry before it waits (the CLI's stderr line, the pane's notice).
+    assert notice == RetryNotice(attempt=2, attempts=3, wait_seconds=1.0, reason="rate limited")
+
+
+@pytest.mark.parametrize("model, path, overloaded", PROVIDERS)
+def test_a_long_retry_after_is_waited_in_full_never_cut_short(fake_providers, model, path, overloaded):
+    fake_providers.script(model, reply="later", status=429, retry_after=45, fail_times=1)
+    waits: list[float] = []
+    policy = RetryPolicy(retries=2, max_wait=60)
+    result = AIService(retry=policy, sleep=waits.append).chat(model, "q", timeout=120)
+    assert result.ok and waits == [45.0]  # the old 30 s cap retried 15 s too early
+
+
+@pytest.mark.parametrize("model, path, overloaded", PROVIDERS)
+def test_a_retry_after_longer_than_accepted_fails_at_once_saying_how_long(fake_providers, model, path, overloaded):
+    fake_providers.script(model, status=429, retry_after=120, fail_times=1)
+    waits: list[float] = []
+    with pytest.raises(errors.RateLimitError, match="asked to wait 120 s") as info:
+        service(waits).chat(model, "q")
+    assert "30 s" in str(info.value) and info.value.retry_after == 120
+    assert waits == [] and len(fake_providers.requests_to(path)) == 1
+    [row] = ledger()
+    assert row.status == "error" and "120 s" in row.error_message
+
+
+def test_the_call_timeout_also_bounds_the_accepted_wait(fake_providers):
+    fake_providers.script("gpt-5", status=503, retry_after=5, fail_times=1)
+    with pytest.raises(errors.ServerError, match="more than the 2 s this call accepts"):
+        service([]).chat("gpt-5", "q", timeout=2)
+    assert len(fake_providers.requests_to("chat/completions")) == 1
 
 
 @pytest.mark.parametrize("model, path, overloaded", PROVIDERS)

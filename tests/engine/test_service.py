@@ -109,7 +109,8 @@ def test_unknown_model_suggests_and_missing_key_names_env_var():
     with pytest.raises(errors.MissingKeyError) as info:
         ai_service.chat("gpt-5", "q")
     assert "OPENAI_API_KEY" in str(info.value)
-    assert [r.status for r in rows()] == ["error", "error"]
+    # An unknown model is a bad argument, not a call: only the missing key (a real attempt) is recorded.
+    assert [(r.status, r.model_name) for r in rows()] == [("error", "gpt-5")]
 
 
 def test_bad_options_are_rejected_before_any_call():

@@ -52,6 +52,7 @@ class Script:
     malformed: bool = False
     stall: float | None = None
     thinking: str | None = None  # reasoning text sent apart from the answer, in the wire's own form
+    silent: float | None = None
     failures: int = 0  # how many failures this script has served so far
 
     def pieces(self, default: str) -> list[str]:
@@ -87,8 +88,9 @@ class FakeServer:
     x-goog-api-key) fail with 401 in the provider's own error format.
     """
 
-    def __init__(self, expect_key: str | None = None):
+    def __init__(self, expect_key: str | None = None, echo_key: bool = False):
         self.expect_key = expect_key
+        self.echo_key = echo_key  # a 401 repeats the key it got, in its body and a header (as some servers do)
         self.scripts: dict[str, Script] = {}
         self.requests: list[Recorded] = []
         self.last_chunks: list[tuple[str, float]] = []  # (model, time.time()) of each stream's last text
@@ -131,7 +133,7 @@ class FakeServer:
                usage: dict | None = None, delay: float = 0.0, status: int | None = None,
                error_message: str | None = None, retry_after: float | str | None = None,
                fail_times: int | None = None, truncate: bool = False, malformed: bool = False,
-               stall: float | None = None, thinking: str | None = None) -> Script:
+               stall: float | None = None, thinking: str | None = None, silent: float | None = None) -> Script:
         """Set how `model_id` answers from now on.
 
         reply/chunks: the text, or the exact stream chunks (the JSON reply joins them).
@@ -153,11 +155,13 @@ class FakeServer:
         thinking: reasoning text sent before the answer as each vendor does: OpenAI-compatible
           `reasoning_content`, Anthropic `thinking` blocks (thinking_delta events), Gemini parts with
           `thought: true`; streamed word by word.
+        silent: seconds to send nothing at all (no status line, no headers) before answering:
+          a provider that takes the request and goes quiet before the first token.
         """
         if fail_times is not None and status is None:
             status = 500
         s = Script(reply, chunks, usage, delay, status, error_message, retry_after, fail_times,
-                   truncate, malformed, stall, thinking)
+                   truncate, malformed, stall, thinking, silent)
         with self._lock:
             self.scripts[model_id] = s
         return s
@@ -238,6 +242,9 @@ class _Handler(BaseHTTPRequestHandler):
         with self.server_ref._lock:
             self.server_ref.requests.append(rec)
 
+    def _sent_key(self) -> str:
+        return Recorded("", "", {}, {k.lower(): v for k, v in self.headers.items()}, None).key or ""
+
     def _key_ok(self) -> bool:
         key = self.server_ref.expect_key
         if key is None:
@@ -249,7 +256,12 @@ class _Handler(BaseHTTPRequestHandler):
         srv = self.server_ref
         s = srv.scripts.get(model) or Script()
         if not self._key_ok():
-            return self._json(401, wire.error(401, "Invalid API key provided."))
+            if not srv.echo_key:
+                return self._json(401, wire.error(401, "Invalid API key provided."))
+            sent = self._sent_key()
+            return self._json(401, wire.error(401, f"Invalid API key provided: {sent}"), {"x-echo-key": sent})
+        if s.silent:
+            srv._wait(s.silent)
         problem = wire.reject(body) if hasattr(wire, "reject") else None
         if problem:
             return self._json(400, wire.error(400, problem))

@@ -1,0 +1,32 @@
+"""Run the real CLI as a separate process (signals, pipes and exit codes are the process's own)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+from alonchat.storage.engine import ROOT
+
+
+def start(*args: str, stdin=None, **popen) -> subprocess.Popen:
+    """`python -m alonchat ARGS` with this test's environment (database, fake server URLs, keys)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen([sys.executable, "-m", "alonchat", *args], cwd=ROOT, env=env,
+                            stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen)
+
+
+def run(*args: str, input: bytes | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "alonchat", *args], cwd=ROOT, env=env, input=input,
+                          capture_output=True, timeout=timeout)
+
+
+def wait_for(condition, timeout: float = 30.0, what: str = "the condition") -> None:
+    """Poll until `condition()` is true; a test that never gets there fails instead of hanging."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
