@@ -53,8 +53,9 @@ def show(args) -> int:
 
 def _filters(args) -> reports.Filters:
     periods.zone(args.tz)
-    since = periods.parse_when(args.since, end=False, tz=args.tz) if args.since else None
-    until = periods.parse_when(args.until, end=True, tz=args.tz) if args.until else None
+    # An empty --since "" is a mistake (a shell variable that was not set), never "no filter".
+    since = periods.parse_when(args.since, end=False, tz=args.tz) if args.since is not None else None
+    until = periods.parse_when(args.until, end=True, tz=args.tz) if args.until is not None else None
     return reports.Filters(since=since, until=until, tz=args.tz)
 
 

@@ -9,6 +9,8 @@ from ..errors import ValidationError
 
 PRESETS = ("today", "7 days", "30 days", "this month")
 EPOCH = date(1970, 1, 1)
+# The dates a report may name: wide enough for any ledger, narrow enough for every time zone's arithmetic.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
 
 
 def zone(name: str) -> ZoneInfo:
@@ -55,15 +57,19 @@ def preset_range(preset: str, tz: str = "UTC", now: datetime | None = None) -> t
 
 def parse_when(text: str, *, end: bool, tz: str = "UTC") -> datetime:
     """A CLI date: YYYY-MM-DD (a whole day in `tz`; as an end, the day is included) or an ISO datetime."""
-    value = text.strip()
+    value, key = text.strip(), "until" if end else "since"
     try:
-        if len(value) == 10:
-            day = date.fromisoformat(value)
-            return local_midnight(day + timedelta(days=1) if end else day, tz)
-        moment = datetime.fromisoformat(value)
+        moment = datetime.combine(date.fromisoformat(value), time()) if len(value) == 10 else \
+            datetime.fromisoformat(value)
     except ValueError as e:
-        raise ValidationError({"until" if end else "since": f"{text!r} is not a date: use YYYY-MM-DD or an ISO "
-                                                            "datetime such as 2026-11-01T09:00"}) from e
+        raise ValidationError({key: f"{text!r} is not a date: use YYYY-MM-DD or an ISO "
+                                    "datetime such as 2026-11-01T09:00"}) from e
+    # Python's datetimes end at year 9999 and start at year 1: the next day of 9999-12-31, or
+    # 0001-01-01 east of UTC, overflow. Reports have no use for such dates: refuse them plainly.
+    if not FIRST_DAY <= moment.date() <= LAST_DAY:
+        raise ValidationError({key: f"{text!r} is out of range: use a date from {FIRST_DAY} to {LAST_DAY}."})
+    if len(value) == 10:
+        return local_midnight(moment.date() + timedelta(days=1) if end else moment.date(), tz)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone(tz))
     return moment.astimezone(UTC)

@@ -193,6 +193,13 @@ def _span(conn) -> tuple[int, int]:
     return (first or 0), (last or 0) + 1
 
 
+def _within(since: datetime | None, until: datetime | None, span: tuple[int, int]):
+    """The range cut to the ledger's hours (a day's margin each side): planning local days costs per hour of
+    range, and `--until 9998-12-31` would plan millions of empty hours for the same answer."""
+    lo, hi = datetime.fromtimestamp((span[0] - 24) * 3600, UTC), datetime.fromtimestamp((span[1] + 24) * 3600, UTC)
+    return (None if since is None else max(since, lo)), (None if until is None else min(until, hi))
+
+
 # --- the one aggregation every report goes through ---------------------------------------------
 
 def _money(value) -> Decimal:
@@ -225,8 +232,8 @@ def aggregate(f: Filters, group: tuple[str, ...] = (), *, order_by_cost: bool = 
     authorize(f, group)
     with get_engine().connect() as conn:
         if "day" in group:
-            span = _span(conn) if f.since is None or f.until is None else None
-            p = report_plan.plan(f.since, f.until, f.tz, span)
+            span = _span(conn)
+            p = report_plan.plan(*_within(f.since, f.until, span), f.tz, span)
         else:
             p = report_plan.plan(f.since, f.until)
         src = _source(f, p, tuple(DIMENSIONS[g] for g in group if g != "day")).subquery("src")

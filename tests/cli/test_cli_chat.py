@@ -63,10 +63,41 @@ def test_bad_arguments_exit_2_and_write_nothing(capsys):
             code = main(argv)
         except SystemExit as e:  # argparse's own errors
             code = e.code
-        assert code in (1, 2), argv
+        assert code == 2, argv
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and "error" in err[0], argv
     assert usage_count() == 0
+
+
+def test_an_unknown_model_is_a_bad_argument_with_the_closest_names(capsys):
+    assert main(["chat", "-m", "gpt5-mini", "hi"]) == 2
+    err = capsys.readouterr().err
+    assert "Unknown model 'gpt5-mini'" in err and "gpt-5-mini" in err and len(err.strip().splitlines()) == 1
+    assert usage_count() == 0  # never called: no `error` row with provider `unknown`
+
+
+def test_stdin_must_be_utf8_with_or_without_a_bom(fresh_env):
+    from tests.cli.cli_process import run
+
+    bad = run("chat", "-m", "echo", "-", input="café crème".encode("cp1252"))
+    err = bad.stderr.decode()
+    assert bad.returncode == 2 and "not UTF-8" in err and "Traceback" not in err and len(err.splitlines()) == 1
+    assert usage_count() == 0
+    good = run("chat", "-m", "echo", "-", input="\ufeffcafé crème".encode("utf-8"))
+    assert good.returncode == 0 and "café crème" in good.stdout.decode() and "\ufeff" not in good.stdout.decode()
+    assert usage_count() == 1
+
+
+def test_an_unexpected_error_is_one_line_and_the_call_still_recorded(capsys):
+    from alonchat.registry import registry
+    from tests.scripted import ScriptedProvider, add_model
+
+    add_model("buggy")
+    registry.register(ScriptedProvider([[ZeroDivisionError("division by zero in a plugin")]]))
+    assert main(["chat", "-m", "buggy", "hi"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "ZeroDivisionError" in err and "report it" in err
+    assert usage_count() == 1
 
 
 def test_providers_json_names_missing_env_vars(capsys):

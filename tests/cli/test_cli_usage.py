@@ -75,6 +75,9 @@ def test_plain_table_shows_unpriced_not_zero(capsys):
     ["usage", "--since", "2026-13-01"], ["usage", "--until", "yesterday"], ["usage", "--by", "week"],
     ["usage", "--json", "--csv"], ["usage", "--tz", "Mars/Base"],
     ["usage", "--since", "2026-11-05", "--until", "2026-11-01"],
+    # Past what Python's dates hold (a traceback before), and an empty value (meant "no filter" before).
+    ["usage", "--until", "9999-12-31"], ["usage", "--since", "0001-01-01", "--tz", "Asia/Tokyo"],
+    ["usage", "--since", ""], ["usage", "--until", " "], ["usage", "--since", "0001-01-01T00:00", "--by", "day"],
 ])
 def test_bad_arguments_give_one_line_and_exit_2(capsys, argv):
     try:
@@ -84,6 +87,14 @@ def test_bad_arguments_give_one_line_and_exit_2(capsys, argv):
     out, err = capsys.readouterr()
     assert code == 2 and out == ""
     assert len(err.strip().splitlines()) == 1 and "error" in err
+
+
+def test_a_range_far_past_the_data_is_answered_from_the_data(capsys):
+    small_ledger()
+    _, everything, _ = run(capsys, "usage", "--by", "day", "--json", "--tz", "Asia/Tokyo")
+    code, wide, _ = run(capsys, "usage", "--by", "day", "--json", "--tz", "Asia/Tokyo",
+                        "--since", "1900-01-01", "--until", "9998-12-31")
+    assert code == 0 and json.loads(wide) == json.loads(everything) != []
 
 
 def test_bad_date_message_is_one_line(capsys):
