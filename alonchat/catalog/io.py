@@ -67,6 +67,16 @@ def format_of(filename: str) -> str:
     return suffix
 
 
+def decode(data: bytes) -> str:
+    """A file's bytes as text: UTF-8, with or without the byte-order mark spreadsheets add; nothing else guessed."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise ValidationError({"file": f"The file is not UTF-8 text (byte 0x{data[e.start]:02x} at position "
+                                       f"{e.start}); in your spreadsheet, save it as \"CSV UTF-8\" and import "
+                                       "that."}) from None
+
+
 def parse(text: str, fmt: str) -> list[dict]:
     """Raw rows from CSV or JSON (a list, or {"models": [...]}); file-level problems raise at once."""
     text = text.lstrip("\ufeff")  # spreadsheets save CSV with a byte-order mark
@@ -75,6 +85,9 @@ def parse(text: str, fmt: str) -> list[dict]:
             data = json.loads(text)
         except json.JSONDecodeError as e:
             raise ValidationError({"file": f"Not valid JSON (line {e.lineno}, column {e.colno}): {e.msg}."}) from None
+        except RecursionError:
+            raise ValidationError({"file": "The JSON is nested too deeply to be a catalog; export one with "
+                                           "`alonchat models export --format json` to see the shape."}) from None
         rows = data.get("models") if isinstance(data, dict) else data
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
             raise ValidationError({"file": 'Expected a list of models, or {"models": [...]}, each an object.'})
@@ -84,10 +97,14 @@ def parse(text: str, fmt: str) -> list[dict]:
             raise ValidationError({"file": f"The CSV needs a header row with at least: name, provider, "
                                            f"model_id. Known columns: {', '.join(FIELDS)}."})
         rows = []
-        for r in reader:
-            if None in r:
-                raise ValidationError({"file": f"Line {reader.line_num} has more cells than the header."})
-            rows.append({k.strip(): v for k, v in r.items()})
+        try:
+            for r in reader:
+                if None in r:
+                    raise ValidationError({"file": f"Line {reader.line_num} has more cells than the header."})
+                rows.append({k.strip(): v for k, v in r.items()})
+        except csv.Error as e:  # e.g. a cell over the csv module's 128 KB limit, or a stray NUL byte
+            raise ValidationError({"file": f"Line {reader.line_num + 1} can't be read as CSV ({e}); a catalog cell "
+                                           "is short text, so check the quoting around it."}) from None
     else:
         raise ValidationError({"format": f"Unknown format '{fmt}'; use csv or json."})
     if not rows:

@@ -153,12 +153,12 @@ def run_import(args) -> int:
     if args.file == "-":
         if not args.format:
             raise CLIError("reading standard input: give --format csv or --format json")
-        text = sys.stdin.read()
+        text = catalog_io.decode(sys.stdin.buffer.read()) if hasattr(sys.stdin, "buffer") else sys.stdin.read()
     else:
         path = Path(args.file)
         if not path.is_file():
             raise CLIError(f"no such file: {args.file}")
-        text = path.read_text(encoding="utf-8-sig")
+        text = catalog_io.decode(path.read_bytes())
     fmt = args.format or catalog_io.format_of(args.file)
     if args.dry_run:
         plan = catalog_io.plan_import(text, fmt)

@@ -211,3 +211,34 @@ def test_capabilities_through_add_update_export_and_import(capsys, tmp_path):
     assert run(["models", "import", str(path)]) == 0
     spec = catalog.resolve("vis")
     assert (spec.supports_reasoning, spec.supports_vision, spec.supports_pdf) == (True, False, False)
+
+
+BAD_FILES = {
+    "cp1252.csv": ("name,provider,model_id,description\ncafé,echo,echo-1,crème\n".encode("cp1252"), "CSV UTF-8"),
+    "huge-cell.csv": (("name,provider,model_id,description\nbig,echo,echo-1," + "x" * 200_000 + "\n").encode(),
+                      "can't be read as CSV"),
+    "deep.json": (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_FILES))
+def test_unreadable_import_files_get_one_line_and_exit_2(tmp_path, capsys, name):
+    data, expected = BAD_FILES[name]
+    path = tmp_path / name
+    path.write_bytes(data)
+    before = snapshot()
+    for argv in (["models", "import", str(path)], ["models", "import", str(path), "--dry-run"]):
+        assert run(argv) == 2
+        err = capsys.readouterr().err
+        assert expected in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_utf8_csv_imports_with_or_without_a_bom(tmp_path, capsys, bom):
+    path = tmp_path / "models.csv"
+    path.write_bytes(bom + "name,provider,model_id,description\ncafé-model,echo,echo-1,crème brûlée\n".encode())
+    assert run(["models", "import", str(path)]) == 0
+    assert run(["models", "list", "--json"]) == 0
+    listed = {m["name"]: m for m in json.loads(capsys.readouterr().out.split("\n", 1)[1])}
+    assert listed["café-model"]["description"] == "crème brûlée"

@@ -85,12 +85,13 @@ def import_export() -> None:
         pasted = st.text_area("Catalog text", key=IMPORT_TEXT, height=150,
                               placeholder="name,provider,model_id,input_price,output_price\nmy-model,echo,echo-1,1,2")
     if upload is not None:
-        text, file_format = upload.getvalue().decode("utf-8-sig", errors="replace"), upload.name
+        data, file_format = upload.getvalue(), upload.name
     elif (pasted or "").strip():
-        text, file_format = pasted, "pasted.json" if pasted.lstrip().startswith(("{", "[")) else "pasted.csv"
+        data, file_format = pasted, "pasted.json" if pasted.lstrip().startswith(("{", "[")) else "pasted.csv"
     else:
         return
     try:
+        text = catalog_io.decode(data) if isinstance(data, bytes) else data
         file_format = catalog_io.format_of(file_format)
         plan = catalog_io.plan_import(text, file_format)
     except ValidationError as e:
