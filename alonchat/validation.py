@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 import pydantic
@@ -23,11 +24,33 @@ def no_bool(value: Any) -> Any:
     return value
 
 
+# Characters that show as nothing (or reorder what follows) but make a different name: "gpt-4.1-mini" plus
+# U+200B looks exactly like the real one. Unicode's format (Cf: zero-width, bidi controls, BOM), separator
+# and private-use categories, plus the blank fillers that are letters by category.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Zl", "Zp"})
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u180e")
+
+
+def invisible_chars(value: str) -> list[str]:
+    """The control, invisible and direction-changing characters in `value`, named as U+XXXX."""
+    return [f"U+{ord(c):04X}" for c in value
+            if unicodedata.category(c) in _INVISIBLE_CATEGORIES or c in _BLANK_LETTERS]
+
+
 def no_control_chars(value: str) -> str:
-    """Names end up in the CLI, logs and CSV cells; a newline or tab inside one breaks them."""
+    """Names end up in the CLI, logs and CSV cells, and must look like what they are: no controls, no invisibles."""
     if any(ord(c) < 32 or ord(c) == 127 for c in value):
         raise ValueError("must not contain line breaks, tabs or other control characters.")
+    found = ", ".join(dict.fromkeys(invisible_chars(value)))
+    if found:
+        raise ValueError(f"must not contain invisible or text-direction characters ({found}); retype it without them.")
     return value
+
+
+def strip_invisible(value: str) -> str:
+    """Display text keeps its letters and spaces but loses what would hide or reorder them."""
+    return "".join(c for c in value if c in "\n\t" or not (unicodedata.category(c) in _INVISIBLE_CATEGORIES
+                                                            or c in _BLANK_LETTERS))
 
 
 def _label(model: type[pydantic.BaseModel], field: str) -> str:

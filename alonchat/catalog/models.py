@@ -21,7 +21,7 @@ from ..identity import require_admin
 from ..pricing import PRICE_FIELDS, Prices, PriceVersion, parse_tiers, tiers_json
 from ..storage.engine import get_engine, sqlite_fast_path, with_session, writing
 from ..storage.tables import AIModel, ModelPrice, UsageRecord
-from ..validation import blank_to_none, errors_of, no_bool, no_control_chars
+from ..validation import blank_to_none, errors_of, no_bool, no_control_chars, strip_invisible
 
 
 @dataclass(frozen=True)
@@ -208,7 +208,8 @@ class ModelInput(BaseModel):
     name: Name = Field(title="Name", min_length=1, max_length=100, description=(
         "The short, unique name people pick in the playground and type in the CLI, e.g. gpt-5-mini. "
         "Any language is fine; case does not matter for uniqueness."))
-    display_name: str = Field("", title="Display name", max_length=200, description=(
+    display_name: Annotated[str, AfterValidator(strip_invisible)] = Field(
+        "", title="Display name", max_length=200, description=(
         "A friendlier label shown in lists; defaults to the name."))
     provider: Name = Field(title="Provider", min_length=1, max_length=100, description=(
         "Who serves the model: a built-in provider (openai, anthropic, gemini, echo), a plugin, "
