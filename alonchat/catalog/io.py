@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import audit
+from ..csv_cells import safe_text, unquote
 from ..errors import ValidationError
 from ..identity import require_admin
 from ..pricing import PRICE_FIELDS, Prices, tiers_json
@@ -36,7 +37,7 @@ def _cell(value) -> str:
         return f"{value:f}"
     if isinstance(value, list):  # long-context tiers: one JSON cell
         return tiers_json(value) or ""
-    return str(value)
+    return safe_text(str(value))  # a name or description may start like a spreadsheet formula
 
 
 def export_rows(s: Session) -> list[dict]:
@@ -101,7 +102,7 @@ def parse(text: str, fmt: str) -> list[dict]:
             for r in reader:
                 if None in r:
                     raise ValidationError({"file": f"Line {reader.line_num} has more cells than the header."})
-                rows.append({k.strip(): v for k, v in r.items()})
+                rows.append({k.strip(): unquote(v) if isinstance(v, str) else v for k, v in r.items()})
         except csv.Error as e:  # e.g. a cell over the csv module's 128 KB limit, or a stray NUL byte
             raise ValidationError({"file": f"Line {reader.line_num + 1} can't be read as CSV ({e}); a catalog cell "
                                            "is short text, so check the quoting around it."}) from None

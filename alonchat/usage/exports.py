@@ -13,6 +13,7 @@ from typing import TextIO
 from sqlalchemy import select, type_coerce
 from sqlalchemy.types import NullType
 
+from ..csv_cells import safe_text
 from ..storage.engine import get_engine
 from . import periods
 from .reports import DIMENSIONS, Filters, authorize, breakdown, dims
@@ -58,6 +59,8 @@ def _cell(value):
         return float(value)
     if isinstance(value, date | datetime):
         return value.isoformat()
+    if isinstance(value, str):
+        return safe_text(value)  # a model or user name may start like a formula
     return value
 
 
@@ -140,9 +143,16 @@ def _flag(value) -> str | None:
     return None if value is None else str(bool(value))
 
 
+def _text(value) -> str | None:
+    return None if value is None else safe_text(str(value))
+
+
 _CONVERT = {"created_at": _iso_utc, "cost_usd": _money_text, "cache_savings_usd": _money_text,
             "usage_estimated": _flag, "cache_write_usd": _money_text, "cache_write_1h_usd": _money_text,
-            "reported_cost_usd": _money_text, "cost_mismatch": _flag}
+            "reported_cost_usd": _money_text, "cost_mismatch": _flag,
+            # Text anyone can set (names, error messages a provider wrote): never a live formula.
+            **dict.fromkeys(("user", "model_name", "provider", "model_id", "status", "error_class",
+                             "error_message"), _text)}
 
 
 def write_raw_csv(out: TextIO, f: Filters, limit: int | None = None) -> int:
