@@ -217,3 +217,30 @@ def test_stop_pane_cancels_one_pane_and_the_other_finishes():
                 gate.set()  # let the provider go on: the service must refuse its next chunk
     assert run.panes[0].result.status == "cancelled" and run.panes[1].result.status == "ok"
     assert not run.cancel.is_set()
+
+
+def test_a_retry_is_announced_in_the_pane_state(fake_providers):
+    fake_providers.script("gpt-5", reply="after the wait", status=429, retry_after=0.3, fail_times=1)
+    run = ParallelRun([PaneRequest("gpt-5", [{"role": "user", "content": "q"}])],
+                      service=AIService(retry=RetryPolicy(retries=2)))
+    notices = []
+    with run:
+        for event in run.events():
+            if event.kind == "notice":
+                notices.append(run.panes[0].notice)  # what the pane shows while it waits
+    assert [(n.attempt, n.attempts, n.wait_seconds, n.reason) for n in notices] == [(2, 3, 0.3, "rate limited")]
+    assert run.panes[0].notice is None and run.panes[0].result.content == "after the wait"
+    assert [r.status for r in usage_rows()] == ["ok"]
+
+
+def test_stop_during_a_retry_wait_records_cancelled(fake_providers):
+    fake_providers.script("gpt-5", status=503, retry_after=25, fail_times=1)
+    run = ParallelRun([PaneRequest("gpt-5", [{"role": "user", "content": "q"}])],
+                      service=AIService(retry=RetryPolicy(retries=2, max_wait=30))).start()
+    for event in run.events():
+        if event.kind == "notice":
+            break
+    run.stop(wait=5)  # the 25 s wait ends at once
+    run.poll(timeout=1)
+    assert run.panes[0].result.status == "cancelled"
+    assert [r.status for r in usage_rows()] == ["cancelled"]
