@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from .errors import UnknownProviderError
 from .providers.base import Provider
+from .redact import redact
 
 log = logging.getLogger(__name__)
 
@@ -165,14 +166,14 @@ class Registry:
         for name, err in self.plugin_errors.items():
             if name not in seen:
                 seen.add(name)
-                out.append(ProviderStatus(name, "plugin", False, [], error=err))
+                out.append(ProviderStatus(name, "plugin", False, [], error=redact(err)))
         if session is None:
             with new_session() as s:
                 rows = list(s.scalars(select(ProviderEndpoint).order_by(ProviderEndpoint.name)))
         else:
             rows = list(session.scalars(select(ProviderEndpoint).order_by(ProviderEndpoint.name)))
         for row in rows:
-            add(row.name, "endpoint", self._endpoint(row.name, session), row.base_url)
+            add(row.name, "endpoint", self._endpoint(row.name, session), redact(row.base_url))  # shown by CLI, pages
         return out
 
 
