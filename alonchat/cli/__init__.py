@@ -62,9 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if in_main:
             signal.signal(signal.SIGTERM, previous)
-        from ..storage.engine import close_connections
-
-        close_connections()  # checkpoints SQLite's WAL: the .db file alone is a complete copy after we exit
+        storage = sys.modules.get("alonchat.storage.engine")  # only when the command used the database
+        if storage is not None:
+            storage.close_connections()  # checkpoints SQLite's WAL: the .db file alone is complete after we exit
 
 
 def _run(args) -> int:

@@ -9,7 +9,6 @@ import sys
 from ..core import RetryNotice, ThinkingDelta
 from ..errors import AlonChatError
 from ..inputs import attachment_from_file
-from ..parallel import PaneRequest, ParallelRun
 from ..redact import redact
 from ..service import CallResult, ai_service
 from . import CLIError
@@ -113,6 +112,8 @@ def run(args) -> int:
 
 def _several(models: list[str], prompt, options: dict, *, as_json: bool) -> int:
     """Every model at once; Ctrl+C or SIGTERM leaves the block, which cancels (and records) what still runs."""
+    from ..parallel import PaneRequest, ParallelRun  # at use: it loads the catalog (SQLAlchemy)
+
     messages = prompt if isinstance(prompt, list) else [{"role": "user", "content": prompt}]
     results: list[CallResult] = []
     with ParallelRun([PaneRequest(m, messages, options) for m in models]) as run:
