@@ -184,7 +184,8 @@ def _image(path) -> None:
 def test_one_model_at_two_efforts_with_an_image_sent_with_enter(app_url, browser, fake_server, tmp_path):
     """Issue 12: attach an image, compare one model at two reasoning efforts side by side, send with Enter."""
     fake_server.script("gpt-5.4-mini", delay=0.02, reply="Two colours: blue on the left, amber on the right.",
-                       usage={"input": 120, "output": 12, "reasoning": 40})
+                       usage={"input": 120, "output": 12, "reasoning": 40},
+                       thinking="Split image; left half blue, right half amber.")
     ARTIFACTS.mkdir(exist_ok=True)
     picture = tmp_path / "halves.png"
     _image(picture)
@@ -229,4 +230,7 @@ def test_one_model_at_two_efforts_with_an_image_sent_with_enter(app_url, browser
     for pane in panes:
         assert "blue on the left" in pane.inner_text()
         assert pane.locator("[data-testid='stImage'] img").count() >= 1  # the thumbnail stays in the turn
+        # Thinking sits collapsed above the answer, never in it.
+        assert pane.locator("[data-testid='stExpander']").filter(has_text="Thinking").count() == 1
+        assert "left half blue" not in pane.inner_text()
     assert page.locator("[data-testid='stException']").count() == 0
