@@ -30,6 +30,8 @@ def test_one_model_in_two_panes_with_different_settings(fake_providers):
     sent = sorted(body["temperature"] for body in requests_for(fake_providers, "gpt-5.4-mini"))
     assert sent == [0.2, 1.1]
     assert answers(at) == ["Same model, its own settings."] * 2
+    ranking = " ".join(m.value for m in at.markdown if "Fastest" in m.value)
+    assert "gpt-5.4-mini · temp 0.2" in ranking and "gpt-5.4-mini · temp 1.1" in ranking
     # Each pane keeps its own history: the next turn sends each pane's own first exchange, once.
     send(at, "Again")
     second = requests_for(fake_providers, "gpt-5.4-mini")[2:]

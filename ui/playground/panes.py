@@ -167,7 +167,10 @@ def latest_answers(view: ConversationView | None, plans: list[PanePlan]) -> dict
     for i, p in enumerate(plans, 1):
         turns = view.pane(p.model, p.id)
         if len(turns) >= 2 and turns[-1].role == "assistant" and turns[-1].result is not None:
-            name = p.model if sum(q.model == p.model for q in plans) == 1 else f"{p.model} ({i})"
+            # The same model twice is told apart by its settings (then by its place, if they match).
+            name = p.model if sum(q.model == p.model for q in plans) == 1 else \
+                f"{p.model} · {settings.label(p.values, reasons=p.choice.reasons)}"
+            name = name if name not in out else f"{name} ({i})"
             out[name] = turns[-1].result
     return out
 
