@@ -31,7 +31,6 @@ run = ss.get(state.ACTIVE_RUN)
 if run is not None:
     run.poll(0)
     if run.finished:
-        state.keep_thoughts(run)
         ss.pop(state.ACTIVE_RUN, None)
         ss.pop(state.RUN_PANES, None)
         run, view = None, state.current_view(user)
@@ -121,7 +120,6 @@ with st.bottom:
 
 if run is not None:
     live.drain(run, slots)  # a rerun (a click, a reconnect) interrupts this, never the run
-    state.keep_thoughts(run)
     ss.pop(state.ACTIVE_RUN, None)
     ss.pop(state.RUN_PANES, None)
     st.rerun()  # show the stored answers, their metrics and the ranking from the database

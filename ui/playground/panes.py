@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from decimal import Decimal
 
 import streamlit as st
@@ -99,10 +98,8 @@ def attachments(items) -> None:
 
 
 def _field(a, name: str, default=None):
-    value = a.get(name, default) if isinstance(a, dict) else getattr(a, name, default)
-    if name == "data" and isinstance(value, str):  # stored as base64 text
-        value = base64.b64decode(value)
-    return value
+    """An attachment's field, whether it is a stored Attachment or a just-uploaded dict."""
+    return a.get(name, default) if isinstance(a, dict) else getattr(a, name, default)
 
 
 def thinking(text: str | None, *, live: bool = False) -> None:
@@ -118,13 +115,12 @@ def message(m: MessageView) -> None:
     if m.role == "user":
         with st.chat_message("user"):
             st.markdown(m.content)
-            attachments(getattr(m, "attachments", None))
+            attachments(m.attachments)
         return
     with st.chat_message("assistant"):
         if m.status != "ok":
             st.markdown(fmt.STATUS_BADGE.get(m.status, f":red-badge[{m.status}]"))
-        usage_id = m.result.usage_id if m.result is not None else None
-        thinking(getattr(m, "thinking", None) or st.session_state.get(state.THOUGHTS, {}).get(usage_id))
+        thinking(m.thinking)
         if m.content:
             st.markdown(m.content)
         if m.error and m.status != "cancelled":

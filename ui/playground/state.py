@@ -25,7 +25,6 @@ ACTIVE_RUN = "pg_active_run"  # the ParallelRun streaming right now (it outlives
 RUN_PANES = "pg_run_panes"  # pane id -> (index in the active run, id of the prompt it answers, prefix)
 SKIPPED = "pg_skipped"  # pane id -> why the last send skipped it
 URL_READ = "pg_url_read"
-THOUGHTS = "pg_thoughts"  # usage id -> the thinking text of an answer streamed in this session
 PER_PANE = "pg_per_pane"
 
 
@@ -81,7 +80,6 @@ def init(models: dict[str, ModelChoice]) -> None:
     ss.setdefault(NEXT_ID, 0)
     ss.setdefault(CONV, None)
     ss.setdefault(SKIPPED, {})
-    ss.setdefault(THOUGHTS, {})
     if PANES not in ss:
         ss[PANES] = []
         first = "echo" if "echo" in models else next(iter(models), None)
@@ -151,14 +149,6 @@ def retry(pane_id: int) -> None:
 
 def continue_answer(pane_id: int) -> None:
     st.session_state[PENDING] = {"kind": "continue", "pane": pane_id}
-
-
-def keep_thoughts(run) -> None:
-    """Remember the thinking of a finished run's answers, shown (collapsed) when they are drawn from the database."""
-    for pane in run.panes:
-        r = pane.result
-        if r is not None and r.usage_id is not None and (pane.thinking or getattr(r, "thinking", "")):
-            st.session_state[THOUGHTS][r.usage_id] = getattr(r, "thinking", "") or pane.thinking
 
 
 def stop_all() -> None:
