@@ -234,3 +234,21 @@ def test_one_model_at_two_efforts_with_an_image_sent_with_enter(app_url, browser
         assert pane.locator("[data-testid='stExpander']").filter(has_text="Thinking").count() == 1
         assert "left half blue" not in pane.inner_text()
     assert page.locator("[data-testid='stException']").count() == 0
+
+
+def test_a_pane_waiting_to_retry_says_so(app_url, browser, fake_server):
+    """Issue 9, item 6: a rate-limited pane says it waits to retry instead of a silent "Waiting for the first token"."""
+    fake_server.script("gpt-5.4-mini", status=429, retry_after=4, fail_times=1, reply="Worth the wait.")
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(app_url)
+    settled(page)
+    _pick(page, "gpt-5.4-mini")
+    _send(page, "Hello?")
+    pane = page.locator(".st-key-pg_pane_1")
+    pane.get_by_text("retrying in").wait_for(timeout=30_000)
+    text = pane.inner_text()
+    assert "rate limited" in text.lower() and "attempt 2 of" in text
+    page.screenshot(path=str(ARTIFACTS / "playground-retrying.png"))
+    page.locator(".st-key-pg_summary").wait_for(timeout=60_000)
+    settled(page)
+    assert "Worth the wait." in pane.inner_text() and "retrying in" not in pane.inner_text()

@@ -190,3 +190,21 @@ def test_a_cancelled_answer_can_be_continued_and_is_stored_whole():
     # The whole answer now pairs with the original prompt in the pane's history.
     assert view.history("echo", 0) == [{"role": "user", "content": "tell me a story"},
                                        {"role": "assistant", "content": last.content}]
+
+
+def test_a_context_window_overflow_shows_in_its_pane_before_send_and_that_pane_is_not_sent():
+    from alonchat.storage.engine import session
+    from alonchat.storage.tables import AIModel
+    from tests.scripted import add_model
+
+    add_model("tiny", provider="echo")
+    with session() as s, s.begin():
+        s.query(AIModel).filter_by(name="tiny").one().context_window = 50
+    at = pick(open_playground(), "echo", "tiny")
+    at.number_input(key="pg_opt_max_tokens").set_value(100).run()  # the answer alone would not fit
+    [error] = [e.value for e in at.error]
+    assert "context window of 50" in error and "tiny" in error
+    assert not any("unpriced" in c.value for c in at.caption)
+    send(at, "hello")
+    assert [r.model_name for r in usage_rows()] == ["echo"]  # refused before any request: no row
+    assert any("Not sent" in i.value and "context window" in i.value for i in at.info)
