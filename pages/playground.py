@@ -70,9 +70,10 @@ for i, (p, cell) in enumerate(zip(plans, panes.grid(len(plans)), strict=True)):
     with cell:
         panes.header(p, estimates.get(p.id), busy=run is not None)
         where = running.get(p.id)
+        stop = st.empty()  # cleared when the pane's answer ends
         if where is not None and not run.panes[where[0]].finished:
-            st.button("Stop", icon=":material/stop_circle:", key=f"pg_stop_{p.id}", on_click=state.stop_pane,
-                      args=(p.id,), type="tertiary")
+            stop.button("Stop", icon=":material/stop_circle:", key=f"pg_stop_{p.id}", on_click=state.stop_pane,
+                        args=(p.id,), type="tertiary")
         turns = view.pane(p.model, p.id) if view is not None else []
         if where is not None:  # the run's answer is drawn live, not from the database
             turns = [m for m in turns if m.id <= where[1]]
@@ -90,7 +91,7 @@ for i, (p, cell) in enumerate(zip(plans, panes.grid(len(plans)), strict=True)):
                 st.caption("No messages in this pane yet. Write a prompt below and press Enter.")
             if where is not None:
                 slots[where[0]] = live.LiveAnswer(settings.label(p.values, reasons=p.choice.reasons),
-                                                  prefix=where[2])
+                                                  prefix=where[2], stop=stop)
             elif p.id in ss[state.SKIPPED]:
                 st.info(ss[state.SKIPPED][p.id], icon=":material/block:")
         last = turns[-1] if turns else None

@@ -55,7 +55,7 @@ def waiting(pane: PaneState) -> str | None:
 class LiveAnswer:
     """Placeholders for the answer being streamed into one pane, updated from the script thread."""
 
-    def __init__(self, settings_label: str = "", prefix: str = ""):
+    def __init__(self, settings_label: str = "", prefix: str = "", stop=None):
         self.box = st.chat_message("assistant")
         with self.box:
             if settings_label:
@@ -65,6 +65,7 @@ class LiveAnswer:
             self.tail = st.empty()
             self.meta = st.empty()
         self.prefix = prefix
+        self.stop = stop  # the pane's Stop button's placeholder: gone once the answer ends
         self.frozen_at = 0
         self.last = 0.0
         self.thought_at = 0.0
@@ -93,6 +94,8 @@ class LiveAnswer:
             self.meta.caption(f":material/progress_activity: streaming · {pane.elapsed_s:.1f} s")
             return
         r = pane.result
+        if self.stop is not None:
+            self.stop.empty()
         with self.tail.container():
             if r.status != "ok":
                 st.markdown(fmt.STATUS_BADGE.get(r.status, r.status))
