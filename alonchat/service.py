@@ -255,6 +255,9 @@ class AIService:
             self._check_budget(user, spec, request, held)
             provider = self.registry.get(spec.provider)
             provider.ensure_configured()
+            # Timings start when the request goes out: the checks above (budget reservation, registry) and a
+            # cold client are not the model's latency (warm the client first: Provider.warm, ParallelRun).
+            start = time.perf_counter()
             attempt = 0
             while True:
                 try:

@@ -244,3 +244,26 @@ def test_stop_during_a_retry_wait_records_cancelled(fake_providers):
     run.poll(timeout=1)
     assert run.panes[0].result.status == "cancelled"
     assert [r.status for r in usage_rows()] == ["cancelled"]
+
+
+def test_timings_start_when_the_request_goes_out_not_before_the_checks():
+    """Budget reservations and provider lookups happen before the clock starts (issue 9, item 8)."""
+    provider = SlowStartProvider("checked-slowly", 0.0)
+    add_model(provider.name, provider=provider.name)
+    registry.register(provider)
+
+    class SlowLookup:
+        """A registry whose lookup is slow, as a DB-backed endpoint lookup under load can be."""
+
+        def get(self, name, session=None):
+            time.sleep(0.8)
+            self.looked_up = time.perf_counter()
+            return registry.get(name)
+
+    lookup = SlowLookup()
+    service = AIService(registry=lookup)
+    final = [item for item in service.stream(provider.name, "hi") if not isinstance(item, str)][-1]
+    done = time.perf_counter()
+    assert final.ok
+    assert final.ttft_ms / 1000 <= done - lookup.looked_up
+    assert final.latency_ms / 1000 <= done - lookup.looked_up
