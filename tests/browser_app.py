@@ -37,14 +37,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(db_path: Path, tmp_path: Path, **env: str) -> Iterator[str]:
+def running_app(db_path: Path, tmp_path: Path, *, port: int | None = None, args: tuple[str, ...] = (),
+                **env: str) -> Iterator[str]:
     """`streamlit run app.py` headless on a free port and on `db_path`, with `env` added; yields the base URL.
 
+    `port` fixes the port (a sign-in redirect URI names it); `args` are more `streamlit run` options.
     The process is always stopped. Its log is tmp_path/streamlit.log: a failed start puts it in the
     failure message, an error inside the block prints it, and its path is printed so that a failing
     test's captured output points at it.
     """
-    port = free_port()
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     log_path = tmp_path / "streamlit.log"
     print(f"streamlit log: {log_path}")
@@ -53,7 +55,7 @@ def running_app(db_path: Path, tmp_path: Path, **env: str) -> Iterator[str]:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
              "--server.port", str(port), "--server.fileWatcherType", "none",
-             "--browser.gatherUsageStats", "false"],
+             "--browser.gatherUsageStats", "false", *args],
             cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
         started = False
         try:

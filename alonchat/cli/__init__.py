@@ -13,7 +13,7 @@ from ..errors import AlonChatError, InactiveModelError, UnknownModelError, Valid
 from ..redact import redact
 
 # Each module exposes register(subparsers); a family's handlers live beside its parser.
-FAMILIES = ("chat", "models", "endpoints", "providers", "usage", "budget", "demo", "db")
+FAMILIES = ("chat", "models", "endpoints", "providers", "usage", "budget", "teams", "demo", "db")
 
 
 class CLIError(Exception):

@@ -13,6 +13,7 @@ def register(sub) -> None:
     s = bsub.add_parser("set", help="create or change a monthly budget")
     s.add_argument("--monthly", required=True, metavar="USD", help="monthly limit in US dollars")
     s.add_argument("--user", help="whose budget (default: the whole team)")
+    s.add_argument("--team", help="a team's budget (see `alonchat teams`)")
     s.add_argument("--soft-percent", default="80", metavar="N",
                    help="warn from this percentage of the budget (1-100, default 80)")
     s.set_defaults(func=run_set)
@@ -21,11 +22,12 @@ def register(sub) -> None:
     ls.set_defaults(func=run_list)
     rm = bsub.add_parser("remove", help="delete a budget")
     rm.add_argument("--user", help="whose budget (default: the team's)")
+    rm.add_argument("--team", help="a team's budget")
     rm.set_defaults(func=run_remove)
 
 
 def run_set(args) -> int:
-    b = budgets.set_budget(args.monthly, user=args.user, soft_percent=args.soft_percent)
+    b = budgets.set_budget(args.monthly, user=args.user, soft_percent=args.soft_percent, team=args.team)
     print(f"Budget for {budgets.scope_label(b.scope)}: ${b.monthly_usd:,.2f} a month, "
           f"warning from {b.soft_percent}%.")
     return 0
@@ -53,6 +55,7 @@ def run_list(args) -> int:
 
 
 def run_remove(args) -> int:
-    budgets.remove_budget(args.user)
-    print(f"Removed the budget of {budgets.scope_label(args.user or budgets.TEAM)}.")
+    budgets.remove_budget(args.user, team=args.team)
+    scope = budgets.TEAM_PREFIX + args.team if args.team else args.user or budgets.TEAM
+    print(f"Removed the budget of {budgets.scope_label(scope)}.")
     return 0

@@ -118,11 +118,12 @@ def test_a_team_budget_covers_its_members_only():
     assert rows == {"eng": D(5), "": D(5)}
 
 
-def _hammer(processes: int, calls: int, threads: int) -> list[dict]:
+def _hammer(processes: int, calls: int, threads: int, users: tuple[str, ...] = ("tester",)) -> list[dict]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    procs = [subprocess.Popen([sys.executable, "-m", "tests.call_worker", str(calls), str(threads), "tester"],
+    procs = [subprocess.Popen([sys.executable, "-m", "tests.call_worker", str(calls), str(threads),
+                               users[i % len(users)]],
                               cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in range(processes)]
+             for i in range(processes)]
     out = []
     for p in procs:
         stdout, stderr = p.communicate(timeout=300)
@@ -179,3 +180,37 @@ def test_a_six_model_compare_stays_within_a_small_hard_budget(fake_providers):
     assert reservations.held() == 0
     print(f"6-model compare under a $0.05 hard budget spent ${total} "
           f"({statuses.count('ok')} answered, {statuses.count('refused')} refused)")
+
+
+def test_three_processes_lose_no_row_and_keep_the_rollups_exact(pg):
+    from alonchat import identity, teams
+    from alonchat.usage import rollups
+
+    metered()
+    with identity.acting_as(identity.Actor("root", True)):
+        teams.assign("@a.example", "alpha")
+    get_engine()
+    users = ("ana@a.example", "bo@a.example", "cy@b.example")
+    counts = _hammer(processes=3, calls=40, threads=4, users=users)
+    assert [c.get("ok") for c in counts] == [40, 40, 40], counts
+    assert ledger_counts() == {"ok": 120}
+    f = reports.Filters()
+    by_user = {r["user"]: (r["requests"], r["cost_usd"]) for r in reports.breakdown("user", f)}
+    assert by_user == {u: (40, D(200)) for u in users}  # 40 calls x $5 each, per process
+    by_team = {r["team"]: r["requests"] for r in reports.breakdown("team", f)}
+    assert by_team == {"alpha": 80, "": 40}
+    def snapshot() -> tuple[list, list]:
+        """Every rollup row: exact columns as tuples, float latency sums apart (their order of addition varies)."""
+        exact, latency = [], []
+        with get_engine().connect() as conn:
+            for t in (rollups.HOURLY, rollups.DAILY, rollups.MONTHLY):
+                rows = sorted(conn.execute(select(t)).mappings().all(), key=lambda r: tuple(map(str, r.values())))
+                exact.append([tuple(v for k, v in r.items() if k != "latency_ms") for r in rows])
+                latency.append([r.get("latency_ms", 0.0) for r in rows])
+        return exact, latency
+
+    kept, kept_latency = snapshot()
+    rollups.rebuild_rollups()  # recomputed from the raw ledger: the kept-on-write sums must equal it
+    rebuilt, rebuilt_latency = snapshot()
+    assert rebuilt == kept
+    assert rebuilt_latency == [pytest.approx(x) for x in kept_latency]

@@ -93,3 +93,25 @@ def test_a_members_call_is_recorded_under_their_email():
     with session() as s:
         users = [r.user for r in s.scalars(select(UsageRecord))]
     assert users == ["ana@corp.example"]
+
+
+def test_a_member_switches_between_their_spend_and_their_teams_totals():
+    from decimal import Decimal
+
+    from alonchat.core import Usage
+    from alonchat.usage import ledger
+
+    with identity.acting_as(identity.Actor("root", True)):
+        teams.assign("@corp.example", "corp")
+    for user, cost in (("ana@corp.example", "1"), ("bo@corp.example", "2"), ("cy@else.example", "4")):
+        ledger.record(ledger.UsageEntry(user=user, model_name="gpt-5", provider="openai", model_id="gpt-5",
+                                        usage=Usage(10, 0, 0, 10), cost_usd=Decimal(cost), latency_ms=5,
+                                        ttft_ms=None, status="ok", team=teams.team_of(user)))
+    at = app(member(), "pages/costs.py")
+    spend = next(m for m in at.metric if m.label == "Total spend")
+    assert spend.value == "$1.00"
+    assert at.segmented_control(key="costs_stack").options == ["model", "provider"]
+    at.segmented_control(key="costs_view").set_value("team").run()
+    assert not at.exception, at.exception
+    assert next(m for m in at.metric if m.label == "Total spend").value == "$3.00"  # ana + bo, not cy
+    assert "bo@corp.example" not in str([d.value for d in at.dataframe])

@@ -100,7 +100,8 @@ def headline(s: reports.Summary) -> None:
 
 
 def chart_section(f: reports.Filters) -> None:
-    by = st.segmented_control("Stack spend by", ["model", "provider", "user"], default="model", key="costs_stack")
+    stacks = ["model", "provider", "user", "team"] if auth.can_edit() else ["model", "provider"]
+    by = st.segmented_control("Stack spend by", stacks, default="model", key="costs_stack")
     by = by or "model"
     rows = reports.timeseries(by, f)
     left, right = st.columns(2)
