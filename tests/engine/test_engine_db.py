@@ -28,6 +28,7 @@ def test_migrations_match_the_models():
     assert diff == []
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_runs_in_wal_with_foreign_keys():
     with get_engine().connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
