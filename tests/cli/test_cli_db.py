@@ -8,9 +8,13 @@ import sqlite3
 import subprocess
 import sys
 
+import pytest
+
 from alonchat.cli import main
 from alonchat.storage import engine
 from tests.cli.cli_process import run, wait_for
+
+pytestmark = pytest.mark.sqlite_only  # the SQLite file itself: its WAL, its copy, its online backup
 
 
 def count(path, status: str | None = None) -> int:
