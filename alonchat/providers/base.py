@@ -91,11 +91,15 @@ class Provider(ABC):
         return cost_usd(estimated_usage(request, rule=self.estimate_rule), prices)
 
 
+# One lock for every SDK client build: the first build imports the vendor's SDK, and Python can hand a
+# partly imported shared module (httpx2, pydantic parts) to a second thread importing another SDK at once.
+_BUILD_LOCK = threading.Lock()
+
+
 class SDKProvider(Provider):
     """A provider behind a vendor SDK client, built once per (key, base URL, ...) and rebuilt when they change."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
         self._cached: tuple[tuple, Any] | None = None
         self.initialize({})
 
@@ -126,7 +130,7 @@ class SDKProvider(Provider):
         if cached is not None and cached[0] == settings:
             return cached[1]
         self._check_settings()
-        with self._lock:
+        with _BUILD_LOCK:
             client = self._build_client(settings)
             self._cached = (settings, client)
         return client
