@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 # name -> the module that owns it
 _EXPORTS = {
-    "ai_service": "alonchat.service", "AIService": "alonchat.service", "CallResult": "alonchat.service",
+    "ai_service": "alonchat.service", "AIService": "alonchat.service", "CallResult": "alonchat.calls",
+    "RetryPolicy": "alonchat.calls",
     "Usage": "alonchat.core", "Message": "alonchat.core", "ChatOptions": "alonchat.core",
     "ChatRequest": "alonchat.core", "ChatResult": "alonchat.core", "TextDelta": "alonchat.core",
     "StreamEnd": "alonchat.core", "StreamEvent": "alonchat.core", "ThinkingDelta": "alonchat.core",
@@ -33,6 +34,7 @@ _EXPORTS.update(dict.fromkeys(_ERRORS, "alonchat.errors"))
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:  # for editors and type checkers; at run time names load lazily below
+    from .calls import CallResult, RetryPolicy
     from .core import (
         ChatOptions,
         ChatRequest,
@@ -50,7 +52,7 @@ if TYPE_CHECKING:  # for editors and type checkers; at run time names load lazil
     from .identity import current_user
     from .providers.base import Provider, ProviderEnv, SDKProvider
     from .registry import registry
-    from .service import AIService, CallResult, ai_service
+    from .service import AIService, ai_service
 
 
 def __getattr__(name: str):

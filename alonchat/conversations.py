@@ -10,12 +10,12 @@ from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
 
+from .calls import CallResult
 from .core import Attachment, Usage
 from .core import Message as ChatMessage
 from .errors import ValidationError
 from .inputs import check_attachment
 from .redact import redact
-from .service import CallResult
 from .storage.engine import session
 from .storage.tables import AttachmentBlob, Conversation, Message, MessageAttachment, UsageRecord, utcnow
 

@@ -8,10 +8,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .calls import CallResult
 from .catalog import models as catalog
 from .core import Message, RetryNotice, TextDelta, ThinkingDelta
 from .errors import AlonChatError, ProviderError
-from .service import AIService, CallResult, ai_service
+from .service import AIService, ai_service
 
 WARM_UP_SECONDS = 30.0  # the longest the panes wait for each other's client start-up before going anyway
 

@@ -6,11 +6,12 @@ import json
 import os
 import sys
 
+from ..calls import CallResult
 from ..core import RetryNotice, ThinkingDelta
 from ..errors import AlonChatError
 from ..inputs import attachment_from_file
 from ..redact import redact
-from ..service import CallResult, ai_service
+from ..service import ai_service
 from . import CLIError
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 
 from alonchat import errors
+from alonchat.calls import RetryPolicy
 from alonchat.catalog.models import update_model
 from alonchat.cli import main
 from alonchat.core import ChatRequest, estimate_prompt_tokens
 from alonchat.parallel import PaneRequest, ParallelRun
-from alonchat.service import AIService, RetryPolicy, ai_service
+from alonchat.service import AIService, ai_service
 from tests.cli.cli_process import run, wait_for
 from tests.provider_checks import ledger
 

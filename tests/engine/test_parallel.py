@@ -8,10 +8,11 @@ import time
 from sqlalchemy import select
 
 from alonchat import errors
+from alonchat.calls import RetryPolicy
 from alonchat.parallel import PaneRequest, ParallelRun
 from alonchat.providers import Provider, SDKProvider, StreamEnd, TextDelta, Usage
 from alonchat.registry import registry
-from alonchat.service import AIService, RetryPolicy, ai_service
+from alonchat.service import AIService, ai_service
 from alonchat.storage.engine import session
 from alonchat.storage.tables import UsageRecord
 from tests.scripted import ScriptedProvider, add_model

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from alonchat import errors
+from alonchat.calls import RetryPolicy
 from alonchat.core import RetryNotice
-from alonchat.service import AIService, RetryPolicy
+from alonchat.service import AIService
 from tests.provider_checks import ledger
 
 # (catalog model, path fragment of its API call, its transient "overloaded" status)

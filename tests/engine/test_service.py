@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from alonchat import errors
+from alonchat.calls import RetryPolicy
 from alonchat.core import StreamEnd, Usage, estimate_tokens
 from alonchat.registry import registry
-from alonchat.service import AIService, RetryPolicy, ai_service
+from alonchat.service import AIService, ai_service
 from alonchat.storage.engine import session
 from alonchat.storage.tables import UsageRecord
 from tests.scripted import ScriptedProvider, add_model

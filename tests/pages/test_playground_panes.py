@@ -173,7 +173,7 @@ def test_thinking_is_shown_collapsed_above_the_answer_and_never_in_it():
 
 
 def test_a_cancelled_answer_can_be_continued_and_is_stored_whole():
-    from alonchat.service import CallResult
+    from alonchat.calls import CallResult
 
     cid = conversations.create("half an answer", "tester")
     conversations.add_prompt(cid, ["echo"], "tell me a story", slots=[0])

@@ -16,8 +16,9 @@ import pytest
 from sqlalchemy import select
 
 from alonchat import errors
+from alonchat.calls import RetryPolicy
 from alonchat.registry import registry
-from alonchat.service import AIService, RetryPolicy, ai_service
+from alonchat.service import AIService, ai_service
 from alonchat.storage.engine import session
 from alonchat.storage.tables import ProviderEndpoint
 from tests.provider_checks import assert_usage, expected_cost, ledger

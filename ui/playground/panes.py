@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import streamlit as st
 
+from alonchat.calls import CallResult
 from alonchat.conversations import ConversationView, MessageView
-from alonchat.service import CallResult
 from ui import format as fmt
 from ui import receipt
 from ui.playground import settings, state
