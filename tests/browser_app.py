@@ -110,7 +110,10 @@ def chromium():
             browser.close()
 
 
-def settled(page, timeout: int = 60_000) -> None:
-    """Wait until the script run is over and no placeholder is left, as Streamlit's own e2e tests do."""
+def settled(page, timeout: int = 120_000) -> None:
+    """Wait until the script run is over and no placeholder is left, as Streamlit's own e2e tests do.
+
+    Two minutes: a first page run timed out at one minute once while another Chromium shared the 2 cores.
+    """
     page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout)
     page.wait_for_function("!document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=timeout)
