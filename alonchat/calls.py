@@ -33,6 +33,9 @@ class CallResult:
     thinking: str = ""  # the model's thinking text (or summary), never part of `content`
     options: dict = field(default_factory=dict)  # the options sent, for display (inputs.sent_options)
     skipped_options: list[str] = field(default_factory=list)  # set but not sent: the provider's API refuses them
+    # The provider may have taken the prompt: a request went out and was not refused. A call stopped before
+    # that (Stop before sending, or during a wait to retry a refused request) used nothing and costs nothing.
+    sent: bool = False
 
     @property
     def ok(self) -> bool:

@@ -11,30 +11,37 @@ from .errors import CancelledError
 
 T = TypeVar("T")
 POLL_SECONDS = 0.25  # how often a waiting caller looks at its cancel event
-_END, _FAILED = object(), object()
+_END = object()
 
 
-def pumped(make: Callable[[], Iterable[T]], cancel: threading.Event, poll: float = POLL_SECONDS) -> Iterator[T]:
-    """Iterate `make()` on a helper thread and yield its items here, raising CancelledError once `cancel` is set.
+class _Failed:
+    def __init__(self, error: BaseException):
+        self.error = error
+
+
+def pumped(make: Callable[[], Iterable[T]], cancel: threading.Event, poll: float = POLL_SECONDS) -> Iterator[list[T]]:
+    """Iterate `make()` on a helper thread and yield what it read here, in batches; CancelledError once `cancel` is set.
 
     A blocking read (a stalled stream, a server that never answers) cannot be interrupted from
     another thread, so the read runs on its own daemon thread and the caller waits on a queue
     that it can stop waiting on. The helper closes the provider's iterator itself (generators
     cannot be closed from another thread) as soon as its read returns or times out.
+    Each batch is everything read since the caller last looked: a caller that fell behind a fast
+    stream catches up in one step instead of one step per token.
     """
     out: queue.SimpleQueue = queue.SimpleQueue()
     stop = threading.Event()
 
     def work() -> None:
-        events, outcome = None, (_END, None)
+        events, outcome = None, _END
         try:
             events = make()
             for item in events:
                 if stop.is_set():
                     break
-                out.put((item, None))
+                out.put(item)
         except BaseException as e:  # handed to the caller, who decides
-            outcome = (_FAILED, e)
+            outcome = _Failed(e)
         finally:
             close = getattr(events, "close", None)
             if close is not None:
@@ -48,15 +55,24 @@ def pumped(make: Callable[[], Iterable[T]], cancel: threading.Event, poll: float
     try:
         while True:
             try:
-                item, error = out.get(timeout=poll)
+                item = out.get(timeout=poll)
             except queue.Empty:
                 if cancel.is_set():
                     raise CancelledError() from None
                 continue
+            batch = []
+            while item is not _END and not isinstance(item, _Failed):
+                batch.append(item)
+                try:
+                    item = out.get_nowait()
+                except queue.Empty:
+                    item = None
+                    break
+            if batch:
+                yield batch
             if item is _END:
                 return
-            if item is _FAILED:
-                raise error
-            yield item
+            if isinstance(item, _Failed):
+                raise item.error
     finally:
         stop.set()

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .calls import CallResult
-from .catalog import models as catalog
 from .core import Message, RetryNotice, TextDelta, ThinkingDelta
 from .errors import AlonChatError, ProviderError
 from .service import AIService, ai_service
@@ -87,12 +86,19 @@ class ParallelRun:
         self.cancel = threading.Event()  # the whole run
         self.cancels = [threading.Event() for _ in self.requests]  # one pane each
         self.panes = [PaneState(r.model) for r in self.requests]
-        self._queue: queue.Queue[PaneEvent] = queue.Queue()
+        # Workers append events and set `_wake`; the consumer drains them all at once. A deque's append is
+        # atomic and costs no lock, where a queue.Queue took a lock and a notify per token (a full-speed
+        # stream sends thousands per second per pane).
+        self._events: deque[PaneEvent] = deque()
+        self._wake = threading.Event()
         self._threads: list[threading.Thread] = []
         self._barrier = threading.Barrier(max(1, len(self.requests)))
 
     # --- lifecycle ----------------------------------------------------
     def start(self) -> ParallelRun:
+        """Start every pane's worker; a second call does nothing (a page may call it on each rerun)."""
+        if self._threads:
+            return self
         for i, req in enumerate(self.requests):
             t = threading.Thread(target=self._work, args=(i, req), name=f"pane-{i}", daemon=True)
             self._threads.append(t)
@@ -135,27 +141,33 @@ class ParallelRun:
     def poll(self, timeout: float = 0.1) -> set[int]:
         """Apply every queued event (waiting up to `timeout` for the first); return the panes that changed."""
         changed: set[int] = set()
-        try:
-            event = self._queue.get(timeout=timeout)
-        except queue.Empty:
-            return changed
-        while True:
+        for event in self._drain(timeout):
             self._apply(event)
             changed.add(event.pane)
-            try:
-                event = self._queue.get_nowait()
-            except queue.Empty:
-                return changed
+        return changed
 
     def events(self, timeout: float = 0.1):
         """Every event in arrival order, then stop when all panes finished (for tests and scripts)."""
         while not self.finished:
-            try:
-                event = self._queue.get(timeout=timeout)
-            except queue.Empty:
-                continue
-            self._apply(event)
-            yield event
+            for event in self._drain(timeout):
+                self._apply(event)
+                yield event
+
+    def put(self, event: PaneEvent) -> None:
+        """Hand one event to the consumer (workers; a test may inject one)."""
+        self._events.append(event)
+        if not self._wake.is_set():  # setting takes a lock: skip it while the consumer has not woken yet
+            self._wake.set()
+
+    def _drain(self, timeout: float) -> list[PaneEvent]:
+        if not self._events:
+            self._wake.wait(timeout)
+        # Cleared before taking the events, so an event appended meanwhile either is taken now or sets it again.
+        self._wake.clear()
+        taken, events = [], self._events
+        while events:
+            taken.append(events.popleft())
+        return taken
 
     def _apply(self, event: PaneEvent) -> None:
         pane = self.panes[event.pane]
@@ -173,17 +185,9 @@ class ParallelRun:
             pane.thinking = getattr(event.result, "thinking", None) or pane.thinking
 
     # --- worker side --------------------------------------------------
-    def _warm(self, req: PaneRequest) -> None:
-        """Build the pane's SDK client now, so its first request does not pay for imports and set-up."""
-        try:
-            spec = catalog.resolve(req.model)
-            self.service.registry.get(spec.provider).warm()
-        except Exception:  # the real call reports any problem, with its ledger row
-            pass
-
     def _release(self, i: int, req: PaneRequest) -> None:
         """Warm up, then wait until every pane is warm: all requests leave at the same moment."""
-        self._warm(req)
+        self.service.warm(req.model)
         try:
             self._barrier.wait(timeout=WARM_UP_SECONDS)
         except threading.BrokenBarrierError:
@@ -202,13 +206,13 @@ class ParallelRun:
                 if self.cancel.is_set():
                     self.cancels[i].set()
                 if isinstance(item, str):
-                    self._queue.put(PaneEvent(i, "delta", text=item))
+                    self.put(PaneEvent(i, "delta", text=item))
                 elif isinstance(item, TextDelta):
-                    self._queue.put(PaneEvent(i, "delta", text=item.text))
+                    self.put(PaneEvent(i, "delta", text=item.text))
                 elif isinstance(item, ThinkingDelta):
-                    self._queue.put(PaneEvent(i, "thinking", text=item.text))
+                    self.put(PaneEvent(i, "thinking", text=item.text))
                 elif isinstance(item, RetryNotice):
-                    self._queue.put(PaneEvent(i, "notice", notice=item))
+                    self.put(PaneEvent(i, "notice", notice=item))
                 elif isinstance(item, CallResult):
                     result = item
         except AlonChatError as e:
@@ -228,4 +232,4 @@ class ParallelRun:
                 kind = "error"
                 result.error = result.error or ProviderError(f"Could not save the answer: {e}")
                 result.status = "error" if result.status == "ok" else result.status
-        self._queue.put(PaneEvent(i, kind, result=result))
+        self.put(PaneEvent(i, kind, result=result))

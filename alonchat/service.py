@@ -29,6 +29,7 @@ from .errors import (
     CancelledError,
     ContextWindowError,
     ProviderError,
+    ProviderTimeoutError,
     ValidationError,
     retry_reason,
 )
@@ -58,6 +59,21 @@ def _options(spec: catalog.ModelSpec, options: dict) -> ChatOptions:
         raise ValidationError({"max_tokens": f"{spec.name} generates at most {spec.max_tokens} tokens; "
                                              f"ask for {spec.max_tokens} or fewer."})
     return opts
+
+
+def joined(batch) -> Iterator:
+    """The batch's events in order, each run of text deltas joined into one (so a late reader sends one update)."""
+    texts: list[str] = []
+    for event in batch:
+        if isinstance(event, TextDelta):
+            texts.append(event.text)
+            continue
+        if texts:
+            yield TextDelta("".join(texts))
+            texts = []
+        yield event
+    if texts:
+        yield TextDelta("".join(texts))
 
 
 def check_context(spec: catalog.ModelSpec, request: ChatRequest) -> None:
@@ -124,6 +140,14 @@ class AIService:
         """Raise what a call would be refused for before sending (unknown model, bad options, context window)."""
         self.prepare(model_name, messages, **options)
 
+    def warm(self, model: str | catalog.ModelSpec) -> None:
+        """Build the model's SDK client now, so a first call pays no import or set-up; problems wait for the call."""
+        try:
+            spec = catalog.resolve(model) if isinstance(model, str) else model
+            self.registry.get(spec.provider).warm()
+        except Exception:  # the real call reports any problem, with its ledger row
+            pass
+
     def accepts(self, model: str | catalog.ModelSpec) -> inputs.Accepts:
         """What a model takes (reasoning, images, PDFs) and which set options its provider does not send."""
         spec = catalog.resolve(model) if isinstance(model, str) else model
@@ -174,6 +198,9 @@ class AIService:
             start = time.perf_counter()
             attempt = 0
             while True:
+                if cancel is not None and cancel.is_set():  # stopped before (re)sending: nothing goes out
+                    raise CancelledError()
+                result.sent = True
                 try:
                     if streaming:
                         yield from self._stream_once(provider, request, result, content, start, cancel)
@@ -192,6 +219,8 @@ class AIService:
                     refused = self.retry.refuse_wait(e, wait, request.options.timeout)
                     if refused is not None:
                         raise refused from e
+                    # A refused request (429, 5xx) or one that never connected used nothing; a timed-out one may have.
+                    result.sent = isinstance(e, ProviderTimeoutError)
                     attempt += 1
                     yield RetryNotice(attempt + 1, self.retry.retries + 1, wait, retry_reason(e))
                     self._wait(wait, cancel)
@@ -228,22 +257,27 @@ class AIService:
     def _stream_once(self, provider, request, result, content, start, cancel):
         # With a cancel event (the playground, several CLI models) the read runs on a helper thread,
         # so Stop is seen within interrupt.POLL_SECONDS even while the provider sends nothing.
-        events = provider.stream(request) if cancel is None else pumped(lambda: provider.stream(request), cancel)
+        if cancel is None:
+            events = provider.stream(request)
+            batches = ((event,) for event in events)
+        else:
+            batches = events = pumped(lambda: provider.stream(request), cancel)
         try:
-            for event in events:
+            for batch in batches:
                 if cancel is not None and cancel.is_set():
                     raise CancelledError()
-                if isinstance(event, TextDelta):
-                    if result.ttft_ms is None:
-                        result.ttft_ms = (time.perf_counter() - start) * 1000
-                    content.append(event.text)
-                    yield event.text
-                elif isinstance(event, ThinkingDelta):
-                    if event.text:
-                        result.thinking += event.text
-                        yield event
-                elif isinstance(event, StreamEnd):
-                    result.usage, result.finish_reason = event.usage, event.finish_reason
+                for event in joined(batch):
+                    if isinstance(event, TextDelta):
+                        if result.ttft_ms is None:
+                            result.ttft_ms = (time.perf_counter() - start) * 1000
+                        content.append(event.text)
+                        yield event.text
+                    elif isinstance(event, ThinkingDelta):
+                        if event.text:
+                            result.thinking += event.text
+                            yield event
+                    elif isinstance(event, StreamEnd):
+                        result.usage, result.finish_reason = event.usage, event.finish_reason
         finally:
             close = getattr(events, "close", None)
             if close:
@@ -301,6 +335,8 @@ class AIService:
         generated; the provider reported no usage, so both sides are estimated and labelled as such.
         A call refused outright (401, 429, a budget) used nothing: it gets no cost at all.
         """
+        if not result.sent and not result.content:
+            return
         if result.usage == Usage() and (result.content or result.status in ("cancelled", "truncated")):
             result.usage = estimated_usage(request, result.content + result.thinking)
         if result.usage == Usage():

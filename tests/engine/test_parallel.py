@@ -244,7 +244,61 @@ def test_stop_during_a_retry_wait_records_cancelled(fake_providers):
     run.stop(wait=5)  # the 25 s wait ends at once
     run.poll(timeout=1)
     assert run.panes[0].result.status == "cancelled"
-    assert [r.status for r in usage_rows()] == ["cancelled"]
+    [row] = usage_rows()
+    # The only request was refused (503): the provider took nothing, so the stopped call costs nothing.
+    assert (row.status, row.input_tokens, row.output_tokens, row.cost_usd) == ("cancelled", 0, 0, None)
+
+
+def test_stopped_before_it_started_a_run_sends_nothing_and_costs_nothing(fake_providers):
+    """The page starts a run once it is drawn; a Stop click before that must not send the prompt."""
+    run = ParallelRun([PaneRequest("gpt-5", [{"role": "user", "content": "q"}])])
+    run.stop(wait=0)
+    run.start().join(10)
+    run.poll(timeout=1)
+    assert run.panes[0].result.status == "cancelled"
+    assert fake_providers.requests_to("chat/completions") == []
+    [row] = usage_rows()
+    assert (row.status, row.input_tokens, row.cost_usd) == ("cancelled", 0, None)
+
+
+def test_starting_twice_runs_each_pane_once(fake_providers):
+    run = ParallelRun([PaneRequest("gpt-5", [{"role": "user", "content": "q"}])])
+    run.start()
+    run.start()  # the page calls start on every rerun that re-attaches to the run
+    list(run.events())
+    assert len(fake_providers.requests_to("chat/completions")) == 1
+    assert len(usage_rows()) == 1
+
+
+class Burst(Provider):
+    """Sends its whole answer at once, as a fast server does to a reader that fell behind."""
+
+    def __init__(self, name: str, n: int):
+        self.name, self.n = name, n
+        self.initialize({})
+
+    def stream(self, request):
+        for i in range(self.n):
+            yield TextDelta(f"t{i} ")
+        yield StreamEnd(Usage(input_tokens=3, output_tokens=self.n), "stop")
+
+    def chat(self, request):
+        raise NotImplementedError
+
+
+def test_a_consumer_that_fell_behind_gets_the_text_joined_in_order():
+    """What the reader thread read while the page was busy arrives as few joined deltas, never reordered."""
+    registry.register(Burst("burst", 3000))
+    add_model("burst", provider="burst")
+    deltas = []
+    with ParallelRun([PaneRequest("burst", "hi")]) as run:
+        for event in run.events():
+            if event.kind == "delta":
+                if not deltas:
+                    time.sleep(0.5)  # the page is drawing: the reader runs ahead
+                deltas.append(event.text)
+    assert "".join(deltas) == "".join(f"t{i} " for i in range(3000)) == run.panes[0].result.content
+    assert len(deltas) < 100  # one per batch, not one per token
 
 
 def test_timings_start_when_the_request_goes_out_not_before_the_checks():
