@@ -27,8 +27,12 @@ from .mapping import connection_error, malformed_error, scrub, status_error, tim
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
 
+class _BadShape(ValueError):
+    """Valid JSON in a shape the wire never has: a broken reply, recorded as truncated like broken JSON."""
+
+
 def _map_usage(usage: Any) -> Usage | None:
-    """OpenAI's counts in the engine's convention; both already include their details.
+    """OpenAI's counts (the wire's JSON object) in the engine's convention; both already include their details.
 
     prompt_tokens includes prompt_tokens_details.cached_tokens (and cache_write_tokens);
     completion_tokens includes completion_tokens_details.reasoning_tokens. OpenRouter adds the call's
@@ -36,18 +40,37 @@ def _map_usage(usage: Any) -> Usage | None:
     """
     if usage is None:
         return None
-    prompt = usage.prompt_tokens_details
-    completion = usage.completion_tokens_details
-    reported = getattr(usage, "cost", None)
+    if not isinstance(usage, dict):
+        raise _BadShape(f"usage is {type(usage).__name__}, not an object")
+    prompt = _object(usage, "prompt_tokens_details")
+    completion = _object(usage, "completion_tokens_details")
+    reported = usage.get("cost")
     return Usage(
         reported_cost_usd=(Decimal(str(reported)) if isinstance(reported, int | float) and not isinstance(
             reported, bool) and reported >= 0 else None),
-        input_tokens=usage.prompt_tokens or 0,
-        cached_input_tokens=(prompt and prompt.cached_tokens) or 0,
-        cache_write_tokens=(prompt and getattr(prompt, "cache_write_tokens", None)) or 0,
-        output_tokens=usage.completion_tokens or 0,
-        reasoning_tokens=(completion and completion.reasoning_tokens) or 0,
+        input_tokens=_count(usage, "prompt_tokens"),
+        cached_input_tokens=_count(prompt, "cached_tokens"),
+        cache_write_tokens=_count(prompt, "cache_write_tokens"),
+        output_tokens=_count(usage, "completion_tokens"),
+        reasoning_tokens=_count(completion, "reasoning_tokens"),
     )
+
+
+def _object(fields: dict, key: str) -> dict:
+    value = fields.get(key)
+    if value is not None and not isinstance(value, dict):
+        raise _BadShape(f"{key} is {type(value).__name__}, not an object")
+    return value or {}
+
+
+def _count(fields: dict, key: str) -> int:
+    """A token count from the wire: absent or null is 0; anything but a whole number >= 0 is a broken reply."""
+    value = fields.get(key)
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise _BadShape(f"{key} is {value!r}, not a token count")
+    return value
 
 
 def _content(message: Message) -> str | list[dict]:
@@ -70,13 +93,28 @@ def _schema_name(schema: dict) -> str:
     return title or "answer"
 
 
-def _reasoning(message: Any) -> str:
+def _reasoning(fields: dict) -> str:
     """Reasoning text compatible servers send beside the answer (reasoning_content or reasoning); OpenAI sends none."""
-    if message is None:
-        return ""
-    extra = getattr(message, "model_extra", None) or {}
-    value = extra.get("reasoning_content") or extra.get("reasoning")
+    value = fields.get("reasoning_content") or fields.get("reasoning")
     return value if isinstance(value, str) else ""
+
+
+def _text(fields: dict, key: str) -> str | None:
+    value = fields.get(key)
+    if value is not None and not isinstance(value, str):
+        raise _BadShape(f"{key} is {type(value).__name__}, not text")
+    return value
+
+
+def _chunks(events: Any) -> Iterator[tuple[dict, list]]:
+    """Each streamed chunk (a JSON object) with its choices, checked for the shape the engine reads."""
+    for chunk in events:
+        if not isinstance(chunk, dict):
+            raise _BadShape(f"a chunk is {type(chunk).__name__}, not an object")
+        choices = chunk.get("choices") or []
+        if not isinstance(choices, list) or not all(isinstance(c, dict) for c in choices):
+            raise _BadShape("choices is not a list of objects")
+        yield chunk, choices
 
 
 def _error_message(e: Any) -> str:
@@ -109,6 +147,8 @@ def map_errors(provider: OpenAIProvider, timeout: float):
                                base_url_env=provider.env.base_url, secrets=(key,)) from e
     except json.JSONDecodeError as e:  # a broken SSE chunk or JSON body: never a complete answer
         raise malformed_error(provider.name, f"invalid JSON: {e}") from e
+    except _BadShape as e:
+        raise malformed_error(provider.name, str(e)) from e
     except openai.APIError as e:  # an error event inside an otherwise healthy stream
         key, _ = provider._settings()
         raise ProviderError(f"{provider.name} reported an error: {scrub(_error_message(e), (key,))}. "
@@ -171,30 +211,38 @@ class OpenAIProvider(SDKProvider):
         choice = reply.choices[0] if reply.choices else None
         content = (choice.message.content if choice and choice.message else None) or ""
         finish = require_finish(choice.finish_reason if choice else None, self.name)
-        return ChatResult(content, _map_usage(reply.usage) or estimated_usage(request, content), finish,
-                          _reasoning(choice.message if choice else None))
+        with map_errors(self, request.options.timeout):
+            usage = _map_usage(reply.usage.to_dict(warnings=False) if reply.usage else None)
+            thinking = _reasoning(choice.message.to_dict(warnings=False) if choice and choice.message else {})
+        return ChatResult(content, usage or estimated_usage(request, content), finish, thinking)
 
     def stream(self, request: ChatRequest) -> Iterator[TextDelta | ThinkingDelta | StreamEnd]:
+        import openai
+
         client = self._client()
         parts: list[str] = []
         usage = finish = None
         with map_errors(self, request.options.timeout):
-            events = client.chat.completions.create(
-                **self._params(request), stream=True, stream_options={"include_usage": True})
+            # The SDK sends the request and decodes the event stream; each chunk stays the JSON object it
+            # was (parse(to=Stream[object])). Building the SDK's typed chunk costs twice the rest of the
+            # read, and six panes at full speed parse thousands of chunks a second each (bench/ui_stream.py).
+            events = client.chat.completions.with_raw_response.create(
+                **self._params(request), stream=True, stream_options={"include_usage": True},
+            ).parse(to=openai.Stream[object])
             try:
-                for chunk in events:
-                    if chunk.usage is not None:  # the last chunk, with choices == []
-                        usage = _map_usage(chunk.usage)
-                    for choice in chunk.choices:
-                        thought = _reasoning(choice.delta)
+                for chunk, choices in _chunks(events):
+                    if chunk.get("usage") is not None:  # the last chunk, with choices == []
+                        usage = _map_usage(chunk["usage"])
+                    for choice in choices:
+                        delta = _object(choice, "delta")
+                        thought = _reasoning(delta)
                         if thought:
                             yield ThinkingDelta(thought)
-                        text = choice.delta.content if choice.delta else None
+                        text = _text(delta, "content")
                         if text:
                             parts.append(text)
                             yield TextDelta(text)
-                        if choice.finish_reason:
-                            finish = choice.finish_reason
+                        finish = _text(choice, "finish_reason") or finish
             finally:
                 events.close()
         finish = require_finish(finish, self.name)

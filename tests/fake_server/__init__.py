@@ -49,7 +49,7 @@ class Script:
     retry_after: float | str | None = None
     fail_times: int | None = None
     truncate: bool = False
-    malformed: bool = False
+    malformed: bool | bytes = False
     stall: float | None = None
     thinking: str | None = None  # reasoning text sent apart from the answer, in the wire's own form
     silent: float | None = None
@@ -132,7 +132,7 @@ class FakeServer:
     def script(self, model_id: str, reply: str = "", chunks: list[str] | None = None,
                usage: dict | None = None, delay: float = 0.0, status: int | None = None,
                error_message: str | None = None, retry_after: float | str | None = None,
-               fail_times: int | None = None, truncate: bool = False, malformed: bool = False,
+               fail_times: int | None = None, truncate: bool = False, malformed: bool | bytes = False,
                stall: float | None = None, thinking: str | None = None, silent: float | None = None) -> Script:
         """Set how `model_id` answers from now on.
 
@@ -149,7 +149,8 @@ class FakeServer:
           (status defaults to 500 then).
         truncate: the stream ends after the text with no finish reason and no [DONE]/message_stop
           (a JSON reply has a null finish reason). malformed: a chunk of broken JSON after the
-          first text chunk, then the stream ends (a JSON reply is broken JSON).
+          first text chunk, then the stream ends (a JSON reply is broken JSON); bytes instead of True
+          are sent as that chunk (or as the JSON reply): valid JSON in a shape the wire never has.
         stall: seconds to go silent after the first chunk (before a JSON reply): longer than
           the client's read timeout, it must end in a timeout error.
         thinking: reasoning text sent before the answer as each vendor does: OpenAI-compatible
@@ -274,7 +275,8 @@ class _Handler(BaseHTTPRequestHandler):
         if not stream:
             srv._wait(s.delay * len(pieces) + (s.stall or 0))
             if s.malformed:
-                return self._raw(200, b'{"id": "broken", "choices": [', "application/json")
+                broken = s.malformed if isinstance(s.malformed, bytes) else b'{"id": "broken", "choices": ['
+                return self._raw(200, broken, "application/json")
             return self._json(200, wire.reply(model, "".join(pieces), usage, not s.truncate, thinking=s.thinking))
         self._stream(wire, model, body, s, pieces, usage)
 
@@ -303,7 +305,7 @@ class _Handler(BaseHTTPRequestHandler):
                 srv._wait(s.delay)
                 self._chunk(wire.delta(model, piece))
                 if i == 0 and s.malformed:
-                    self._chunk(wire.malformed())
+                    self._chunk(s.malformed if isinstance(s.malformed, bytes) else wire.malformed())
                     return self._chunk(b"")
                 if i == 0 and s.stall:
                     srv._wait(s.stall)
