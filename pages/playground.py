@@ -17,6 +17,7 @@ state.read_url(models)
 view = state.current_view(user)
 plans = [send.plan(p, models[p["model"]]) for p in state.panes()]
 send.check(plans, view)
+send.warm(plans)
 
 # Enter in the composer (or Retry / Continue) queued a send: store the prompt and start streaming.
 problem = None
@@ -120,6 +121,7 @@ with st.bottom:
                   file_type=["png", "jpg", "jpeg", "gif", "webp", "pdf"], disabled=run is not None or not plans)
 
 if run is not None:
+    run.start()  # only now that the page is drawn (send.start); a rerun re-attaching to a run finds it started
     live.drain(run, slots)  # a rerun (a click, a reconnect) interrupts this, never the run
     ss.pop(state.ACTIVE_RUN, None)
     ss.pop(state.RUN_PANES, None)

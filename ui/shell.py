@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import sys
 import threading
 
 import streamlit as st
@@ -14,6 +16,8 @@ PAGES = (
     ("pages/costs.py", "Costs", ":material/payments:"),
 )
 _run = threading.local()  # one script thread per session run: "are we inside main() right now?"
+_frozen_at = 0  # how many modules were loaded when the cyclic GC last stopped scanning them
+_freeze_lock = threading.Lock()
 
 
 def main() -> None:
@@ -33,6 +37,25 @@ def main() -> None:
         nav.run()
     finally:
         _run.inside = False
+        freeze_imports()
+
+
+def freeze_imports() -> None:
+    """Keep what imports built out of full garbage collections, which otherwise stall streams and the page.
+
+    A full collection scans every live object; with Streamlit, the SDKs, SQLAlchemy and pandas loaded that
+    took 150-240 ms here, holding the GIL: every stream stopped reading and the finished answer waited to
+    be sent (Streamlit collects after each script run). Modules live for the whole process, so after a run
+    that loaded new ones, what exists is collected once and frozen (gc.freeze); later collections scan
+    only what sessions create.
+    """
+    global _frozen_at
+    with _freeze_lock:
+        if len(sys.modules) == _frozen_at:
+            return
+        gc.collect()
+        gc.freeze()
+        _frozen_at = len(sys.modules)
 
 
 def ensure() -> None:

@@ -20,7 +20,9 @@ from ui import format as fmt
 from ui.playground import panes
 
 CURSOR = " ▌"
-UPDATES_PER_S = 10
+UPDATES_PER_S = 10  # per pane, at most
+PAGE_UPDATES_PER_S = 30  # for all panes together: six panes update 5 times a second each
+CLOCK_S = 0.5  # how often a streaming pane's timer (and a retry countdown) is redrawn
 TAIL_MAX = 1500  # characters: a longer tail without a paragraph break is frozen at a line or word break
 _FENCE = re.compile(r"^\s*(```|~~~)", re.MULTILINE)
 
@@ -69,13 +71,18 @@ class LiveAnswer:
         self.frozen_at = 0
         self.last = 0.0
         self.thought_at = 0.0
+        self.clock_at = 0.0
         self.tail.markdown(":gray[Waiting for the first token…]")
 
-    def due(self, now: float) -> bool:
-        return now - self.last >= 1 / UPDATES_PER_S
+    def due(self, now: float, interval: float) -> bool:
+        return now - self.last >= interval
 
     def update(self, pane: PaneState) -> None:
-        """Show what is new since the last update; the final update shows the result's status and metrics."""
+        """Show what is new since the last update; the final update shows the result's status and metrics.
+
+        The streaming timer is redrawn every CLOCK_S, not with every text update: a caption per text
+        update doubled what the browser had to apply.
+        """
         self.last = time.monotonic()
         text = self.prefix + pane.text
         if pane.thinking and (pane.result is not None or self.last - self.thought_at > 1.0):
@@ -91,7 +98,9 @@ class LiveAnswer:
                 self.tail.markdown(text[self.frozen_at:] + CURSOR)
             elif waiting(pane):
                 self.tail.markdown(f":orange[:material/schedule: {waiting(pane)}]")
-            self.meta.caption(f":material/progress_activity: streaming · {pane.elapsed_s:.1f} s")
+            if self.last - self.clock_at >= CLOCK_S:
+                self.clock_at = self.last
+                self.meta.caption(f":material/progress_activity: streaming · {pane.elapsed_s:.1f} s")
             return
         r = pane.result
         if self.stop is not None:
@@ -109,8 +118,10 @@ class LiveAnswer:
 def drain(run, slots: dict[int, LiveAnswer]) -> None:
     """Update each pane as its tokens arrive until every pane finished (script thread only).
 
-    A pane is updated at most UPDATES_PER_S times a second; its timer (and retry countdown) every 0.5 s,
-    which also gives Streamlit a moment to deliver a click. A finished pane is updated at once.
+    Each pane is updated at most UPDATES_PER_S times a second, and all of them together at most
+    PAGE_UPDATES_PER_S, so the browser's work stays bounded however many panes stream; the timers (and
+    retry countdowns) every CLOCK_S, which also gives Streamlit a moment to deliver a click. A finished
+    pane is updated at once.
     """
     dirty: set[int] = set(slots)  # a rerun re-attaching to a run shows every pane's state at once
     last_tick = 0.0
@@ -118,11 +129,13 @@ def drain(run, slots: dict[int, LiveAnswer]) -> None:
         done = run.finished
         dirty |= run.poll(0.05) & slots.keys()
         now = time.monotonic()
-        if now - last_tick > 0.5:
+        if now - last_tick >= CLOCK_S:
             dirty |= {i for i, p in enumerate(run.panes) if not p.finished and i in slots}
             last_tick = now
+        streaming = sum(1 for i in slots if not run.panes[i].finished)
+        interval = max(1 / UPDATES_PER_S, streaming / PAGE_UPDATES_PER_S)
         for i in sorted(dirty):
-            if run.panes[i].finished or slots[i].due(now):
+            if run.panes[i].finished or slots[i].due(now, interval):
                 slots[i].update(run.panes[i])
                 dirty.discard(i)
         if done and not dirty:

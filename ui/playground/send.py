@@ -48,6 +48,13 @@ def plan(pane: dict, choice: state.ModelChoice) -> PanePlan:
     return p
 
 
+def warm(plans: list[PanePlan]) -> None:
+    """Build the panes' SDK clients while the page draws, so Enter sends at once (the first build imports the SDK)."""
+    for p in plans:
+        if not p.choice.missing_env:
+            ai_service.warm(p.choice.spec)
+
+
 def _message(error: errors.AlonChatError) -> str:
     if isinstance(error, errors.ValidationError):
         return "; ".join(f"{k.replace('_', ' ')}: {v}" if k else v for k, v in error.errors.items())
@@ -146,7 +153,9 @@ def start(pending: dict, plans: list[PanePlan], view, user: str) -> str | None:
 
     run = ParallelRun(requests, user=user, conversation_id=cid, on_result=store)
     ss[state.RUN_PANES] = {p.id: (i, prompt_ids[i], prefixes[i]) for i, p in enumerate(go)}
-    ss[state.ACTIVE_RUN] = run.start()
+    # Started by the page once it is drawn (ParallelRun.start): drawing it while six streams parse would
+    # wait for the interpreter lock behind them, and the panes would show nothing until the answers ended.
+    ss[state.ACTIVE_RUN] = run
     return None
 
 
