@@ -13,6 +13,7 @@ is about 100 tokens per second per pane, as the issue measured.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -46,6 +47,29 @@ def answer(tokens: int, paragraph: int) -> list[str]:
         sep = "\n\n" if paragraph and (i + 1) % paragraph == 0 else " "
         words.append(f"w{i}{sep}")
     return [*words, END]
+
+
+def _cpu_seconds(port: str) -> dict[str, float]:
+    """CPU seconds used so far by the app (the streamlit process on `port`), Chromium, and this process (the server).
+
+    Linux only (/proc); empty elsewhere. Six full-speed streams are bound by CPU on a small machine: this
+    shows where it went.
+    """
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    used: dict[str, float] = {}
+    for pid in os.listdir("/proc") if os.path.isdir("/proc") else ():
+        if not pid.isdigit():
+            continue
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        who = ("app" if "streamlit" in cmd and port in cmd else "chromium" if "chrom" in cmd
+               else "server (this process)" if int(pid) == os.getpid() else None)
+        if who:
+            used[who] = used.get(who, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return used
 
 
 def _epoch(value) -> float:
@@ -84,11 +108,14 @@ def main() -> None:
         page.evaluate(WATCH, [args.panes, END])
         box = page.locator("[data-testid='stChatInputTextArea']")
         box.fill(f"Write {args.tokens} words.")
+        port = url.rsplit(":", 1)[1]
+        cpu_before = _cpu_seconds(port)
         sent = time.time()
         box.press("Enter")
         page.wait_for_function(f"Object.keys(window.__seen || {{}}).length >= {args.panes}",
                                timeout=int(600_000 + args.tokens / max(args.rate, 1) * 1000), polling=200)
         seen = page.evaluate("window.__seen")
+        cpu_after, cpu_wall = _cpu_seconds(port), time.time() - sent
         page.wait_for_selector("[data-testid='stChatInput'] textarea:not([disabled])", timeout=120_000)
         settled(page, timeout=120_000)
         page.screenshot(path=str(tmp / "ui_stream.png"))
@@ -116,6 +143,9 @@ def main() -> None:
     behind = [s - r for s, r in zip(shown, received, strict=False)]
     print("  ... after the engine had read it (its ledger row written): "
           + ", ".join(f"{b * 1000:.0f} ms" for b in behind) + f"; max {max(behind) * 1000:.0f} ms")
+    if cpu_after:
+        print(f"  CPU used from Enter to the last pane shown ({cpu_wall:.2f} s on {os.cpu_count()} cores): "
+              + ", ".join(f"{who} {cpu_after[who] - cpu_before.get(who, 0):.2f} s" for who in sorted(cpu_after)))
     if args.verbose:
         print(f"  epoch: chunks {ends}\n  rows {received}\n  shown {shown}")
     print(f"  ledger: {', '.join(f'{s} x{statuses.count(s)}' for s in sorted(set(statuses)))}")
