@@ -108,10 +108,14 @@ class AIService:
 
     # --- one call -----------------------------------------------------
     def chat(self, model_name: str, messages: list[Message] | str, *, user: str | None = None,
-             conversation_id: int | None = None, **options) -> CallResult:
-        """Call a model and wait for the whole answer; raises the typed error (with `.result`) on failure."""
+             conversation_id: int | None = None, cancel: threading.Event | None = None, **options) -> CallResult:
+        """Call a model and wait for the whole answer; raises the typed error (with `.result`) on failure.
+
+        Setting `cancel` stops the wait within interrupt.POLL_SECONDS and records 'cancelled'.
+        """
         result = None
-        for item in self._run(model_name, messages, user, conversation_id, options, streaming=False):
+        for item in self._run(model_name, messages, user, conversation_id, options, streaming=False,
+                              cancel=cancel):
             if isinstance(item, CallResult):  # retry notices are for streams' consumers
                 result = item
         return result
@@ -205,7 +209,7 @@ class AIService:
                     if streaming:
                         yield from self._stream_once(provider, request, result, content, start, cancel)
                     else:
-                        reply = provider.chat(request)
+                        reply = self._chat_once(provider, request, cancel)
                         content.append(reply.content)
                         result.usage, result.finish_reason = reply.usage, reply.finish_reason
                         result.thinking = reply.thinking or ""
@@ -253,6 +257,15 @@ class AIService:
             self._sleep(seconds)
         elif cancel.wait(seconds):
             raise CancelledError()
+
+    @staticmethod
+    def _chat_once(provider, request, cancel):
+        """One whole-answer request; with a cancel event it waits on a helper thread, so Stop is seen at once."""
+        if cancel is None:
+            return provider.chat(request)
+        for batch in pumped(lambda: (provider.chat(request),), cancel):
+            return batch[0]
+        raise CancelledError()
 
     def _stream_once(self, provider, request, result, content, start, cancel):
         # With a cancel event (the playground, several CLI models) the read runs on a helper thread,
@@ -363,13 +376,16 @@ class AIService:
                 on_result(result)
             return result
 
+        cancel = threading.Event()  # set when the caller is interrupted: every call stops and records itself
+
         def run(i: int, name: str) -> CallResult:
             try:
                 if on_delta is None:
-                    return self.chat(name, messages, user=user, conversation_id=conversation_id, **options)
+                    return self.chat(name, messages, user=user, conversation_id=conversation_id, cancel=cancel,
+                                     **options)
                 final = None
                 for item in self.stream(name, messages, user=user, conversation_id=conversation_id,
-                                        **options):
+                                        cancel=cancel, **options):
                     if isinstance(item, str):
                         on_delta(i, item)
                     elif isinstance(item, CallResult):  # other events (thinking, retries) are not answer text
@@ -380,8 +396,17 @@ class AIService:
 
         if not model_names:
             raise ValidationError({"models": "Pick at least one model."})
-        with ThreadPoolExecutor(max_workers=len(model_names), thread_name_prefix="compare") as pool:
-            return list(pool.map(one, range(len(model_names)), model_names))
+        pool = ThreadPoolExecutor(max_workers=len(model_names), thread_name_prefix="compare")
+        try:
+            futures = [pool.submit(one, i, name) for i, name in enumerate(model_names)]
+            return [f.result() for f in futures]
+        except BaseException:
+            # Ctrl+C (or an on_delta that raised): the other calls stop within a moment, each recorded as
+            # cancelled, instead of running to their end while the caller waits.
+            cancel.set()
+            raise
+        finally:
+            pool.shutdown(wait=True)
 
 
 ai_service = AIService()
