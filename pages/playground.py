@@ -92,7 +92,7 @@ for i, (p, cell) in enumerate(zip(plans, panes.grid(len(plans)), strict=True)):
                 st.caption("No messages in this pane yet. Write a prompt below and press Enter.")
             if where is not None:
                 slots[where[0]] = live.LiveAnswer(settings.label(p.values, reasons=p.choice.reasons),
-                                                  prefix=where[2], stop=stop)
+                                                  prefix=where[2], stop=stop, cuts=state.live_cuts(p.id))
             elif p.id in ss[state.SKIPPED]:
                 st.info(ss[state.SKIPPED][p.id], icon=":material/block:")
         last = turns[-1] if turns else None

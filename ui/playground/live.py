@@ -57,7 +57,7 @@ def waiting(pane: PaneState) -> str | None:
 class LiveAnswer:
     """Placeholders for the answer being streamed into one pane, updated from the script thread."""
 
-    def __init__(self, settings_label: str = "", prefix: str = "", stop=None):
+    def __init__(self, settings_label: str = "", prefix: str = "", stop=None, cuts: list[int] | None = None):
         self.box = st.chat_message("assistant")
         with self.box:
             if settings_label:
@@ -69,10 +69,26 @@ class LiveAnswer:
         self.prefix = prefix
         self.stop = stop  # the pane's Stop button's placeholder: gone once the answer ends
         self.frozen_at = 0
+        # Where the text was frozen so far, kept across reruns (the page keeps the list in session state).
+        self.cuts = cuts if cuts is not None else []
+        self.replayed = False
         self.last = 0.0
         self.thought_at = 0.0
         self.clock_at = 0.0
         self.tail.markdown(":gray[Waiting for the first token…]")
+
+    def _replay(self, text: str) -> None:
+        """After a rerun, draw the paragraphs frozen so far again, in the same elements as before.
+
+        Streamlit keeps the previous run's elements on screen until this run draws over them, so drawing
+        the frozen text in fewer elements showed older paragraphs twice until the answer ended.
+        """
+        if self.replayed:
+            return
+        self.replayed = True
+        for cut in self.cuts:
+            self.frozen.markdown(text[self.frozen_at:cut])
+            self.frozen_at = cut
 
     def due(self, now: float, interval: float) -> bool:
         return now - self.last >= interval
@@ -85,6 +101,7 @@ class LiveAnswer:
         """
         self.last = time.monotonic()
         text = self.prefix + pane.text
+        self._replay(text)
         if pane.thinking and (pane.result is not None or self.last - self.thought_at > 1.0):
             self.thought_at = self.last
             with self.thinking.container():
@@ -94,6 +111,7 @@ class LiveAnswer:
             if cut > self.frozen_at:
                 self.frozen.markdown(text[self.frozen_at:cut])
                 self.frozen_at = cut
+                self.cuts.append(cut)
             if text:
                 self.tail.markdown(text[self.frozen_at:] + CURSOR)
             elif waiting(pane):

@@ -22,6 +22,7 @@ COMPOSER = "pg_composer"  # st.chat_input
 PENDING = "pg_pending"  # what the next script run sends: {"kind": "send"|"retry"|"continue", ...}
 NOTICE = "pg_notice"
 ACTIVE_RUN = "pg_active_run"  # the ParallelRun streaming right now (it outlives reruns)
+LIVE_CUTS = "pg_live_cuts"  # pane id -> where its live answer was frozen so far (live.LiveAnswer.cuts)
 RUN_PANES = "pg_run_panes"  # pane id -> (index in the active run, id of the prompt it answers, prefix)
 SKIPPED = "pg_skipped"  # pane id -> why the last send skipped it
 URL_READ = "pg_url_read"
@@ -248,3 +249,8 @@ def write_url(view) -> None:
                 st.query_params[key] = values
             elif key in st.query_params:
                 del st.query_params[key]
+
+
+def live_cuts(pane_id: int) -> list[int]:
+    """The pane's freeze points in the running answer, kept across reruns so a rerun redraws the same elements."""
+    return st.session_state.setdefault(LIVE_CUTS, {}).setdefault(pane_id, [])
