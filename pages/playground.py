@@ -121,7 +121,6 @@ with st.bottom:
                   file_type=["png", "jpg", "jpeg", "gif", "webp", "pdf"], disabled=run is not None or not plans)
 
 if run is not None:
-    run.start()  # only now that the page is drawn (send.start); a rerun re-attaching to a run finds it started
     live.drain(run, slots)  # a rerun (a click, a reconnect) interrupts this, never the run
     ss.pop(state.ACTIVE_RUN, None)
     ss.pop(state.RUN_PANES, None)

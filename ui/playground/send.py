@@ -154,9 +154,8 @@ def start(pending: dict, plans: list[PanePlan], view, user: str) -> str | None:
     run = ParallelRun(requests, user=user, conversation_id=cid, on_result=store)
     ss[state.RUN_PANES] = {p.id: (i, prompt_ids[i], prefixes[i]) for i, p in enumerate(go)}
     ss[state.LIVE_CUTS] = {}
-    # Started by the page once it is drawn (ParallelRun.start): drawing it while six streams parse would
-    # wait for the interpreter lock behind them, and the panes would show nothing until the answers ended.
-    ss[state.ACTIVE_RUN] = run
+    # Started now, before the page is drawn: a provider's first token takes longer than drawing it.
+    ss[state.ACTIVE_RUN] = run.start()
     return None
 
 
