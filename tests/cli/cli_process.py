@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -10,10 +11,19 @@ import time
 from alonchat.storage.engine import ROOT
 
 
+def interruptible() -> None:
+    """In the child, before Python starts: Ctrl+C's default action back.
+
+    A shell's background job (`cmd &`, nohup) ignores SIGINT, its children inherit that, and Python then
+    never raises KeyboardInterrupt: the signal tests would hang however they were run.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start(*args: str, stdin=None, **popen) -> subprocess.Popen:
     """`python -m alonchat ARGS` with this test's environment (database, fake server URLs, keys)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
-    return subprocess.Popen([sys.executable, "-m", "alonchat", *args], cwd=ROOT, env=env,
+    return subprocess.Popen([sys.executable, "-m", "alonchat", *args], cwd=ROOT, env=env, preexec_fn=interruptible,
                             stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen)
 
 

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from alonchat.storage.engine import ROOT
-from tests.cli.cli_process import wait_for
+from tests.cli.cli_process import interruptible, wait_for
 from tests.provider_checks import ledger
 
 SCRIPT = """
@@ -29,7 +29,8 @@ def test_ctrl_c_during_compare_cancels_each_call_at_once(fake_providers, mode):
     fake_providers.script("gpt-5", silent=60)  # takes the request, then says nothing for a minute
     fake_providers.script("claude-sonnet-4-6", chunks=[f"w{i} " for i in range(600)], delay=0.1)
     proc = subprocess.Popen([sys.executable, "-c", SCRIPT, mode], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)})
+                            stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                            preexec_fn=interruptible)
     wait_for(lambda: fake_providers.requests_to("chat/completions") and fake_providers.requests_to("/v1/messages"),
              what="both requests")
     proc.send_signal(signal.SIGINT)
