@@ -47,7 +47,8 @@ def freeze_imports() -> None:
     took 150-240 ms here, holding the GIL: every stream stopped reading and the finished answer waited to
     be sent (Streamlit collects after each script run). Modules live for the whole process, so after a run
     that loaded new ones, what exists is collected once and frozen (gc.freeze); later collections scan
-    only what sessions create.
+    only what sessions create. What sessions hold at that moment is frozen too (a cycle among it is never
+    collected): that happens a few times per process, when a page first imports its modules.
     """
     global _frozen_at
     with _freeze_lock:

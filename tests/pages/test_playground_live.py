@@ -41,3 +41,27 @@ def test_a_pane_waiting_to_retry_says_so_and_counts_down():
     run.put(PaneEvent(0, "delta", text="Hello"))
     run.poll(0)
     assert waiting(run.panes[0]) is None  # text arrived: the notice is gone
+
+
+def test_imports_are_frozen_out_of_full_collections_once_per_new_module():
+    """A full GC scanned every module object (150-240 ms, GIL held, streams stalled); the frame freezes them."""
+    import gc
+    import sys
+    import types
+
+    from ui import shell
+
+    try:
+        shell.freeze_imports()
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        shell.freeze_imports()
+        assert gc.get_freeze_count() == frozen  # no module came: nothing is collected or frozen again
+        sys.modules["_alonchat_test_module"] = types.ModuleType("_alonchat_test_module")
+        kept = [[] for _ in range(100)]  # objects that exist when the next module arrives
+        shell.freeze_imports()
+        assert gc.get_freeze_count() >= frozen + len(kept)
+    finally:
+        sys.modules.pop("_alonchat_test_module", None)
+        gc.unfreeze()
+        shell._frozen_at = 0
