@@ -64,10 +64,15 @@ def _object(fields: dict, key: str) -> dict:
 
 
 def _count(fields: dict, key: str) -> int:
-    """A token count from the wire: absent or null is 0; anything but a whole number >= 0 is a broken reply."""
+    """A token count from the wire: absent or null is 0; anything but a whole number >= 0 is a broken reply.
+
+    Some compatible servers write counts as floats (12.0): a whole one is taken as it is meant.
+    """
     value = fields.get(key)
     if value is None:
         return 0
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise _BadShape(f"{key} is {value!r}, not a token count")
     return value

@@ -120,3 +120,14 @@ def test_usage_details_and_reported_cost_are_read_from_the_plain_chunks(fake_pro
     assert (u.input_tokens, u.cached_input_tokens, u.cache_write_tokens) == (1000, 400, 100)
     assert (u.output_tokens, u.reasoning_tokens, str(u.reported_cost_usd)) == (50, 20, "0.0123")
     assert not u.estimated and result.content == "ab"
+
+
+def test_whole_float_counts_from_a_compatible_server_are_taken_as_counts():
+    from alonchat.providers.openai import _map_usage
+
+    usage = _map_usage({"prompt_tokens": 12.0, "completion_tokens": 3.0,
+                        "prompt_tokens_details": {"cached_tokens": 2.0}})
+    assert (usage.input_tokens, usage.output_tokens, usage.cached_input_tokens) == (12, 3, 2)
+    assert isinstance(usage.input_tokens, int)
+    with pytest.raises(ValueError, match="completion_tokens is 2.5"):
+        _map_usage({"prompt_tokens": 1, "completion_tokens": 2.5})
