@@ -96,7 +96,7 @@ class ParallelRun:
 
     # --- lifecycle ----------------------------------------------------
     def start(self) -> ParallelRun:
-        """Start every pane's worker; a second call does nothing (a page may call it on each rerun)."""
+        """Start every pane's worker once; a second call does nothing."""
         if self._threads:
             return self
         for i, req in enumerate(self.requests):

@@ -10,15 +10,13 @@ from decimal import Decimal
 
 import pydantic
 
-from . import identity, inputs
+from . import attempts, identity, inputs
 from .calls import CallResult, RetryPolicy
 from .core import (
     ChatOptions,
     ChatRequest,
     Message,
     RetryNotice,
-    StreamEnd,
-    TextDelta,
     ThinkingDelta,
     Usage,
     estimate_prompt_tokens,
@@ -33,7 +31,6 @@ from .errors import (
     ValidationError,
     retry_reason,
 )
-from .interrupt import pumped
 from .lazy import LazyModule
 from .pricing import cache_savings_usd, cost_usd, receipt
 from .redact import scrub_exception
@@ -59,21 +56,6 @@ def _options(spec: catalog.ModelSpec, options: dict) -> ChatOptions:
         raise ValidationError({"max_tokens": f"{spec.name} generates at most {spec.max_tokens} tokens; "
                                              f"ask for {spec.max_tokens} or fewer."})
     return opts
-
-
-def joined(batch) -> Iterator:
-    """The batch's events in order, each run of text deltas joined into one (so a late reader sends one update)."""
-    texts: list[str] = []
-    for event in batch:
-        if isinstance(event, TextDelta):
-            texts.append(event.text)
-            continue
-        if texts:
-            yield TextDelta("".join(texts))
-            texts = []
-        yield event
-    if texts:
-        yield TextDelta("".join(texts))
 
 
 def check_context(spec: catalog.ModelSpec, request: ChatRequest) -> None:
@@ -207,9 +189,9 @@ class AIService:
                 result.sent = True
                 try:
                     if streaming:
-                        yield from self._stream_once(provider, request, result, content, start, cancel)
+                        yield from attempts.stream_once(provider, request, result, content, start, cancel)
                     else:
-                        reply = self._chat_once(provider, request, cancel)
+                        reply = attempts.chat_once(provider, request, cancel)
                         content.append(reply.content)
                         result.usage, result.finish_reason = reply.usage, reply.finish_reason
                         result.thinking = reply.thinking or ""
@@ -257,44 +239,6 @@ class AIService:
             self._sleep(seconds)
         elif cancel.wait(seconds):
             raise CancelledError()
-
-    @staticmethod
-    def _chat_once(provider, request, cancel):
-        """One whole-answer request; with a cancel event it waits on a helper thread, so Stop is seen at once."""
-        if cancel is None:
-            return provider.chat(request)
-        for batch in pumped(lambda: (provider.chat(request),), cancel):
-            return batch[0]
-        raise CancelledError()
-
-    def _stream_once(self, provider, request, result, content, start, cancel):
-        # With a cancel event (the playground, several CLI models) the read runs on a helper thread,
-        # so Stop is seen within interrupt.POLL_SECONDS even while the provider sends nothing.
-        if cancel is None:
-            events = provider.stream(request)
-            batches = ((event,) for event in events)
-        else:
-            batches = events = pumped(lambda: provider.stream(request), cancel)
-        try:
-            for batch in batches:
-                if cancel is not None and cancel.is_set():
-                    raise CancelledError()
-                for event in joined(batch):
-                    if isinstance(event, TextDelta):
-                        if result.ttft_ms is None:
-                            result.ttft_ms = (time.perf_counter() - start) * 1000
-                        content.append(event.text)
-                        yield event.text
-                    elif isinstance(event, ThinkingDelta):
-                        if event.text:
-                            result.thinking += event.text
-                            yield event
-                    elif isinstance(event, StreamEnd):
-                        result.usage, result.finish_reason = event.usage, event.finish_reason
-        finally:
-            close = getattr(events, "close", None)
-            if close:
-                close()
 
     @staticmethod
     def ceiling_usd(spec: catalog.ModelSpec, request: ChatRequest) -> Decimal | None:
