@@ -71,7 +71,6 @@ class LiveAnswer:
         self.frozen_at = 0
         # Where the text was frozen so far, kept across reruns (the page keeps the list in session state).
         self.cuts = cuts if cuts is not None else []
-        self.replayed = False
         self.last = 0.0
         self.thought_at = 0.0
         self.clock_at = 0.0
@@ -83,9 +82,8 @@ class LiveAnswer:
         Streamlit keeps the previous run's elements on screen until this run draws over them, so drawing
         the frozen text in fewer elements showed older paragraphs twice until the answer ended.
         """
-        if self.replayed:
+        if self.frozen_at:  # drawn already (a fresh answer has no cuts yet: nothing to draw)
             return
-        self.replayed = True
         for cut in self.cuts:
             self.frozen.markdown(text[self.frozen_at:cut])
             self.frozen_at = cut
