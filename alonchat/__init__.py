@@ -11,48 +11,53 @@ from typing import TYPE_CHECKING
 
 # name -> the module that owns it
 _EXPORTS = {
-    "ai_service": "alonchat.service", "AIService": "alonchat.service", "CallResult": "alonchat.calls",
-    "RetryPolicy": "alonchat.calls",
-    "Usage": "alonchat.core", "Message": "alonchat.core", "ChatOptions": "alonchat.core",
-    "ChatRequest": "alonchat.core", "ChatResult": "alonchat.core", "TextDelta": "alonchat.core",
-    "StreamEnd": "alonchat.core", "StreamEvent": "alonchat.core", "ThinkingDelta": "alonchat.core",
-    "RetryNotice": "alonchat.core", "Attachment": "alonchat.core",
-    "Accepts": "alonchat.inputs", "check_messages": "alonchat.inputs", "attachment_from_file": "alonchat.inputs",
-    "estimate_tokens": "alonchat.core", "estimate_prompt_tokens": "alonchat.core", "estimated_usage": "alonchat.core",
+    "ai_service": "alonchat.calls.service", "AIService": "alonchat.calls.service",
+    "CallResult": "alonchat.calls.result", "RetryPolicy": "alonchat.calls.attempt",
+    "Accepts": "alonchat.calls.inputs", "check_messages": "alonchat.calls.inputs",
+    "attachment_from_file": "alonchat.calls.inputs",
+    "estimate_tokens": "alonchat.core.tokens", "estimate_prompt_tokens": "alonchat.core.tokens",
+    "estimated_usage": "alonchat.core.tokens",
     "Provider": "alonchat.providers.base", "SDKProvider": "alonchat.providers.base",
     "ProviderEnv": "alonchat.providers.base",
-    "registry": "alonchat.registry", "current_user": "alonchat.identity",
+    "registry": "alonchat.providers.registry", "current_user": "alonchat.access.identity",
 }
+_TYPES = ("Usage", "Message", "ChatOptions", "ChatRequest", "ChatResult", "TextDelta", "StreamEnd", "StreamEvent",
+          "ThinkingDelta", "RetryNotice", "Attachment")
+# Every error a caller can catch: AlonChatError is the base of them all.
 _ERRORS = (
-    "AlonChatError", "ValidationError", "UnknownModelError", "InactiveModelError", "UnknownProviderError",
-    "MissingKeyError", "EndpointDisabledError", "BudgetExceededError", "ProviderError", "AuthError",
-    "BadRequestError", "ModelNotFoundError", "RateLimitError", "ServerError", "ProviderConnectionError",
-    "ProviderTimeoutError", "TruncatedStreamError", "CancelledError", "UnsupportedInputError",
+    "AlonChatError", "ValidationError", "UnsupportedInputError", "ContextWindowError", "UnknownModelError",
+    "InactiveModelError", "UnknownProviderError", "MissingKeyError", "EndpointDisabledError", "BudgetExceededError",
+    "PermissionDeniedError", "ProviderError", "AuthError", "BadRequestError", "ModelNotFoundError", "RateLimitError",
+    "ServerError", "ProviderConnectionError", "ProviderTimeoutError", "TruncatedStreamError", "CancelledError",
 )
-_EXPORTS.update(dict.fromkeys(_ERRORS, "alonchat.errors"))
+_EXPORTS.update(dict.fromkeys(_TYPES, "alonchat.core.types"))
+_EXPORTS.update(dict.fromkeys(_ERRORS, "alonchat.core.errors"))
 
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:  # for editors and type checkers; at run time names load lazily below
-    from .calls import CallResult, RetryPolicy
-    from .core import (
+    from .access.identity import current_user
+    from .calls.attempt import RetryPolicy
+    from .calls.inputs import Accepts, attachment_from_file, check_messages
+    from .calls.result import CallResult
+    from .calls.service import AIService, ai_service
+    from .core.errors import *  # noqa: F403
+    from .core.tokens import estimate_prompt_tokens, estimate_tokens, estimated_usage
+    from .core.types import (
+        Attachment,
         ChatOptions,
         ChatRequest,
         ChatResult,
         Message,
+        RetryNotice,
         StreamEnd,
         StreamEvent,
         TextDelta,
+        ThinkingDelta,
         Usage,
-        estimate_prompt_tokens,
-        estimate_tokens,
-        estimated_usage,
     )
-    from .errors import *  # noqa: F403
-    from .identity import current_user
     from .providers.base import Provider, ProviderEnv, SDKProvider
-    from .registry import registry
-    from .service import AIService, ai_service
+    from .providers.registry import registry
 
 
 def __getattr__(name: str):

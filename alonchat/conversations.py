@@ -10,12 +10,12 @@ from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
 
-from .calls import CallResult
-from .core import Attachment, Usage
-from .core import Message as ChatMessage
-from .errors import ValidationError
-from .inputs import check_attachment
-from .redact import redact
+from .calls.inputs import check_attachment
+from .calls.result import CallResult
+from .core.errors import ValidationError
+from .core.text import redact
+from .core.types import Attachment, Usage
+from .core.types import Message as ChatMessage
 from .storage.engine import session
 from .storage.tables import AttachmentBlob, Conversation, Message, MessageAttachment, UsageRecord, utcnow
 
@@ -120,7 +120,7 @@ def _check_title(title: str) -> str:
 
 def _get(s, conversation_id: int, user: str | None) -> Conversation:
     """The conversation if `user` (default: the acting user) owns it: each is private to its owner, admins too."""
-    from .identity import current_user
+    from .access.identity import current_user
 
     owner = user if user is not None else current_user()
     conv = s.get(Conversation, conversation_id)

@@ -65,7 +65,7 @@ def bare_sdk(url: str, panes: int) -> dict[int, float]:
 
 
 def engine(url: str, panes: int) -> dict[int, float]:
-    from alonchat.parallel import PaneRequest, ParallelRun
+    from alonchat.calls.parallel import PaneRequest, ParallelRun
 
     done: dict[int, float] = {}
     with ParallelRun([PaneRequest(MODEL, [{"role": "user", "content": "go"}]) for _ in range(panes)],

@@ -72,7 +72,7 @@ def setup_env(url: str, db_dir: str) -> None:
 def overhead(url: str, calls: int) -> tuple[list[float], list[float]]:
     import openai
 
-    from alonchat.service import ai_service
+    from alonchat.calls.service import ai_service
 
     raw_client = openai.OpenAI(api_key=os.environ["OPENAI_API_KEY"], base_url=url + "/v1", max_retries=0)
 
@@ -95,7 +95,7 @@ def overhead(url: str, calls: int) -> tuple[list[float], list[float]]:
 
 def compare(repeats: int = 3) -> tuple[float, float, float]:
     """Median wall times (s) of: the slowest model alone, compare of all, streaming compare of all."""
-    from alonchat.service import ai_service
+    from alonchat.calls.service import ai_service
 
     ai_service.compare(list(SLOW), MESSAGES)  # warm-up: SDK imports and a client per provider
     slowest = max(SLOW, key=lambda m: SLOW[m][0] * SLOW[m][1])
@@ -116,7 +116,7 @@ def profile(calls: int) -> None:
     import cProfile
     import pstats
 
-    from alonchat.service import ai_service
+    from alonchat.calls.service import ai_service
 
     prof = cProfile.Profile()
     prof.enable()
@@ -147,10 +147,10 @@ def breakdown(calls: int) -> dict[str, float]:
     """ms per call of the service's own hot path, without HTTP: where the overhead goes."""
     import timeit
 
+    from alonchat.calls.service import AIService
     from alonchat.catalog import models as catalog
     from alonchat.providers import ChatResult, Provider, Usage
-    from alonchat.registry import registry
-    from alonchat.service import AIService
+    from alonchat.providers.registry import registry
     from alonchat.usage import ledger
 
     class Instant(Provider):

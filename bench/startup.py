@@ -1,10 +1,10 @@
-"""Prints what start-up costs: the cold import of alonchat.service, and `alonchat --help` end to end (no asserts).
+"""Prints what start-up costs: the cold import of alonchat.calls.service, and `alonchat --help` end to end (no asserts).
 
     python bench/startup.py [--runs 9]
 
-1. Import: median wall time of `python -c "import alonchat.service"` minus `python -c pass`, each in a
+1. Import: median wall time of `python -c "import alonchat.calls.service"` minus `python -c pass`, each in a
    fresh interpreter (so every module is imported cold), and the median of what `-X importtime`
-   says alonchat.service took. Goal: <= 300 ms. Lists the heavy packages the import loaded: no
+   says alonchat.calls.service took. Goal: <= 300 ms. Lists the heavy packages the import loaded: no
    vendor SDK may be among them.
 2. CLI: median wall time of `alonchat --help` (`python -m alonchat --help` when the console script
    is not on PATH), the whole process.
@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ("openai", "anthropic", "google.genai", "httpx2", "sqlalchemy", "sqlalchemy.orm", "pydantic",
          "alembic", "genai_prices", "streamlit", "alonchat.storage.tables", "alonchat.catalog.models",
-         "alonchat.usage.ledger", "alonchat.registry")
+         "alonchat.usage.ledger", "alonchat.providers.registry")
 SDKS = ("openai", "anthropic", "google.genai")
 
 
@@ -78,13 +78,13 @@ def main() -> None:
 
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     bare, bare_cpu = _wall([sys.executable, "-c", "pass"], runs)
-    service, service_cpu = _wall([sys.executable, "-c", "import alonchat.service"], runs)
-    own = _importtime("alonchat.service", runs)
-    loaded = _loaded("alonchat.service")
+    service, service_cpu = _wall([sys.executable, "-c", "import alonchat.calls.service"], runs)
+    own = _importtime("alonchat.calls.service", runs)
+    loaded = _loaded("alonchat.calls.service")
     print(f"python -c pass                       {bare * 1000:7.0f} ms wall, {bare_cpu * 1000:5.0f} ms CPU")
-    print(f"import alonchat.service              {(service - bare) * 1000:7.0f} ms wall, "
+    print(f"import alonchat.calls.service              {(service - bare) * 1000:7.0f} ms wall, "
           f"{(service_cpu - bare_cpu) * 1000:5.0f} ms CPU over a bare interpreter (goal <= 300)")
-    print(f"import alonchat.service (importtime) {own * 1000:7.0f} ms")
+    print(f"import alonchat.calls.service (importtime) {own * 1000:7.0f} ms")
     print(f"  loaded at import: {', '.join(loaded) or 'none of ' + ', '.join(HEAVY)}")
     sdks = [m for m in loaded if m in SDKS]
     print(f"  vendor SDKs imported: {', '.join(sdks) if sdks else 'none'}")

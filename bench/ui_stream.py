@@ -90,9 +90,9 @@ def main() -> None:
 
     from sqlalchemy import create_engine, text
 
-    from tests.browser_app import chromium, running_app, settled
     from tests.conftest import FAKE_KEYS
     from tests.fake_server import FakeServer
+    from tests.support.browser_app import chromium, running_app, settled
 
     tmp = Path(tempfile.mkdtemp(prefix="ui_stream_"))
     db = tmp / "bench.db"

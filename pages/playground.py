@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from alonchat import identity
+from alonchat.access import identity
 from ui import shell
 from ui.playground import live, panes, send, settings, state
 from ui.playground import sidebar as playground_sidebar

@@ -109,7 +109,7 @@ def template_db(tmp_path_factory):
 
 
 def _forget_caches() -> None:
-    from alonchat import identity, teams
+    from alonchat.access import identity, teams
     from alonchat.usage import budgets
 
     budgets.forget_cached()
@@ -119,7 +119,7 @@ def _forget_caches() -> None:
 
 @pytest.fixture(autouse=True)
 def fresh_env(template_db, pg_template, tmp_path, monkeypatch):
-    from alonchat.registry import registry
+    from alonchat.providers.registry import registry
     from alonchat.storage import engine as db
 
     for var in (*KEY_VARS, "ALONCHAT_ADMINS"):
@@ -204,13 +204,13 @@ def fake_providers(fake_server, monkeypatch):
     yield fake_server
 
 
-# --- the browser tests' Chromium (tests/browser_app.py) -------------------------------------
+# --- the browser tests' Chromium (tests/support/browser_app.py) -------------------------------------
 
 
 @pytest.fixture
 def browser():
     """Debian's Chromium through Playwright, closed after the test; skips (or fails in CI) without it."""
-    from tests.browser_app import chromium
+    from tests.support.browser_app import chromium
 
     with chromium() as b:
         yield b

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from alonchat import audit
+from alonchat.access import audit
 
 
 def render(entities: tuple[str, ...], key: str) -> None:

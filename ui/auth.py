@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from alonchat import identity
+from alonchat.access import identity
 
 
 def _secrets_section(name: str):
@@ -71,7 +71,7 @@ def sidebar_identity() -> None:
     """Who is signed in (with Log out), or that the app is single-user."""
     who = identity.actor()
     if who.signed_in:
-        from alonchat.teams import team_of
+        from alonchat.access.teams import team_of
 
         team = team_of(who.email)
         st.caption(f":material/person: Signed in as **{who.email}** · {who.role}" + (f" · team {team}" if team else ""))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from alonchat.errors import AlonChatError
-from alonchat.pricing import Receipt
+from alonchat.core.errors import AlonChatError
+from alonchat.core.pricing import Receipt
 from alonchat.usage import receipts
 from ui import format as fmt
 

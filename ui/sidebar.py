@@ -6,7 +6,7 @@ import os
 
 import streamlit as st
 
-from alonchat.registry import registry
+from alonchat.providers.registry import registry
 from ui import auth
 
 

@@ -11,14 +11,15 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .. import audit
-from ..errors import ValidationError
-from ..identity import require_admin
-from ..pricing import reference
+from ..access.identity import require_admin
+from ..core.errors import ValidationError
+from ..core.pricing import reference
+from ..core.text import no_control_chars
 from ..storage.engine import with_session, writing
 from ..storage.tables import AIModel, ProviderEndpoint
-from ..validation import blank_to_none, no_control_chars, parse
+from . import audit
 from .models import ModelSpec, create_model, taken_names
+from .validation import blank_to_none, parse
 
 ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -89,7 +90,7 @@ def _parse(data: dict) -> EndpointInput:
 
 def _reserved(s: Session) -> set[str]:
     """Provider names that are not endpoints: built-ins, plugins and in-process registrations."""
-    from ..registry import registry
+    from ..providers.registry import registry
 
     return {st.name for st in registry.status(s) if st.kind != "endpoint"}
 
@@ -116,7 +117,7 @@ def _model_count(s: Session, name: str) -> int:
 
 @with_session
 def list_endpoints(s: Session) -> list[EndpointInfo]:
-    from ..registry import registry
+    from ..providers.registry import registry
 
     rows = list(s.scalars(select(ProviderEndpoint).order_by(ProviderEndpoint.name)))
     return [EndpointInfo(r.name, r.base_url, r.api_key_env, r.enabled, r.description or "",
@@ -177,7 +178,7 @@ def remove_endpoint(s: Session, name: str) -> None:
 @with_session
 def served_models(s: Session, name: str) -> list[str]:
     """The model ids the endpoint reports at GET /v1/models (asks the server, nothing is stored)."""
-    from ..registry import registry
+    from ..providers.registry import registry
 
     _row(s, name)
     return sorted(registry.get(name, s).list_models())

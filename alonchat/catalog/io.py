@@ -12,13 +12,13 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import audit
-from ..csv_cells import safe_text, unquote
-from ..errors import ValidationError
-from ..identity import require_admin
-from ..pricing import PRICE_FIELDS, Prices, tiers_json
+from ..access.identity import require_admin
+from ..core.errors import ValidationError
+from ..core.pricing import PRICE_FIELDS, Prices, tiers_json
+from ..core.text import safe_text, unquote
 from ..storage.engine import with_session, writing
 from ..storage.tables import AIModel
+from . import audit
 from .models import CAPABILITIES, FIELDS, as_input, provider_names, record_prices, taken_names, validate_model
 
 FORMATS = ("csv", "json")
@@ -217,8 +217,8 @@ def import_models(s: Session, text: str, fmt: str, *, user: str | None = None) -
 
 
 def _configured(provider: str, s: Session, cache: dict[str, bool]) -> bool:
-    from ..errors import UnknownProviderError
-    from ..registry import registry
+    from ..core.errors import UnknownProviderError
+    from ..providers.registry import registry
 
     if provider not in cache:
         try:

@@ -14,14 +14,15 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from .. import audit
-from ..errors import InactiveModelError, UnknownModelError, ValidationError
-from ..identity import require_admin
-from ..pricing import PRICE_FIELDS, Prices, PriceVersion, parse_tiers
+from ..access.identity import require_admin
+from ..core.errors import InactiveModelError, UnknownModelError, ValidationError
+from ..core.pricing import PRICE_FIELDS, Prices, PriceVersion, parse_tiers
+from ..core.text import no_control_chars, strip_invisible
 from ..storage.engine import get_engine, sqlite_fast_path, with_session, writing
 from ..storage.tables import AIModel, ModelPrice, UsageRecord
-from ..validation import blank_to_none, errors_of, no_bool, no_control_chars, strip_invisible
+from . import audit
 from .tiers import MAX_PRICE, MAX_TOKENS_BOUND, TIER_LABELS, TIER_PRICES, TiersIn
+from .validation import blank_to_none, errors_of, no_bool
 
 
 @dataclass(frozen=True)
@@ -230,7 +231,7 @@ def taken_names(s: Session) -> dict[str, str]:
 
 
 def provider_names(s: Session) -> set[str]:
-    from ..registry import registry
+    from ..providers.registry import registry
 
     return set(registry.names(s))
 
@@ -257,7 +258,7 @@ def as_input(row: AIModel) -> dict:
 
 def record_prices(s: Session, row: AIModel, source: str, user: str | None = None) -> None:
     """Append the row's current prices to its history: who, when, from where."""
-    from ..identity import current_user
+    from ..access.identity import current_user
 
     s.add(ModelPrice(model_pk=row.id, source=source, changed_by=(user or current_user())[:100],
                      tiers=row.tiers, **{f: getattr(row, f) for f in PRICE_FIELDS}))

@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..errors import ValidationError
-from ..pricing import PRICE_FIELDS, Prices, parse_tiers, reference, tiers_json
+from ..core.errors import ValidationError
+from ..core.pricing import PRICE_FIELDS, Prices, parse_tiers, reference, tiers_json
 from ..storage.engine import with_session, writing
 from ..storage.tables import AIModel, ModelPrice
 from .models import get_row, update_model

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from ..pricing import BASE_FIELDS, reference, tiers_json
+from ..core.pricing import BASE_FIELDS, reference, tiers_json
 from ..storage.engine import SEED_DIR
 
 SEED_FILE = SEED_DIR / "seed_models.json"

@@ -8,8 +8,8 @@ from typing import Annotated
 
 from pydantic import BeforeValidator
 
-from ..pricing import PRICE_FIELDS, tiers_json
-from ..validation import blank_to_none
+from ..core.pricing import PRICE_FIELDS, tiers_json
+from .validation import blank_to_none
 
 MAX_TOKENS_BOUND = 100_000_000
 MAX_PRICE = 10_000  # USD per 1M tokens; anything above is a unit mistake, not a price

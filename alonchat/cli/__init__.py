@@ -9,8 +9,8 @@ import signal
 import sys
 import threading
 
-from ..errors import AlonChatError, InactiveModelError, UnknownModelError, ValidationError
-from ..redact import redact
+from ..core.errors import AlonChatError, InactiveModelError, UnknownModelError, ValidationError
+from ..core.text import redact
 
 # Each module exposes register(subparsers); a family's handlers live beside its parser.
 FAMILIES = ("chat", "models", "endpoints", "providers", "usage", "budget", "teams", "demo", "db")

@@ -6,12 +6,12 @@ import json
 import os
 import sys
 
-from ..calls import CallResult
-from ..core import RetryNotice, ThinkingDelta
-from ..errors import AlonChatError
-from ..inputs import attachment_from_file
-from ..redact import redact
-from ..service import ai_service
+from ..calls.inputs import attachment_from_file
+from ..calls.result import CallResult
+from ..calls.service import ai_service
+from ..core.errors import AlonChatError
+from ..core.text import redact
+from ..core.types import RetryNotice, ThinkingDelta
 from . import CLIError
 
 
@@ -113,7 +113,7 @@ def run(args) -> int:
 
 def _several(models: list[str], prompt, options: dict, *, as_json: bool) -> int:
     """Every model at once; Ctrl+C or SIGTERM leaves the block, which cancels (and records) what still runs."""
-    from ..parallel import PaneRequest, ParallelRun  # at use: it loads the catalog (SQLAlchemy)
+    from ..calls.parallel import PaneRequest, ParallelRun
 
     messages = prompt if isinstance(prompt, list) else [{"role": "user", "content": prompt}]
     results: list[CallResult] = []

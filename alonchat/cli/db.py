@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from ..redact import redact
+from ..core.text import redact
 from ..storage import engine
 from . import CLIError
 

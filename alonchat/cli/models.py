@@ -9,8 +9,8 @@ from pathlib import Path
 from ..catalog import io as catalog_io
 from ..catalog import models as catalog
 from ..catalog import prices as catalog_prices
-from ..errors import UnknownModelError
-from ..pricing import describe_tiers
+from ..core.errors import UnknownModelError
+from ..core.pricing import describe_tiers
 from . import CLIError
 
 # Flag -> catalog field; values go through the catalog's one validation as typed.

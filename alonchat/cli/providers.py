@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ..registry import registry
+from ..providers.registry import registry
 
 
 def register(sub) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from .. import audit, teams
+from ..access import audit, teams
 
 
 def register(sub) -> None:

@@ -1,6 +1,6 @@
 """The provider contract and its value types, for plugin authors: one module per vendor sits beside it."""
 
-from ..core import (
+from ..core.types import (
     ChatOptions,
     ChatRequest,
     ChatResult,

@@ -8,8 +8,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from ..core import PDF_TYPE, ChatOptions, ChatRequest, ChatResult, Message, StreamEnd, TextDelta, ThinkingDelta, Usage
-from ..errors import ProviderError, UnsupportedInputError, ValidationError
+from ..core.errors import ProviderError, UnsupportedInputError, ValidationError
+from ..core.types import (
+    PDF_TYPE,
+    ChatOptions,
+    ChatRequest,
+    ChatResult,
+    Message,
+    StreamEnd,
+    TextDelta,
+    ThinkingDelta,
+    Usage,
+)
 from .base import ProviderEnv, SDKProvider, b64, require_finish, split_system
 from .mapping import connection_error, malformed_error, scrub, status_error, timeout_error
 

@@ -10,8 +10,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ..core import Attachment, ChatRequest, ChatResult, Message, StreamEvent, estimated_usage
-from ..errors import MissingKeyError, TruncatedStreamError
+from ..core.errors import MissingKeyError, TruncatedStreamError
+from ..core.tokens import estimated_usage
+from ..core.types import Attachment, ChatRequest, ChatResult, Message, StreamEvent
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ class Provider(ABC):
 
     def estimate_cost(self, request: ChatRequest, prices) -> Any:
         """Estimated cost of the prompt alone, at the catalog's prices (None when unpriced)."""
-        from ..pricing import cost_usd
+        from ..core.pricing import cost_usd
 
         return cost_usd(estimated_usage(request, rule=self.estimate_rule), prices)
 

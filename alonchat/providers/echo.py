@@ -5,16 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
-from ..core import (
-    ChatRequest,
-    ChatResult,
-    StreamEnd,
-    TextDelta,
-    ThinkingDelta,
-    Usage,
-    estimate_prompt_tokens,
-    estimate_tokens,
-)
+from ..core.tokens import estimate_prompt_tokens, estimate_tokens
+from ..core.types import ChatRequest, ChatResult, StreamEnd, TextDelta, ThinkingDelta, Usage
 from .base import Provider
 
 

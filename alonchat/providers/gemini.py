@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from ..core import ChatOptions, ChatRequest, ChatResult, Message, StreamEnd, TextDelta, ThinkingDelta, Usage
-from ..errors import UnsupportedInputError
+from ..core.errors import UnsupportedInputError
+from ..core.types import ChatOptions, ChatRequest, ChatResult, Message, StreamEnd, TextDelta, ThinkingDelta, Usage
 from .base import ProviderEnv, SDKProvider, require_finish, split_system
 from .mapping import connection_error, malformed_error, status_error, timeout_error
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .. import errors
-from ..redact import remember
+from ..core import errors
+from ..core.text import remember
 
 
 def scrub(text: str, secrets: tuple[str | None, ...] = ()) -> str:

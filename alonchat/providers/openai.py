@@ -9,18 +9,9 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
-from ..core import (
-    PDF_TYPE,
-    ChatRequest,
-    ChatResult,
-    Message,
-    StreamEnd,
-    TextDelta,
-    ThinkingDelta,
-    Usage,
-    estimated_usage,
-)
-from ..errors import ProviderError
+from ..core.errors import ProviderError
+from ..core.tokens import estimated_usage
+from ..core.types import PDF_TYPE, ChatRequest, ChatResult, Message, StreamEnd, TextDelta, ThinkingDelta, Usage
 from .base import ProviderEnv, SDKProvider, data_url, require_finish
 from .mapping import connection_error, malformed_error, scrub, status_error, timeout_error
 

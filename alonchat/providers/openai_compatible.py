@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..errors import EndpointDisabledError
+from ..core.errors import EndpointDisabledError
 from .base import ProviderEnv
 from .openai import OpenAIProvider, map_errors
 

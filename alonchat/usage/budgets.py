@@ -17,8 +17,8 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import bindparam, delete, select
 
-from ..errors import BudgetExceededError, ValidationError
-from ..pricing import plain_decimal as plain
+from ..core.errors import BudgetExceededError, ValidationError
+from ..core.pricing import plain_decimal as plain
 from ..storage.engine import get_engine
 from ..storage.tables import Budget, UsageMonthly, utcnow
 from .rollups import month_of
@@ -158,7 +158,7 @@ def statuses(conn, rows, now: datetime, held: list | None = None) -> list[Budget
 
 def list_budgets(now: datetime | None = None) -> list[BudgetStatus]:
     """Every budget, the team's first, with spend so far and projection for the current UTC month."""
-    from ..identity import actor
+    from ..access.identity import actor
 
     now = now or utcnow()
     forget_cached()
@@ -206,7 +206,7 @@ def for_user(user: str, team: str | None = None) -> list[tuple]:
     if not rows:
         return []
     if team is None:
-        from ..teams import team_of
+        from ..access.teams import team_of
 
         team = team_of(user)
     return [r for r in rows if applies(r[0], user, team)]
@@ -251,7 +251,7 @@ def _scope(user: str | None, team: str | None = None) -> str:
 
 
 def _audit(conn, scope: str, old: dict | None, new: dict | None, who) -> None:
-    from .. import audit
+    from ..access import audit
 
     action = "create" if old is None else "delete" if new is None else "update"
     audit.record("budget", scope, action, audit.diff(old, new), who.email, conn)
@@ -259,7 +259,7 @@ def _audit(conn, scope: str, old: dict | None, new: dict | None, who) -> None:
 
 def set_budget(monthly_usd, user: str | None = None, soft_percent: int = 80, *, team: str | None = None) -> Budget:
     """Create or replace the monthly budget of `user`, of `team`, or (neither) of everyone; admins only, audited."""
-    from ..identity import require_admin
+    from ..access.identity import require_admin
 
     who = require_admin("change budgets")
     errors = {}
@@ -299,7 +299,7 @@ def set_budget(monthly_usd, user: str | None = None, soft_percent: int = 80, *, 
 
 def remove_budget(user: str | None = None, *, team: str | None = None) -> None:
     """Delete the budget of `user`, `team` or everyone; says so when there is none (admins only, audited)."""
-    from ..identity import require_admin
+    from ..access.identity import require_admin
 
     who = require_admin("change budgets")
     scope = _scope(user, team)

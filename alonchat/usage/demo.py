@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from ..catalog import models as catalog
-from ..core import Usage
-from ..pricing import Prices, cache_savings_usd, receipt
+from ..core.pricing import Prices, cache_savings_usd, receipt
+from ..core.types import Usage
 from . import ledger
 
 # Who calls: a small team, some heavier users than others.

@@ -13,7 +13,7 @@ from typing import TextIO
 from sqlalchemy import select, type_coerce
 from sqlalchemy.types import NullType
 
-from ..csv_cells import safe_text
+from ..core.text import safe_text
 from ..storage.engine import get_engine
 from . import periods
 from .reports import DIMENSIONS, Filters, authorize, breakdown, dims

@@ -12,8 +12,8 @@ from decimal import Decimal
 from sqlalchemy import bindparam, insert
 from sqlalchemy.orm import Session
 
-from ..core import Usage
-from ..redact import redact
+from ..core.text import redact
+from ..core.types import Usage
 from ..storage.engine import get_engine, sqlite_fast_path
 from ..storage.tables import UsageRecord, utcnow
 from . import rollups

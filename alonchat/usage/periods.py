@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from ..errors import ValidationError
+from ..core.errors import ValidationError
 
 PRESETS = ("today", "7 days", "30 days", "this month")
 EPOCH = date(1970, 1, 1)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..core import Usage
-from ..errors import ValidationError
-from ..pricing import Prices, PriceVersion, Receipt, receipt
+from ..core.errors import ValidationError
+from ..core.pricing import Prices, PriceVersion, Receipt, receipt
+from ..core.types import Usage
 from ..storage.engine import with_session
 from ..storage.tables import AIModel, ModelPrice, UsageRecord
 

@@ -21,8 +21,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.expression import ColumnElement
 
-from ..errors import ValidationError
-from ..pricing import plain_decimal as plain
+from ..core.errors import ValidationError
+from ..core.pricing import plain_decimal as plain
 from ..storage.engine import get_engine
 from . import periods, report_plan
 from .report_plan import hour_number
@@ -64,8 +64,8 @@ def member_view(f: Filters, view: str = "mine") -> Filters:
     """The acting member's slice of `f`: their own calls ("mine") or their team's ("team"); admins get `f`."""
     from dataclasses import replace
 
-    from ..identity import actor
-    from ..teams import team_of
+    from ..access.identity import actor
+    from ..access.teams import team_of
 
     who = actor()
     if who.is_admin:
@@ -77,9 +77,9 @@ def member_view(f: Filters, view: str = "mine") -> Filters:
 
 def authorize(f: Filters, group: tuple[str, ...] = (), *, rows: bool = False) -> None:
     """Refuse a member's read beyond their own calls and their team's totals (per user or raw rows are theirs only)."""
-    from ..errors import PermissionDeniedError
-    from ..identity import actor
-    from ..teams import team_of
+    from ..access.identity import actor
+    from ..access.teams import team_of
+    from ..core.errors import PermissionDeniedError
 
     who = actor()
     if who.is_admin or f.users == (who.email,):
@@ -343,7 +343,7 @@ def dimension_values(f: Filters | None = None) -> dict[str, list[str]]:
         conds.append(DAILY.c.day >= hour_number(f.since, up=False) // 24)
     if f is not None and f.until is not None:
         conds.append(DAILY.c.day <= hour_number(f.until, up=True) // 24)
-    from ..identity import actor
+    from ..access.identity import actor
 
     who = actor()
     if not who.is_admin:  # a member's choices come from their own calls: no other user's name is shown

@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from sqlalchemy import bindparam, delete, insert, select, text
 
-from ..errors import BudgetExceededError
+from ..core.errors import BudgetExceededError
 from ..storage.engine import get_engine
 from ..storage.tables import BudgetReservation, utcnow
 from . import budgets

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..catalog import models as catalog
-from ..core import Usage
-from ..pricing import cost_usd
+from ..core.pricing import cost_usd
+from ..core.types import Usage
 from .reports import Filters, breakdown
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser_app import ARTIFACTS, need_chromium, running_app, settled
+from tests.support.browser_app import ARTIFACTS, need_chromium, running_app, settled
 
 pytestmark = pytest.mark.browser
 

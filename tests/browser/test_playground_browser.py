@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser_app import ARTIFACTS, need_chromium, running_app, settled
 from tests.conftest import FAKE_KEYS
+from tests.support.browser_app import ARTIFACTS, need_chromium, running_app, settled
 
 pytestmark = pytest.mark.browser
 

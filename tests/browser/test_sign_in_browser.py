@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from alonchat.storage.engine import session
 from alonchat.storage.tables import UsageRecord
-from tests.browser_app import ARTIFACTS, free_port, need_chromium, running_app, settled
+from tests.support.browser_app import ARTIFACTS, free_port, need_chromium, running_app, settled
 
 pytestmark = pytest.mark.browser
 

@@ -10,7 +10,7 @@ import sys
 from sqlalchemy import func, select
 
 from alonchat.cli import main
-from alonchat.core import estimate_tokens
+from alonchat.core.tokens import estimate_tokens
 from alonchat.storage.engine import ROOT, session
 from alonchat.storage.tables import UsageRecord
 
@@ -77,7 +77,7 @@ def test_an_unknown_model_is_a_bad_argument_with_the_closest_names(capsys):
 
 
 def test_stdin_must_be_utf8_with_or_without_a_bom(fresh_env):
-    from tests.cli.cli_process import run
+    from tests.support.cli_process import run
 
     bad = run("chat", "-m", "echo", "-", input="café crème".encode("cp1252"))
     err = bad.stderr.decode()
@@ -89,8 +89,8 @@ def test_stdin_must_be_utf8_with_or_without_a_bom(fresh_env):
 
 
 def test_an_unexpected_error_is_one_line_and_the_call_still_recorded(capsys):
-    from alonchat.registry import registry
-    from tests.scripted import ScriptedProvider, add_model
+    from alonchat.providers.registry import registry
+    from tests.support.scripted import ScriptedProvider, add_model
 
     add_model("buggy")
     registry.register(ScriptedProvider([[ZeroDivisionError("division by zero in a plugin")]]))

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from alonchat.catalog import models as catalog
 from alonchat.cli import main
 from alonchat.storage.engine import session
-from tests import media
+from tests.support import media
 
 
 def run(argv: list[str]) -> int:

@@ -12,7 +12,7 @@ import pytest
 
 from alonchat.cli import main
 from alonchat.storage import engine
-from tests.cli.cli_process import run, wait_for
+from tests.support.cli_process import run, wait_for
 
 pytestmark = pytest.mark.sqlite_only  # the SQLite file itself: its WAL, its copy, its online backup
 
@@ -47,7 +47,7 @@ def test_a_copy_of_the_db_file_alone_holds_the_call_after_the_cli_exits(fresh_en
 def test_close_connections_checkpoints_what_threads_wrote(fresh_env, tmp_path):
     import threading
 
-    from alonchat.service import ai_service
+    from alonchat.calls.service import ai_service
 
     workers = [threading.Thread(target=ai_service.chat, args=("echo", f"call {i}")) for i in range(3)]
     for t in workers:
@@ -61,7 +61,7 @@ def test_close_connections_checkpoints_what_threads_wrote(fresh_env, tmp_path):
 
 
 def test_db_backup_copies_a_consistent_database(fresh_env, tmp_path, capsys):
-    from alonchat.service import ai_service
+    from alonchat.calls.service import ai_service
 
     for i in range(5):
         ai_service.chat("echo", f"row {i}")
@@ -73,7 +73,7 @@ def test_db_backup_copies_a_consistent_database(fresh_env, tmp_path, capsys):
 
 WRITER = """
 import sys
-from alonchat.service import ai_service
+from alonchat.calls.service import ai_service
 print("ready", flush=True)
 for i in range(int(sys.argv[1])):
     ai_service.chat("echo", f"busy {i}")

@@ -7,8 +7,8 @@ import subprocess
 
 import pytest
 
-from tests.cli.cli_process import start, wait_for
-from tests.provider_checks import ledger
+from tests.support.cli_process import start, wait_for
+from tests.support.provider_checks import ledger
 
 LONG = [f"word{i} " for i in range(400)]  # 400 chunks, 0.1 s apart: still streaming when we interrupt
 

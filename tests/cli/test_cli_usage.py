@@ -10,7 +10,7 @@ import pytest
 
 from alonchat.cli import main
 from alonchat.usage import budgets, reports
-from tests.ledger_fixture import small_ledger
+from tests.support.ledger_fixture import small_ledger
 
 CONTRACT = {"requests", "errors", "input_tokens", "cached_input_tokens", "output_tokens", "reasoning_tokens",
             "cost_usd", "unpriced_requests"}

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from alonchat.catalog import io as catalog_io
 from alonchat.catalog import models as catalog
 from alonchat.catalog import prices as catalog_prices
-from alonchat.errors import UnknownModelError
+from alonchat.core.errors import UnknownModelError
 from alonchat.storage.engine import session
 from tests.fake_server import FakeServer
 
@@ -199,7 +199,7 @@ def test_deactivate_reactivate_and_delete_with_confirmation(at):
 
     at.selectbox(key="cat_life_model").set_value("echo").run()
     at.button(key="cat_delete").click().run()
-    from alonchat.service import ai_service
+    from alonchat.calls.service import ai_service
     ai_service.chat("echo", "hi")  # now it has usage
     at.button(key="cat_delete_yes").click().run()
     assert "deactivate it instead" in texts(at.error)
@@ -296,7 +296,7 @@ def test_clearing_a_cell_in_edit_saves_it_unset_and_the_confirmation_stays(at):
 
 
 def test_delete_of_a_used_model_offers_deactivate_instead_of_asking(at):
-    from alonchat.service import ai_service
+    from alonchat.calls.service import ai_service
 
     ai_service.chat("echo", "hi")
     at.run()

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from alonchat.catalog import models as catalog
 from alonchat.catalog import prices as catalog_prices
-from alonchat.pricing import Tier
+from alonchat.core.pricing import Tier
 from tests.pages.test_catalog_page import at, fill, frame, snapshot, texts  # noqa: F401  (the `at` fixture)
 
 

@@ -9,8 +9,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from alonchat.usage import budgets
-from tests.ledger_fixture import small_ledger
-from tests.scripted import add_model
+from tests.support.ledger_fixture import small_ledger
+from tests.support.scripted import add_model
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from streamlit.testing.v1 import AppTest
 
-from alonchat.service import ai_service
-from tests.provider_checks import ledger
+from alonchat.calls.service import ai_service
+from tests.support.provider_checks import ledger
 
 LONG = {"input": 250_000, "cached": 50_000, "output": 4_000}
 ONE_HOUR = {"input": 40_000, "cached": 5_000, "cache_write": 30_000, "cache_write_1h": 20_000, "output": 2_000}

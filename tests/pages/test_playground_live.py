@@ -27,8 +27,8 @@ def test_a_long_paragraph_without_breaks_is_still_cut_so_no_element_grows_for_ev
 
 
 def test_a_pane_waiting_to_retry_says_so_and_counts_down():
-    from alonchat.core import RetryNotice
-    from alonchat.parallel import PaneEvent, PaneRequest, ParallelRun
+    from alonchat.calls.parallel import PaneEvent, PaneRequest, ParallelRun
+    from alonchat.core.types import RetryNotice
     from ui.playground.live import waiting
 
     run = ParallelRun([PaneRequest("echo", "hi")])  # not started: events are applied by hand

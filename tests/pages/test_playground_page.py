@@ -78,8 +78,8 @@ def test_fresh_install_chats_with_echo_and_records_the_call():
 def test_estimate_is_shown_before_sending_and_labelled():
     from decimal import Decimal
 
-    from alonchat.service import ai_service
-    from tests.scripted import add_model
+    from alonchat.calls.service import ai_service
+    from tests.support.scripted import add_model
     from ui.format import money
 
     add_model("pricey", provider="echo", input_price=Decimal("3"), output_price=Decimal("15"))
@@ -184,7 +184,7 @@ def test_cancelled_answer_reloads_as_cancelled_not_complete(fake_providers):
 
 
 def test_continue_with_this_model_turns_a_compare_into_a_chat():
-    from tests.scripted import add_model
+    from tests.support.scripted import add_model
 
     add_model("echo-2", provider="echo")
     at = pick(open_playground(), "echo", "echo-2")
@@ -198,7 +198,7 @@ def test_continue_with_this_model_turns_a_compare_into_a_chat():
 
 
 def test_options_are_validated_against_each_models_limits_per_pane():
-    from tests.scripted import add_model
+    from tests.support.scripted import add_model
 
     add_model("small", provider="echo")  # max_tokens 1000
     at = pick(open_playground(), "echo", "small")
@@ -282,7 +282,7 @@ def test_a_temperature_anthropic_refuses_is_flagged_and_not_sent(fake_server, fa
 def test_a_send_refused_by_a_spent_budget_is_announced_once():
     from decimal import Decimal
 
-    from alonchat.core import Usage
+    from alonchat.core.types import Usage
     from alonchat.usage import budgets, ledger
 
     ledger.record(ledger.UsageEntry(user="tester", model_name="gpt-5", provider="openai", model_id="gpt-5",

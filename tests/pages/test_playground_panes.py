@@ -96,7 +96,7 @@ def test_the_url_holds_the_panes_and_reopens_them_elsewhere():
 
 
 def test_a_pane_whose_model_takes_no_images_is_skipped_not_failed():
-    from tests.scripted import add_model
+    from tests.support.scripted import add_model
 
     add_model("blind", provider="echo")  # no vision capability in the catalog; echo itself has it
     at = pick(open_playground(), "echo", "blind")
@@ -137,7 +137,7 @@ def test_a_pane_added_mid_conversation_says_it_starts_fresh():
 
 
 def test_reasoning_effort_is_offered_per_pane_only_to_models_that_reason(fake_providers):
-    from tests.scripted import add_model
+    from tests.support.scripted import add_model
 
     add_model("plain", provider="echo")  # the catalog says it does not reason
     fake_providers.script("gpt-5.4-mini", reply="Thought about it.")
@@ -173,7 +173,7 @@ def test_thinking_is_shown_collapsed_above_the_answer_and_never_in_it():
 
 
 def test_a_cancelled_answer_can_be_continued_and_is_stored_whole():
-    from alonchat.calls import CallResult
+    from alonchat.calls.result import CallResult
 
     cid = conversations.create("half an answer", "tester")
     conversations.add_prompt(cid, ["echo"], "tell me a story", slots=[0])
@@ -195,7 +195,7 @@ def test_a_cancelled_answer_can_be_continued_and_is_stored_whole():
 def test_a_context_window_overflow_shows_in_its_pane_before_send_and_that_pane_is_not_sent():
     from alonchat.storage.engine import session
     from alonchat.storage.tables import AIModel
-    from tests.scripted import add_model
+    from tests.support.scripted import add_model
 
     add_model("tiny", provider="echo")
     with session() as s, s.begin():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from alonchat.catalog import models as catalog
-from alonchat.pricing import receipt
+from alonchat.core.pricing import receipt
 from tests.pages.test_playground_page import open_playground, pane_ids, pick, send, usage_rows
 
 USAGE = {"input": 40_000, "cached": 5_000, "cache_write": 30_000, "cache_write_1h": 20_000, "output": 2_000}
@@ -44,14 +44,14 @@ def test_a_pane_of_another_provider_offers_no_cache_option(fake_providers):
 
 
 def fake_usage():
-    from alonchat.core import Usage
+    from alonchat.core.types import Usage
 
     return Usage(USAGE["input"], USAGE["cached"], USAGE["cache_write"], USAGE["output"],
                  cache_write_1h_tokens=USAGE["cache_write_1h"])
 
 
 def test_the_preview_applies_the_tier_the_prompt_would_fall_into():
-    from alonchat.service import ai_service
+    from alonchat.calls.service import ai_service
 
     spec = catalog.resolve("gemini-2.5-pro")
     threshold = spec.prices.tiers[0].threshold

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from alonchat import identity, teams
+from alonchat.access import identity, teams
 from alonchat.storage.engine import session
 from alonchat.storage.tables import UsageRecord
 
@@ -98,7 +98,7 @@ def test_a_members_call_is_recorded_under_their_email():
 def test_a_member_switches_between_their_spend_and_their_teams_totals():
     from decimal import Decimal
 
-    from alonchat.core import Usage
+    from alonchat.core.types import Usage
     from alonchat.usage import ledger
 
     with identity.acting_as(identity.Actor("root", True)):

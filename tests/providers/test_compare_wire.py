@@ -8,13 +8,13 @@ import json
 
 import pytest
 
-from alonchat import errors
+from alonchat.calls.service import ai_service
 from alonchat.catalog.models import resolve
-from alonchat.core import ThinkingDelta
-from alonchat.service import ai_service
-from tests import media
+from alonchat.core import errors
+from alonchat.core.types import ThinkingDelta
 from tests.fake_server.wires import camel
-from tests.provider_checks import ledger
+from tests.support import media
+from tests.support.provider_checks import ledger
 
 IMAGE, PDF = media.image(320, 200), media.pdf(2)
 THINKING = "First, the image is red. Then, the PDF has two pages."

@@ -15,14 +15,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from alonchat import errors
-from alonchat.calls import RetryPolicy
-from alonchat.registry import registry
-from alonchat.service import AIService, ai_service
+from alonchat.calls.attempt import RetryPolicy
+from alonchat.calls.service import AIService, ai_service
+from alonchat.core import errors
+from alonchat.providers.registry import registry
 from alonchat.storage.engine import session
 from alonchat.storage.tables import ProviderEndpoint
-from tests.provider_checks import assert_usage, expected_cost, ledger
-from tests.scripted import add_model
+from tests.support.provider_checks import assert_usage, expected_cost, ledger
+from tests.support.scripted import add_model
 
 KEY = "sk-contract-key-0123456789abcdef"
 

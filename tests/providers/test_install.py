@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,12 @@ def new_venv(root: Path) -> tuple[Path, list[str]]:
     """A venv over the system packages (the dependencies, offline), and the pip command that installs into it."""
     venv = root / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", "--system-site-packages", str(venv)], check=True)
+    # A venv made from a venv sees the base interpreter's packages, not ours: point it at ours too (the
+    # dependencies and the build backend), after its own site-packages so the regular install wins.
+    purelib = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    inner = subprocess.run([str(venv / "bin" / "python"), "-c", purelib], check=True, capture_output=True,
+                           text=True).stdout.strip()
+    Path(inner, "outer-env.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     return venv, [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "--quiet",
                   "--no-deps", "--no-build-isolation", "--no-index", "--disable-pip-version-check"]
 

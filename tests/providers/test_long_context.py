@@ -9,14 +9,14 @@ import pytest
 from genai_prices import Usage as RefUsage
 from genai_prices import calc_price
 
+from alonchat.calls.service import ai_service
 from alonchat.catalog import models as catalog
 from alonchat.cli import main
-from alonchat.service import ai_service
 from alonchat.usage import receipts
 from tests.cli.test_cli_chat import KEYS as CHAT_KEYS
-from tests.provider_checks import assert_usage, ledger
 from tests.providers.test_provider_compatible import add_endpoint
-from tests.scripted import add_model
+from tests.support.provider_checks import assert_usage, ledger
+from tests.support.scripted import add_model
 
 # (model, genai-prices provider, usage in the engine's convention): each past its provider's tier, or 1-hour writes.
 CASES = [
@@ -135,8 +135,8 @@ def test_chat_json_keeps_its_keys_and_an_exact_cost(fake_providers, capsys, name
 @pytest.mark.parametrize("streamed", [False, True], ids=["chat", "stream"])
 def test_anthropic_long_context_with_1h_writes_from_genai_prices_data(fake_providers, streamed):
     """claude-sonnet-4-5 added from genai-prices (tiers on every kind, 1-hour writes included) bills as calc_price."""
-    from alonchat.pricing import reference as ours_reference
-    from alonchat.pricing import tiers_json
+    from alonchat.core.pricing import reference as ours_reference
+    from alonchat.core.pricing import tiers_json
 
     ref = ours_reference("anthropic", "claude-sonnet-4-5").prices
     assert ref.tiers and ref.tiers[0].cache_write_1h_price is not None

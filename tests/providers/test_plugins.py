@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from alonchat import errors
-from alonchat.registry import registry
-from alonchat.service import ai_service
-from tests.provider_checks import ledger
-from tests.scripted import add_model
+from alonchat.calls.service import ai_service
+from alonchat.core import errors
+from alonchat.providers.registry import registry
+from tests.support.provider_checks import ledger
+from tests.support.scripted import add_model
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "alonchat-example-plugin"
 

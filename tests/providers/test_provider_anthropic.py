@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from alonchat.service import ai_service
+from alonchat.calls.service import ai_service
 from tests.conftest import FAKE_KEYS
 
 KEY = FAKE_KEYS["ANTHROPIC_API_KEY"]

@@ -5,15 +5,16 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from alonchat import errors
-from alonchat.core import ChatRequest, StreamEnd, estimate_tokens
-from alonchat.registry import registry
-from alonchat.service import ai_service
+from alonchat.calls.service import ai_service
+from alonchat.core import errors
+from alonchat.core.tokens import estimate_tokens
+from alonchat.core.types import ChatRequest, StreamEnd
+from alonchat.providers.registry import registry
 from alonchat.storage.engine import session
 from alonchat.storage.tables import ProviderEndpoint
 from tests.fake_server import FakeServer
-from tests.provider_checks import assert_usage, ledger
-from tests.scripted import add_model
+from tests.support.provider_checks import assert_usage, ledger
+from tests.support.scripted import add_model
 
 ENDPOINT_KEY = "sk-endpoint-secret-0123456789"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from alonchat import errors
-from alonchat.registry import registry
-from alonchat.service import ai_service
+from alonchat.calls.service import ai_service
+from alonchat.core import errors
+from alonchat.providers.registry import registry
 from tests.conftest import FAKE_KEYS
 
 KEY = FAKE_KEYS["GEMINI_API_KEY"]

@@ -6,12 +6,12 @@ import json
 
 import pytest
 
-from alonchat import errors
-from alonchat.core import ChatOptions, ChatRequest
-from alonchat.registry import registry
-from alonchat.service import ai_service
+from alonchat.calls.service import ai_service
+from alonchat.core import errors
+from alonchat.core.types import ChatOptions, ChatRequest
+from alonchat.providers.registry import registry
 from tests.conftest import FAKE_KEYS
-from tests.provider_checks import ledger
+from tests.support.provider_checks import ledger
 
 KEY = FAKE_KEYS["OPENAI_API_KEY"]
 

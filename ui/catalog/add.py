@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from alonchat import identity, pricing
+from alonchat.access import identity
 from alonchat.catalog import endpoints
 from alonchat.catalog import models as catalog
-from alonchat.errors import AlonChatError, ValidationError
-from alonchat.pricing import PRICE_FIELDS as PRICES
-from alonchat.registry import registry
+from alonchat.core import pricing
+from alonchat.core.errors import AlonChatError, ValidationError
+from alonchat.core.pricing import PRICE_FIELDS as PRICES
+from alonchat.providers.registry import registry
 from ui.catalog import tiers
 from ui.catalog.common import error_list, errors_to, flash, help_of, label, price_text
 

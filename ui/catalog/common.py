@@ -8,7 +8,7 @@ from decimal import Decimal
 import streamlit as st
 
 from alonchat.catalog.models import ModelInput
-from alonchat.errors import AlonChatError
+from alonchat.core.errors import AlonChatError
 
 FLASH = "cat_flash"
 CONFIRM = "cat_confirm"  # (button key, target) of the destructive action waiting for "Yes"

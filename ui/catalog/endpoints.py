@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from alonchat import identity
+from alonchat.access import identity
 from alonchat.catalog import endpoints
-from alonchat.errors import AlonChatError, ValidationError
+from alonchat.core.errors import AlonChatError, ValidationError
 from ui.catalog.common import ask, confirm, error_list, errors_to, flash
 
 ss = st.session_state

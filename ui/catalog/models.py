@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from alonchat import identity
+from alonchat.access import identity
 from alonchat.catalog import io as catalog_io
 from alonchat.catalog import models as catalog
-from alonchat.errors import ValidationError
-from alonchat.pricing import PRICE_FIELDS as PRICES
+from alonchat.core.errors import ValidationError
+from alonchat.core.pricing import PRICE_FIELDS as PRICES
 from ui.catalog import tiers
 from ui.catalog.common import ask, confirm, error_list, errors_to, flash, help_of, label, price_text
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from alonchat import identity
+from alonchat.access import identity
 from alonchat.catalog import prices as catalog_prices
-from alonchat.pricing import PRICE_FIELDS as PRICES
-from alonchat.pricing import describe_tiers
+from alonchat.core.pricing import PRICE_FIELDS as PRICES
+from alonchat.core.pricing import describe_tiers
 from ui.catalog.common import errors_to, flash, label, price_text
 
 

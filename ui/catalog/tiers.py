@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from alonchat import identity
+from alonchat.access import identity
 from alonchat.catalog import models as catalog
-from alonchat.errors import ValidationError
-from alonchat.pricing import PRICE_FIELDS, parse_tiers
+from alonchat.core.errors import ValidationError
+from alonchat.core.pricing import PRICE_FIELDS, parse_tiers
 from ui.catalog.common import error_list, flash
 
 ss = st.session_state

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from alonchat import identity
+from alonchat.access import identity
+from alonchat.calls.service import ai_service
 from alonchat.catalog import io as catalog_io
-from alonchat.errors import HINTS, AlonChatError, MissingKeyError, ProviderConnectionError, ValidationError
-from alonchat.service import ai_service
+from alonchat.core.errors import HINTS, AlonChatError, MissingKeyError, ProviderConnectionError, ValidationError
 from ui import format as fmt
 from ui.catalog.common import flash
 

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from alonchat.catalog import models as catalog
-from alonchat.errors import ValidationError
+from alonchat.core.errors import ValidationError
 from alonchat.usage import budgets, exports, periods, reports
 from alonchat.usage.whatif import what_if
 from ui import auth

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from alonchat import teams
-from alonchat.errors import ValidationError
+from alonchat.access import teams
+from alonchat.core.errors import ValidationError
 
 
 def render() -> None:

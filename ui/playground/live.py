@@ -15,7 +15,7 @@ import time
 
 import streamlit as st
 
-from alonchat.parallel import PaneState
+from alonchat.calls.parallel import PaneState
 from ui import format as fmt
 from ui.playground import panes
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import streamlit as st
 
-from alonchat.calls import CallResult
+from alonchat.calls.result import CallResult
 from alonchat.conversations import ConversationView, MessageView
 from ui import format as fmt
 from ui import receipt

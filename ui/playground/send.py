@@ -7,9 +7,10 @@ from decimal import Decimal
 
 import streamlit as st
 
-from alonchat import conversations, errors
-from alonchat.parallel import PaneRequest, ParallelRun
-from alonchat.service import ai_service
+from alonchat import conversations
+from alonchat.calls.parallel import PaneRequest, ParallelRun
+from alonchat.calls.service import ai_service
+from alonchat.core import errors
 from ui.playground import settings, state
 
 CONTINUE_PROMPT = "Continue exactly where your previous answer stopped, without repeating it."

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import annotated_types
 import streamlit as st
 
-from alonchat.core import ChatOptions
+from alonchat.core.types import ChatOptions
 from ui.playground import cache
 
 REASONING = ("reasoning_effort", "reasoning_budget")

@@ -6,7 +6,9 @@ import re
 
 import streamlit as st
 
-from alonchat import conversations, errors, identity
+from alonchat import conversations
+from alonchat.access import identity
+from alonchat.core import errors
 from ui.playground import state
 
 

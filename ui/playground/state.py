@@ -6,10 +6,12 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
-from alonchat import conversations, errors, identity
+from alonchat import conversations
+from alonchat.access import identity
 from alonchat.catalog import models as catalog
 from alonchat.catalog.models import ModelSpec
-from alonchat.registry import registry
+from alonchat.core import errors
+from alonchat.providers.registry import registry
 from ui.playground import settings
 
 # --- session-state keys (one name each; widgets and callbacks use these, never string literals) ----------

@@ -1,0 +1,26 @@
+"""The catalog's audit entries, written in the transaction of the change: prices apart from the rest of a model."""
+
+from __future__ import annotations
+
+from ..access import audit
+from ..access.identity import current_user
+from ..core.pricing import PRICE_FIELDS
+
+
+def catalog_change(session, name: str, old: dict | None, new: dict | None, action: str | None = None) -> None:
+    """Audit a model change inside the catalog's own transaction: prices as 'price', the rest as 'model'."""
+    action = action or ("create" if old is None else "delete" if new is None else "update")
+    changes = audit.diff(old, new)
+    conn = session.connection()
+    price = {k: v for k, v in changes.items() if k in PRICE_FIELDS}
+    rest = {k: v for k, v in changes.items() if k not in PRICE_FIELDS}
+    if rest or action != "update":
+        audit.record("model", name, action, rest, current_user(), conn)
+    if price:
+        audit.record("price", name, action, price, current_user(), conn)
+
+
+def endpoint_change(session, name: str, old: dict | None, new: dict | None) -> None:
+    """Audit an endpoint change inside the catalog's transaction."""
+    action = "create" if old is None else "delete" if new is None else "update"
+    audit.record("endpoint", name, action, audit.diff(old, new), current_user(), session.connection())

@@ -1,0 +1,30 @@
+"""`import alonchat.calls.service` stays lazy: no SDK, no SQLAlchemy before the first call (bench/startup.py)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+HEAVY = ("openai", "anthropic", "google.genai", "httpx2", "sqlalchemy", "alembic", "genai_prices", "streamlit",
+         "alonchat.storage.tables", "alonchat.providers.registry")
+
+
+def loaded_after(code: str) -> set[str]:
+    probe = f"import sys\n{code}\nprint(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)}).stdout
+    return set(out.split())
+
+
+def test_importing_the_service_loads_no_sdk_and_no_database_layer():
+    assert loaded_after("import alonchat.calls.service") == set()
+    assert loaded_after("from alonchat import ai_service, Usage, estimate_tokens") == set()
+
+
+def test_the_first_call_loads_what_it_needs(tmp_path):
+    code = (f"import os; os.environ['ALONCHAT_DATABASE_URL'] = 'sqlite:///{tmp_path / 'a.db'}'\n"
+            "from alonchat.calls.service import ai_service\nassert ai_service.chat('echo', 'hi').ok")
+    assert {"sqlalchemy", "alonchat.storage.tables", "alonchat.providers.registry"} <= loaded_after(code)
