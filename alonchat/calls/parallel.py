@@ -78,10 +78,12 @@ class ParallelRun:
 
     def __init__(self, requests: list[PaneRequest], *, service: AIService | None = None,
                  user: str | None = None, conversation_id: int | None = None,
-                 on_result: Callable[[int, CallResult], None] | None = None):
+                 on_result: Callable[[int, CallResult], None] | None = None, source: str = "api",
+                 source_id: int | None = None):
         self.requests = list(requests)
         self.service = service or ai_service
         self.user, self.conversation_id = user, conversation_id
+        self.source, self.source_id = source, source_id  # kept on every pane's ledger row
         self.on_result = on_result
         self.cancel = threading.Event()  # the whole run
         self.cancels = [threading.Event() for _ in self.requests]  # one pane each
@@ -201,7 +203,8 @@ class ParallelRun:
             if self.cancel.is_set():
                 self.cancels[i].set()
             for item in self.service.stream(req.model, req.messages, user=self.user,
-                                            conversation_id=self.conversation_id,
+                                            conversation_id=self.conversation_id, source=self.source,
+                                            source_id=self.source_id,
                                             cancel=self.cancels[i], **req.options):
                 if self.cancel.is_set():
                     self.cancels[i].set()

@@ -35,6 +35,8 @@ class CallResult:
     # The provider may have taken the prompt: a request went out and was not refused. A call stopped before
     # that (Stop before sending, or during a wait to retry a refused request) used nothing and costs nothing.
     sent: bool = False
+    source: str = "api"  # where the call came from (core.types.SOURCES), kept on its ledger row
+    source_id: int | None = None  # the eval run or arena battle it belongs to
 
     @property
     def ok(self) -> bool:

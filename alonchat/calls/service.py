@@ -25,7 +25,7 @@ from ..core.errors import (
 from ..core.pricing import cache_savings_usd, cost_usd, receipt
 from ..core.text import scrub_exception
 from ..core.tokens import estimate_prompt_tokens, estimated_usage
-from ..core.types import ChatOptions, ChatRequest, Message, RetryNotice, ThinkingDelta, Usage
+from ..core.types import SOURCES, ChatOptions, ChatRequest, Message, RetryNotice, ThinkingDelta, Usage
 from . import attempt, inputs
 from .attempt import RetryPolicy
 from .result import CallResult
@@ -103,28 +103,30 @@ class AIService:
 
     # --- one call -----------------------------------------------------
     def chat(self, model_name: str, messages: list[Message] | str, *, user: str | None = None,
-             conversation_id: int | None = None, cancel: threading.Event | None = None, **options) -> CallResult:
+             conversation_id: int | None = None, cancel: threading.Event | None = None, source: str = "api",
+             source_id: int | None = None, **options) -> CallResult:
         """Call a model and wait for the whole answer; raises the typed error (with `.result`) on failure.
 
-        Setting `cancel` stops the wait within attempt.POLL_SECONDS and records 'cancelled'.
+        Setting `cancel` stops the wait within attempt.POLL_SECONDS and records 'cancelled'. `source` (one of
+        core.types.SOURCES) and `source_id` (an eval run's or arena battle's id) are kept on the ledger row.
         """
         result = None
         for item in self._run(model_name, messages, user, conversation_id, options, streaming=False,
-                              cancel=cancel):
+                              cancel=cancel, source=(source, source_id)):
             if isinstance(item, CallResult):  # retry notices are for streams' consumers
                 result = item
         return result
 
     def stream(self, model_name: str, messages: list[Message] | str, *, user: str | None = None,
-               conversation_id: int | None = None, cancel: threading.Event | None = None,
-               **options) -> Iterator[str | ThinkingDelta | CallResult]:
+               conversation_id: int | None = None, cancel: threading.Event | None = None, source: str = "api",
+               source_id: int | None = None, **options) -> Iterator[str | ThinkingDelta | CallResult]:
         """Yield answer text (str), ThinkingDelta events and a RetryNotice before each retry, then the CallResult.
 
         Closing early, Ctrl+C, SIGTERM (as KeyboardInterrupt) or setting `cancel` records 'cancelled'.
         Callers skip event types they don't know.
         """
         return self._run(model_name, messages, user, conversation_id, options, streaming=True,
-                         cancel=cancel)
+                         cancel=cancel, source=(source, source_id))
 
     def prepare(self, model_name: str, messages: list[Message] | str, **options):
         """Resolve the model and validate the request without calling it (for estimates and forms).
@@ -177,10 +179,13 @@ class AIService:
         spec, request = self.prepare(model_name, messages, **options)
         return self.registry.get(spec.provider).estimate_cost(request, spec.prices)
 
-    def _run(self, model_name, messages, user, conversation_id, options, *, streaming, cancel=None):
+    def _run(self, model_name, messages, user, conversation_id, options, *, streaming, cancel=None,
+             source=("api", None)):
         user = user or identity.current_user()
         start = time.perf_counter()
-        result = CallResult(model=model_name)
+        if source[0] not in SOURCES:
+            raise ValidationError({"source": f"Unknown call source {source[0]!r}; use one of {', '.join(SOURCES)}."})
+        result = CallResult(model=model_name, source=source[0], source_id=source[1])
         content: list[str] = []
         held: list = []  # the call's budget reservation, released once its row is in the ledger
         # Bad input (an unknown model, bad options, a prompt over the window) is not a call: nothing is recorded.
@@ -292,7 +297,7 @@ class AIService:
             error_class=type(error).__name__ if error else None,
             error_message=str(error) if error else None, conversation_id=conversation_id,
             options=result.options or None,
-            team=teams.team_of(user),
+            team=teams.team_of(user), source=result.source, source_id=result.source_id,
         ))
         while held:  # settled: the real cost is in the ledger now, so the hold can go
             reservations.release(held.pop())

@@ -117,7 +117,7 @@ def _several(models: list[str], prompt, options: dict, *, as_json: bool) -> int:
 
     messages = prompt if isinstance(prompt, list) else [{"role": "user", "content": prompt}]
     results: list[CallResult] = []
-    with ParallelRun([PaneRequest(m, messages, options) for m in models]) as run:
+    with ParallelRun([PaneRequest(m, messages, options) for m in models], source="cli") as run:
         for event in run.events():
             if event.kind == "notice":
                 print(f"[{models[event.pane]}] {notice_text(event.notice)}", file=sys.stderr, flush=True)
@@ -133,7 +133,7 @@ def _several(models: list[str], prompt, options: dict, *, as_json: bool) -> int:
 
 def _stream_one(name: str, prompt, options: dict) -> int:
     thinking = False
-    events = ai_service.stream(name, prompt, **options)
+    events = ai_service.stream(name, prompt, source="cli", **options)
     try:
         for item in events:
             if isinstance(item, str):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from ..core.types import SOURCES
 from ..usage import periods, reports
 from ..usage.exports import to_csv
 
@@ -18,8 +19,10 @@ def register(sub) -> None:
                                    "datetimes (--until exclusive), in --tz (default UTC).")
     p.add_argument("--since", help="first day (or instant) to include")
     p.add_argument("--until", help="last day to include (or the instant to stop before)")
-    p.add_argument("--by", choices=("day", "model", "provider", "user", "team"), help="one row per group")
+    p.add_argument("--by", choices=("day", "model", "provider", "user", "team", "source"), help="one row per group")
     p.add_argument("--team", action="append", help="only this team's calls (repeatable)")
+    p.add_argument("--source", action="append", choices=SOURCES,
+                   help="only calls from this source (repeatable): " + ", ".join(SOURCES))
     p.add_argument("--tz", default="UTC", help="time zone for dates and days (IANA name; default UTC)")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="a JSON list of objects")
@@ -57,7 +60,8 @@ def _filters(args) -> reports.Filters:
     # An empty --since "" is a mistake (a shell variable that was not set), never "no filter".
     since = periods.parse_when(args.since, end=False, tz=args.tz) if args.since is not None else None
     until = periods.parse_when(args.until, end=True, tz=args.tz) if args.until is not None else None
-    return reports.Filters(since=since, until=until, tz=args.tz, teams=tuple(args.team or ()))
+    return reports.Filters(since=since, until=until, tz=args.tz, teams=tuple(args.team or ()),
+                           sources=tuple(args.source or ()))
 
 
 def rows_for(args) -> list[dict]:

@@ -120,6 +120,12 @@ class Attachment:
         return "pdf" if self.media_type == PDF_TYPE else "image"
 
 
+# Where a call comes from, kept on its ledger row: the Costs page and the CLI break spend down by it.
+SOURCES = ("playground", "cli", "api", "eval", "judge", "arena", "catalog")
+SOURCE_LABELS = {"playground": "Playground", "cli": "CLI", "api": "API", "eval": "Eval run", "judge": "Judge",
+                 "arena": "Arena", "catalog": "Catalog test", "": "not recorded"}
+
+
 # {"role": "user" | "assistant" | "system", "content": "...", "attachments": [Attachment, ...] (optional)}
 Message = dict[str, Any]
 

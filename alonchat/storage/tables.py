@@ -136,6 +136,7 @@ class UsageRecord(Base):
     __table_args__ = (
         Index("ix_usage_records_created_at", "created_at"),
         Index("ix_usage_records_user_created", "user", "created_at"),
+        Index("ix_usage_records_source", "source", "source_id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -172,6 +173,9 @@ class UsageRecord(Base):
     # The options the call was sent with, as JSON text (effort, temperature, ...; never attachment bytes) (0007).
     options: Mapped[str | None] = mapped_column(Text)
     team: Mapped[str] = mapped_column(String(100), default="", server_default="")  # the user's team then (0008)
+    # Where the call came from (core.types.SOURCES; "" before 0011) and the run or battle it belongs to (0011).
+    source: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    source_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class Conversation(Base):
@@ -280,7 +284,7 @@ class _RollupSums:
 
 
 class UsageRollup(_RollupSums, Base):
-    """Ledger sums per UTC hour × user × model × provider × status, kept on write so the dashboard never scans raw rows.
+    """Ledger sums per UTC hour × user × team × source × model × provider × status, kept on write: no raw scans.
 
     Hourly (not daily) so that any whole-hour time zone gets exact day boundaries; `hour` is
     whole hours since the Unix epoch (UTC), an integer so bucket arithmetic is portable SQL.
@@ -289,13 +293,14 @@ class UsageRollup(_RollupSums, Base):
     __tablename__ = "usage_rollups"
     # Rows kept in key (hour-first) order on SQLite, so an hour range is one sequential read (0005); the
     # covering index holds them in provider/model order too, so sums per hour and model need no sort (0006).
-    __table_args__ = (Index("ix_usage_rollups_by_model", "hour", "provider", "model_name", "user", "team", "status",
-                            *ROLLUP_SUMS),
+    __table_args__ = (Index("ix_usage_rollups_by_model", "hour", "provider", "model_name", "user", "team", "source",
+                            "status", *ROLLUP_SUMS),
                       {"sqlite_with_rowid": False})
 
     hour: Mapped[int] = mapped_column(Integer, primary_key=True)
     user: Mapped[str] = mapped_column(String(100), primary_key=True)
     team: Mapped[str] = mapped_column(String(100), primary_key=True)
+    source: Mapped[str] = mapped_column(String(20), primary_key=True)  # 0011
     model_name: Mapped[str] = mapped_column(String(100), primary_key=True)
     provider: Mapped[str] = mapped_column(String(100), primary_key=True)
     status: Mapped[str] = mapped_column(String(20), primary_key=True)
@@ -320,13 +325,14 @@ class UsageDaily(_RollupSums, Base):
 
     __tablename__ = "usage_daily"
     # key order, and provider/model order in the covering index, as usage_rollups (0005, 0006)
-    __table_args__ = (Index("ix_usage_daily_by_model", "day", "provider", "model_name", "user", "team", "status",
-                            *ROLLUP_SUMS),
+    __table_args__ = (Index("ix_usage_daily_by_model", "day", "provider", "model_name", "user", "team", "source",
+                            "status", *ROLLUP_SUMS),
                       {"sqlite_with_rowid": False})
 
     day: Mapped[int] = mapped_column(Integer, primary_key=True)
     user: Mapped[str] = mapped_column(String(100), primary_key=True)
     team: Mapped[str] = mapped_column(String(100), primary_key=True)
+    source: Mapped[str] = mapped_column(String(20), primary_key=True)  # 0011
     model_name: Mapped[str] = mapped_column(String(100), primary_key=True)
     provider: Mapped[str] = mapped_column(String(100), primary_key=True)
     status: Mapped[str] = mapped_column(String(20), primary_key=True)

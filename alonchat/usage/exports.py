@@ -27,7 +27,7 @@ RAW_COLUMNS = ("id", "created_at", "user", "team", "model_name", "provider", "mo
                "cached_input_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens",
                "usage_estimated", "cost_usd", "cache_savings_usd", "latency_ms", "ttft_ms", "error_class",
                "error_message", "conversation_id", "cache_write_1h_tokens", "cache_write_usd", "cache_write_1h_usd",
-               "tier_threshold", "price_id", "reported_cost_usd", "cost_mismatch")
+               "tier_threshold", "price_id", "reported_cost_usd", "cost_mismatch", "source", "source_id")
 _CHUNK = 5000
 
 

@@ -43,6 +43,8 @@ class UsageEntry:
     cost_mismatch: bool = False
     options: dict | None = None  # what the call was sent with (service.sent_options: no secrets, no bytes)
     team: str = ""  # the user's team at call time (teams.team_of)
+    source: str = ""  # where the call came from (core.types.SOURCES); "" = not recorded
+    source_id: int | None = None  # the eval run or arena battle it belongs to
 
     def row(self, redactor=redact) -> dict:
         u = self.usage
@@ -75,6 +77,8 @@ class UsageEntry:
             "cost_mismatch": self.cost_mismatch,
             "options": json.dumps(self.options, sort_keys=True, ensure_ascii=False) if self.options else None,
             "team": self.team or "",
+            "source": self.source or "",
+            "source_id": self.source_id,
         }
 
 

@@ -28,7 +28,8 @@ from . import periods, report_plan
 from .report_plan import hour_number
 from .rollups import DAILY, HOURLY, KEY, RAW, SUMS, raw_measures
 
-DIMENSIONS = {"model": "model_name", "provider": "provider", "user": "user", "team": "team", "status": "status"}
+DIMENSIONS = {"model": "model_name", "provider": "provider", "user": "user", "team": "team", "source": "source",
+              "status": "status"}
 GROUPS = ("day", *DIMENSIONS)
 
 
@@ -43,6 +44,7 @@ class Filters:
     users: tuple[str, ...] = ()
     statuses: tuple[str, ...] = ()
     teams: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()  # core.types.SOURCES; "" for rows written before sources were recorded
     tz: str = "UTC"
 
     def __post_init__(self):
@@ -50,7 +52,7 @@ class Filters:
             value = getattr(self, name)
             if value is not None and value.tzinfo is None:
                 object.__setattr__(self, name, value.replace(tzinfo=UTC))  # the ledger's zone
-        for name in ("providers", "models", "users", "statuses", "teams"):
+        for name in ("providers", "models", "users", "statuses", "teams", "sources"):
             object.__setattr__(self, name, tuple(getattr(self, name) or ()))
         periods.zone(self.tz)
         if self.since and self.until and self.until < self.since:
@@ -96,7 +98,7 @@ def authorize(f: Filters, group: tuple[str, ...] = (), *, rows: bool = False) ->
 def dims(t, f: Filters) -> list:
     conds = []
     for chosen, col in ((f.providers, "provider"), (f.models, "model_name"), (f.users, "user"),
-                        (f.statuses, "status"), (f.teams, "team")):
+                        (f.statuses, "status"), (f.teams, "team"), (f.sources, "source")):
         if chosen:
             conds.append(t.c[col].in_(chosen))
     return conds

@@ -17,7 +17,7 @@ RAW = UsageRecord.__table__
 HOURLY = UsageRollup.__table__
 DAILY = UsageDaily.__table__
 MONTHLY = UsageMonthly.__table__
-KEY = ("user", "team", "model_name", "provider", "status")
+KEY = ("user", "team", "source", "model_name", "provider", "status")
 MONTH_KEY = ("month", "user", "team")
 TOKENS = ("input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens")
 SUMS = ROLLUP_SUMS  # every additive column of the hourly and daily rollups, owned by the schema
@@ -105,7 +105,7 @@ def contribution(row: dict) -> tuple[dict, dict, dict]:
     cost = cost if cost is not None else Decimal(0)
     hourly = {
         "hour": hour_of(row["created_at"]), "user": row["user"], "team": row.get("team") or "",
-        "model_name": row["model_name"],
+        "source": row.get("source") or "", "model_name": row["model_name"],
         "provider": row["provider"], "status": status, "requests": 1, "errors": int(status != "ok"),
         "priced_requests": priced, "unpriced_requests": unpriced,
         **{k: row[k] for k in TOKENS},

@@ -104,3 +104,20 @@ def test_half_hour_zone_is_exact_and_says_it_reads_raw_rows(at):
     at.date_input(key="costs_days").set_value((date(2026, 11, 4), date(2026, 11, 4))).run()
     assert metrics(at)["Requests"] == "1"  # 18:40 UTC on the 3rd is 00:10 on the 4th in UTC+5:30
     assert any("not a whole number of hours" in c.value for c in at.caption)
+
+
+def test_spend_breaks_down_and_filters_by_source(at):
+    from alonchat.core.types import Usage
+    from alonchat.usage import ledger
+    from tests.support.ledger_fixture import at as when
+
+    ledger.record(ledger.UsageEntry(user="dora", model_name="alpha", provider="openai", model_id="alpha",
+                                    usage=Usage(10, 0, 0, 5), cost_usd=D("0.25"), latency_ms=5.0,
+                                    ttft_ms=None, status="ok", created_at=when(3, 9), source="eval", source_id=4))
+    at.run()
+    at.selectbox(key="costs_by").set_value("source").run()
+    table = next(d.value for d in at.dataframe if "Spend (USD)" in d.value.columns)
+    # the hand-made ledger predates sources ("not recorded"); the eval row is labelled by its source
+    assert dict(zip(table["Source"], table["Requests"], strict=True)) == {"not recorded": 8, "Eval run": 1}
+    at.multiselect(key="costs_source").set_value(["eval"]).run()
+    assert metrics(at)["Requests"] == "1" and metrics(at)["Total spend"] == "$0.25"

@@ -71,7 +71,8 @@ def test_fresh_install_chats_with_echo_and_records_the_call():
     [conv] = conversations.list_for("tester")
     assert conv.title == "hello world"
     [row] = usage_rows()
-    assert (row.model_name, row.status, row.user, row.conversation_id) == ("echo", "ok", "tester", conv.id)
+    assert (row.model_name, row.status, row.user, row.conversation_id, row.source) == ("echo", "ok", "tester", conv.id,
+                                                                                     "playground")
     assert any(b.label == "hello world" for b in at.sidebar.button)
 
 

@@ -110,7 +110,7 @@ def test_a_member_switches_between_their_spend_and_their_teams_totals():
     at = app(member(), "pages/costs.py")
     spend = next(m for m in at.metric if m.label == "Total spend")
     assert spend.value == "$1.00"
-    assert at.segmented_control(key="costs_stack").options == ["model", "provider"]
+    assert at.segmented_control(key="costs_stack").options == ["model", "provider", "source"]  # never user or team
     at.segmented_control(key="costs_view").set_value("team").run()
     assert not at.exception, at.exception
     assert next(m for m in at.metric if m.label == "Total spend").value == "$3.00"  # ana + bo, not cy

@@ -152,4 +152,5 @@ def test_by_model_indexes_cover_every_rollup_sum():
     # a column missing from the covering index would make SQLite read the table row by row again
     for table, first in ((HOURLY, "hour"), (DAILY, "day")):
         [index] = [i for i in table.indexes if i.name.endswith("_by_model")]
-        assert [c.name for c in index.columns] == [first, "provider", "model_name", "user", "team", "status", *SUMS]
+        assert [c.name for c in index.columns] == [first, "provider", "model_name", "user", "team", "source", "status",
+                                                   *SUMS]

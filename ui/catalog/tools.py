@@ -40,7 +40,7 @@ def test_model(active: list[str]) -> None:
         return
     with st.spinner(f"Asking {name}…"):
         try:
-            result = ai_service.chat(name, prompt, user=identity.current_user())
+            result = ai_service.chat(name, prompt, user=identity.current_user(), source="catalog")
         except AlonChatError as e:
             st.error(f"**{name} failed:** {e}", icon=":material/error:")
             hint = _fix(e)

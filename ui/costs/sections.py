@@ -9,6 +9,7 @@ import streamlit as st
 
 from alonchat.catalog import models as catalog
 from alonchat.core.errors import ValidationError
+from alonchat.core.types import SOURCE_LABELS
 from alonchat.usage import budgets, exports, periods, reports
 from alonchat.usage.whatif import what_if
 from ui import auth
@@ -16,7 +17,8 @@ from ui.costs import charts
 from ui.format import count, money
 
 RAW_EXPORT_LIMIT = 500_000
-BY_LABEL = {"model": "Model", "provider": "Provider", "user": "User", "team": "Team", "day": "Day", "status": "Status"}
+BY_LABEL = {"model": "Model", "provider": "Provider", "user": "User", "team": "Team", "source": "Source", "day": "Day",
+            "status": "Status"}
 
 
 def filters() -> reports.Filters | None:
@@ -43,13 +45,16 @@ def filters() -> reports.Filters | None:
                    "inside an hour: that part of each day is read from raw rows (exact, a little slower).")
     values = reports.dimension_values()
     admin = auth.can_edit()
-    shown = ("provider", "model", "user", "team", "status") if admin else ("provider", "model", "status")
+    shown = ("provider", "model", "user", "team", "source", "status") if admin else ("provider", "model", "source",
+                                                                                      "status")
     cols = st.columns(len(shown) + (0 if admin else 1))
     chosen = {dim: () for dim in reports.DIMENSIONS}
-    chosen.update({dim: cols[i].multiselect(dim.capitalize(), values[dim], key=f"costs_{dim}", placeholder="all")
+    chosen.update({dim: cols[i].multiselect(dim.capitalize(), values[dim], key=f"costs_{dim}", placeholder="all",
+                                            format_func=SOURCE_LABELS.get if dim == "source" else str)
                    for i, dim in enumerate(shown)})
     f = reports.Filters(since=since, until=until, providers=chosen["provider"], models=chosen["model"],
-                        users=chosen["user"], teams=chosen["team"], statuses=chosen["status"], tz=tz)
+                        users=chosen["user"], teams=chosen["team"], statuses=chosen["status"],
+                        sources=chosen["source"], tz=tz)
     if admin:
         return f
     view = cols[-1].segmented_control("Show", ["mine", "team"], default="mine", key="costs_view",
@@ -100,7 +105,7 @@ def headline(s: reports.Summary) -> None:
 
 
 def chart_section(f: reports.Filters) -> None:
-    stacks = ["model", "provider", "user", "team"] if auth.can_edit() else ["model", "provider"]
+    stacks = ["model", "provider", "user", "team", "source"] if auth.can_edit() else ["model", "provider", "source"]
     by = st.segmented_control("Stack spend by", stacks, default="model", key="costs_stack")
     by = by or "model"
     rows = reports.timeseries(by, f)
@@ -121,7 +126,8 @@ def chart_section(f: reports.Filters) -> None:
 
 def _table(rows: list[dict], by: str) -> pd.DataFrame:
     out = pd.DataFrame([{
-        BY_LABEL[by]: r[by], "Spend (USD)": None if r["cost_usd"] is None else float(r["cost_usd"]),
+        BY_LABEL[by]: SOURCE_LABELS.get(r[by], r[by]) if by == "source" else r[by],
+        "Spend (USD)": None if r["cost_usd"] is None else float(r["cost_usd"]),
         "Requests": r["requests"], "Errors": r["errors"], "Unpriced": r["unpriced_requests"],
         "Input": r["input_tokens"], "Cached": r["cached_input_tokens"], "Output": r["output_tokens"],
         "Reasoning": r["reasoning_tokens"], "Cache savings (USD)": float(r["cache_savings_usd"]),
@@ -133,7 +139,8 @@ def _table(rows: list[dict], by: str) -> pd.DataFrame:
 
 
 def breakdown_section(f: reports.Filters) -> None:
-    dims = ["model", "provider", "user", "team", "day"] if auth.can_edit() else ["model", "provider", "day"]
+    dims = (["model", "provider", "user", "team", "source", "day"] if auth.can_edit()
+            else ["model", "provider", "source", "day"])
     by = st.selectbox("Break down by", dims, key="costs_by", format_func=BY_LABEL.get)
     rows = reports.breakdown(by, f)
     if not rows:

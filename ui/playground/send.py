@@ -152,7 +152,7 @@ def start(pending: dict, plans: list[PanePlan], view, user: str) -> str | None:
     def store(i: int, result) -> None:  # runs in the pane's worker, so a cancelled answer is saved too
         conversations.add_answer(cid, slots[i], result, prefix=prefixes[i])
 
-    run = ParallelRun(requests, user=user, conversation_id=cid, on_result=store)
+    run = ParallelRun(requests, user=user, conversation_id=cid, on_result=store, source="playground")
     ss[state.RUN_PANES] = {p.id: (i, prompt_ids[i], prefixes[i]) for i, p in enumerate(go)}
     ss[state.LIVE_CUTS] = {}
     # Started now, before the page is drawn: a provider's first token takes longer than drawing it.
