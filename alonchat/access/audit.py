@@ -16,7 +16,7 @@ from ..storage.engine import get_engine
 from ..storage.tables import AuditEntry, utcnow
 from .identity import require_admin
 
-ENTITIES = ("model", "price", "endpoint", "budget", "role", "team")
+ENTITIES = ("model", "price", "endpoint", "budget", "role", "team", "bill")
 _TABLE = AuditEntry.__table__
 
 

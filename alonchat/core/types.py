@@ -17,6 +17,7 @@ class Usage:
     output_tokens counts every generated token (reasoning included);
     cache_write_1h_tokens is the part of cache_write_tokens written to a 1-hour cache (Anthropic bills it apart).
     reported_cost_usd is the call's cost as the endpoint itself reported it (OpenRouter's usage.cost), if any.
+    response_id is the provider's id for the response (OpenRouter's generation id), so its bill can be looked up.
     """
 
     input_tokens: int = 0
@@ -27,6 +28,7 @@ class Usage:
     estimated: bool = False
     cache_write_1h_tokens: int = 0
     reported_cost_usd: Decimal | None = None
+    response_id: str | None = None
 
 
 class ChatOptions(BaseModel):

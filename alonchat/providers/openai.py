@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -45,6 +46,11 @@ def _map_usage(usage: Any) -> Usage | None:
         output_tokens=_count(usage, "completion_tokens"),
         reasoning_tokens=_count(completion, "reasoning_tokens"),
     )
+
+
+def _with_id(usage: Usage, response_id: Any) -> Usage:
+    """The usage with the response's id (OpenRouter's generation id, which its bill can be looked up by)."""
+    return replace(usage, response_id=response_id[:200]) if isinstance(response_id, str) and response_id else usage
 
 
 def _object(fields: dict, key: str) -> dict:
@@ -210,14 +216,14 @@ class OpenAIProvider(SDKProvider):
         with map_errors(self, request.options.timeout):
             usage = _map_usage(reply.usage.to_dict(warnings=False) if reply.usage else None)
             thinking = _reasoning(choice.message.to_dict(warnings=False) if choice and choice.message else {})
-        return ChatResult(content, usage or estimated_usage(request, content), finish, thinking)
+        return ChatResult(content, _with_id(usage or estimated_usage(request, content), reply.id), finish, thinking)
 
     def stream(self, request: ChatRequest) -> Iterator[TextDelta | ThinkingDelta | StreamEnd]:
         import openai
 
         client = self._client()
         parts: list[str] = []
-        usage = finish = None
+        usage = finish = response_id = None
         with map_errors(self, request.options.timeout):
             # The SDK sends the request and decodes the event stream; each chunk stays the JSON object it
             # was (parse(to=Stream[object])). Building the SDK's typed chunk costs twice the rest of the
@@ -227,6 +233,7 @@ class OpenAIProvider(SDKProvider):
             ).parse(to=openai.Stream[object])
             try:
                 for chunk, choices in _chunks(events):
+                    response_id = response_id or chunk.get("id")
                     if chunk.get("usage") is not None:  # the last chunk, with choices == []
                         usage = _map_usage(chunk["usage"])
                     for choice in choices:
@@ -243,4 +250,4 @@ class OpenAIProvider(SDKProvider):
                 events.close()
         finish = require_finish(finish, self.name)
         # A compatible server may ignore include_usage: count it ourselves, labelled an estimate.
-        yield StreamEnd(usage or estimated_usage(request, "".join(parts)), finish)
+        yield StreamEnd(_with_id(usage or estimated_usage(request, "".join(parts)), response_id), finish)

@@ -79,6 +79,7 @@ class UsageEntry:
             "team": self.team or "",
             "source": self.source or "",
             "source_id": self.source_id,
+            "response_id": u.response_id[:200] if u.response_id else None,
         }
 
 

@@ -7,6 +7,8 @@ exercised as in production. Routes:
 - OpenAI:    POST {prefix}/chat/completions (JSON or SSE), GET {prefix}/models   (prefix: /v1, or any)
 - Anthropic: POST /v1/messages (JSON or SSE events message_start ... message_stop)
 - Gemini:    POST /{version}/models/{model}:generateContent and :streamGenerateContent?alt=sse
+- Billing:   the providers' admin usage and cost reports and OpenRouter's generation lookup (admin.py),
+             answered from every call served here plus what tests book (`srv.admin`)
 
 Use::
 
@@ -28,6 +30,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+from .admin import AdminAPI
 from .wires import AnthropicWire, GeminiWire, OpenAIWire
 
 __all__ = ["FakeServer", "Script", "Recorded"]
@@ -95,6 +98,7 @@ class FakeServer:
         self.requests: list[Recorded] = []
         self.last_chunks: list[tuple[str, float]] = []  # (model, time.time()) of each stream's last text
         self.models: list[str] = ["fake-model-a", "fake-model-b"]
+        self.admin = AdminAPI()  # the billing APIs and their books (admin.py)
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._httpd: ThreadingHTTPServer | None = None
@@ -207,6 +211,8 @@ class _Handler(BaseHTTPRequestHandler):
     # --- routing ----------------------------------------------------------
     def do_GET(self) -> None:
         self._record(None)
+        if self.server_ref.admin.route(self):
+            return
         if self._path.endswith("/models"):
             models = [{"id": m, "object": "model", "created": 0, "owned_by": "fake"}
                       for m in self.server_ref.models]
@@ -272,6 +278,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(s.status, wire.error(s.status, message), headers)
         pieces = s.pieces("Fake reply to: " + (wire.last_user(body) or "nothing"))
         usage = self._usage(s, wire.prompt(body), pieces)
+        wire.response_id = srv.admin.served(wire.name, self._path, model, usage, self._sent_key())
         if not stream:
             srv._wait(s.delay * len(pieces) + (s.stall or 0))
             if s.malformed:

@@ -52,6 +52,7 @@ class OpenAIWire:
     """Chat Completions: prompt_tokens includes cached (and cache writes); completion_tokens includes reasoning."""
 
     name = "openai"
+    response_id = "chatcmpl-fake"  # the server sets each answer's own (admin.AdminAPI.served)
 
     @staticmethod
     def prompt(body: dict) -> str:
@@ -78,14 +79,14 @@ class OpenAIWire:
         return out
 
     def _chunk(self, model: str, choices: list, usage=None) -> dict:
-        return {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": int(time.time()),
+        return {"id": self.response_id, "object": "chat.completion.chunk", "created": int(time.time()),
                 "model": model, "choices": choices, "usage": usage}
 
     def reply(self, model: str, text: str, u: dict, finished: bool, thinking: str | None = None) -> dict:
         message = {"role": "assistant", "content": text, "refusal": None}
         if thinking:  # as OpenAI-compatible reasoning servers (vLLM, DeepSeek) send it
             message["reasoning_content"] = thinking
-        return {"id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()),
+        return {"id": self.response_id, "object": "chat.completion", "created": int(time.time()),
                 "model": model,
                 "choices": [{"index": 0, "message": message,
                              "finish_reason": "stop" if finished else None, "logprobs": None}],
