@@ -10,7 +10,8 @@ saw). The admin routes report those books:
 
 with daily buckets, grouping, cursor pages (`has_more`/`next_page`; `max_limit` caps a page below the
 documented limit, as a server may), costs from `set_price` (with dates, for a price change mid-month;
-Anthropic amounts are cents as decimal strings) and `rate_limit(...)` answering 429 with Retry-After.
+Anthropic amounts are cents as decimal strings), `rate_limit(...)` answering 429 with Retry-After, and
+`replies[path]` answering a route with a body of the test's choosing (a shape the vendor never sends).
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class AdminAPI:
     key_ids: dict[str, str] = field(default_factory=dict)  # an API key -> its id in the reports
     scopes: dict[str, str] = field(default_factory=dict)  # an API key -> its project / workspace
     max_limit: int | None = None
+    replies: dict[str, dict] = field(default_factory=dict)  # a route's path -> a body to answer instead
     booked: list[Booked] = field(default_factory=list)
     _prices: dict[tuple[str, str], list[tuple[date, dict[str, Decimal]]]] = field(default_factory=dict)
     _limited: list[str] = field(default_factory=list)
@@ -141,6 +143,9 @@ class AdminAPI:
             wait = self._limited.pop(0) if self._limited else None
         if wait is not None:
             handler._json(429, _error(vendor, 429, "Rate limit exceeded."), {"Retry-After": wait})
+            return True
+        if path in self.replies:
+            handler._json(200, self.replies[path])
             return True
         try:
             handler._json(200, answer(query))
