@@ -5,6 +5,7 @@ import streamlit as st
 from alonchat.usage import reports
 from ui import audit_view, auth, shell
 from ui.costs import calls, sections
+from ui.costs import reconcile as cost_reconcile
 from ui.costs import teams as cost_teams
 
 shell.ensure()  # a page opened by its own URL still gets the app's frame
@@ -25,7 +26,9 @@ if f is not None:
 st.subheader("Budgets")
 sections.budgets_section()
 if auth.can_edit():
+    st.subheader("Provider bills")
+    cost_reconcile.render()
     st.subheader("Teams")
     cost_teams.render()
     st.subheader("Audit log")
-    audit_view.render(("budget", "team", "role"), key="costs_audit")
+    audit_view.render(("budget", "team", "role", "bill"), key="costs_audit")
