@@ -216,10 +216,10 @@ class AdminAPI:
         first, end = self._window(q, "start_time", "end_time", self._epoch_day)
         if q.get("bucket_width", ["1d"])[0] != "1d":
             raise ValueError("the fake serves bucket_width=1d only")
-        group = q.get("group_by", []) + q.get("group_by[]", [])
+        group = _array(q, "group_by")
         days, token = self._page(q, first, end, 7, 31)
-        filters = {"model": q.get("models", []), "api_key_id": q.get("api_key_ids", []),
-                   "project_id": q.get("project_ids", [])}
+        filters = {"model": _array(q, "models"), "api_key_id": _array(q, "api_key_ids"),
+                   "project_id": _array(q, "project_ids")}
         data = []
         for d in days:
             results = []
@@ -238,9 +238,9 @@ class AdminAPI:
 
     def _openai_costs(self, q: dict) -> dict:
         first, end = self._window(q, "start_time", "end_time", self._epoch_day)
-        group = q.get("group_by", []) + q.get("group_by[]", [])
+        group = _array(q, "group_by")
         days, token = self._page(q, first, end, 7, 180)
-        projects = q.get("project_ids", [])
+        projects = _array(q, "project_ids")
         data = []
         for d in days:
             sums: dict[tuple, Decimal] = {}
@@ -264,10 +264,10 @@ class AdminAPI:
 
     def _anthropic_usage(self, q: dict) -> dict:
         first, end = self._window(q, "starting_at", "ending_at", self._rfc_day)
-        group = q.get("group_by[]", [])
+        group = _array(q, "group_by")
         days, token = self._page(q, first, end, 7, 31)
-        filters = {"model": q.get("models[]", []), "api_key_id": q.get("api_key_ids[]", []),
-                   "workspace_id": q.get("workspace_ids[]", [])}
+        filters = {"model": _array(q, "models"), "api_key_id": _array(q, "api_key_ids"),
+                   "workspace_id": _array(q, "workspace_ids")}
         data = []
         for d in days:
             results = []
@@ -284,7 +284,7 @@ class AdminAPI:
 
     def _anthropic_costs(self, q: dict) -> dict:
         first, end = self._window(q, "starting_at", "ending_at", self._rfc_day)
-        group = q.get("group_by[]", [])
+        group = _array(q, "group_by")
         days, token = self._page(q, first, end, 7, 31)
         data = []
         for d in days:
@@ -326,6 +326,11 @@ class AdminAPI:
             "cancelled": False, "finish_reason": "stop", "tokens_prompt": prompt, "tokens_completion": t["output"],
             "native_tokens_prompt": prompt, "native_tokens_completion": t["output"],
             "native_tokens_cached": t["cache_read"], "native_tokens_reasoning": 0}})
+
+
+def _array(query: dict, name: str) -> list[str]:
+    """An array parameter written either way: name[]=a&name[]=b (the official SDKs) or name=a&name=b."""
+    return query.get(name + "[]", []) + query.get(name, [])
 
 
 def _epoch(d: date) -> int:

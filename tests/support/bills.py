@@ -35,7 +35,7 @@ def point_at(srv, monkeypatch) -> None:
     monkeypatch.setenv("ANTHROPIC_ADMIN_KEY", srv.admin.keys["anthropic"])
 
 
-def _write(day: date, model: str, provider: str, usage: Usage, n: int, status: str = "ok") -> None:
+def write(day: date, model: str, provider: str, usage: Usage, n: int, status: str = "ok") -> None:
     spec = resolve(model)
     ledger.record_many([ledger.UsageEntry(
         user="ana@corp.example", model_name=model, provider=provider, model_id=spec.model_id, usage=usage,
@@ -52,7 +52,7 @@ def seed_month(admin) -> None:
                     cache_write_1h=6, output=15)
     # openai gpt-4.1: 10 calls a day of 5,000 input (1,000 cached) and 500 output
     for day in (NOV[0], NOV[2], NOV[4], NOV[5]):
-        _write(day, GPT, "openai", Usage(5_000, 1_000, 0, 500), 10)
+        write(day, GPT, "openai", Usage(5_000, 1_000, 0, 500), 10)
         admin.add("openai", day, GPT_BILLED, api_key_id=OURS_OPENAI, scope="proj_alonchat", requests=10,
                   input=40_000, cache_read=10_000, output=5_000)
     admin.add("openai", NOV[0], "gpt-9-preview-2026-11-01", api_key_id=OURS_OPENAI, scope="proj_alonchat",
@@ -61,10 +61,10 @@ def seed_month(admin) -> None:
               input=30_000, output=3_000)
     # anthropic claude-sonnet-4-6: 5 calls a day of 8,000 input (4,000 read from the cache) and 800 output
     for day in (NOV[1], NOV[3], NOV[5]):
-        _write(day, CLAUDE, "anthropic", Usage(8_000, 4_000, 0, 800), 5)
+        write(day, CLAUDE, "anthropic", Usage(8_000, 4_000, 0, 800), 5)
     admin.add("anthropic", NOV[1], CLAUDE_BILLED, api_key_id=OURS_ANTHROPIC, requests=5,
               input=20_000, cache_read=20_000, cache_write_5m=20_000, output=4_000)
-    _write(NOV[3], CLAUDE, "anthropic", Usage(1_000, 0, 0, 100, estimated=True), 1, status="cancelled")
+    write(NOV[3], CLAUDE, "anthropic", Usage(1_000, 0, 0, 100, estimated=True), 1, status="cancelled")
     admin.add("anthropic", NOV[3], CLAUDE_BILLED, api_key_id=OURS_ANTHROPIC, requests=6,
               input=21_000, cache_read=20_000, output=6_100)
 

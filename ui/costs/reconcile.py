@@ -13,6 +13,7 @@ import streamlit as st
 from alonchat.core.errors import AlonChatError
 from alonchat.usage import reconcile
 from alonchat.usage.bills import KINDS, store
+from ui.costs.charts import DAY_AXIS
 from ui.format import money
 
 STATUS = {"match": "✓ match", "over": "▲ over", "under": "▼ under", "provider_only": "provider only",
@@ -107,11 +108,11 @@ def _chart(rec: reconcile.Reconciliation) -> alt.Chart | None:
     if data.empty:
         return None
     return alt.Chart(data, title="Ledger and provider bill per UTC day").mark_line(point=True).encode(
-        x=alt.X("day:T", title="UTC day", axis=alt.Axis(format="%b %d")),
+        x=alt.X("day:O", title="UTC day", axis=DAY_AXIS),
         y=alt.Y("usd:Q", title="USD", axis=alt.Axis(format="$,.2f")),
         color=alt.Color("series:N", title=None, scale=alt.Scale(domain=["Ledger", "Provider bill"],
                                                                 range=["#4c78a8", "#f58518"])),
-        tooltip=[alt.Tooltip("day:T", title="UTC day", format="%Y-%m-%d"), "series:N",
+        tooltip=[alt.Tooltip("day:O", title="UTC day"), "series:N",
                  alt.Tooltip("usd:Q", title="USD", format="$,.6f")],
     )
 

@@ -30,7 +30,7 @@ TOKEN_TYPES = {"uncached_input_tokens": "input", "cache_read_input_tokens": "cac
 def client(key: str, base_url: str | None, sleep: Callable[[float], None]) -> AdminHTTP:
     return AdminHTTP("Anthropic's Admin API", NAME, base_url or DEFAULT_BASE_URL,
                      {"x-api-key": key, "anthropic-version": VERSION}, secret=key, key_env=KEY_ENV,
-                     base_url_env=BASE_URL_ENV, brackets=True, sleep=sleep)
+                     base_url_env=BASE_URL_ENV, sleep=sleep)
 
 
 def _rfc3339(day: date) -> str:

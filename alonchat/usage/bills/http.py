@@ -36,11 +36,10 @@ class AdminHTTP:
     """GETs against one vendor's admin API at the same base URL its calls use; counts requests and waits."""
 
     def __init__(self, label: str, provider: str, base_url: str, headers: dict[str, str], *, secret: str | None,
-                 key_env: str | None, base_url_env: str | None, brackets: bool = False, timeout: float = 60.0,
+                 key_env: str | None, base_url_env: str | None, timeout: float = 60.0,
                  retries: int = 4, max_wait: float = 120.0, sleep: Callable[[float], None] = time.sleep):
         self.label, self.provider, self.base_url = label, provider, base_url.rstrip("/")
         self.headers, self.secret, self.key_env, self.base_url_env = headers, secret, key_env, base_url_env
-        self.brackets = brackets  # arrays: Anthropic's group_by[]=a&group_by[]=b, OpenAI's group_by=a&group_by=b
         self.timeout, self.retries, self.max_wait, self.sleep = timeout, retries, max_wait, sleep
         self.requests = 0
         self.waits: list[float] = []  # each wait before a retry, in seconds (what the provider asked, or backoff)
@@ -110,8 +109,8 @@ class AdminHTTP:
         for key, value in params.items():
             if value is None:
                 continue
-            if isinstance(value, list | tuple):
-                out += [(key + "[]" if self.brackets else key, str(v)) for v in value]
+            if isinstance(value, list | tuple):  # group_by[]=a&group_by[]=b, as both vendors' official SDKs send
+                out += [(key + "[]", str(v)) for v in value]
             else:
                 out.append((key, str(value)))
         return out
