@@ -309,6 +309,9 @@ def _theirs_api(provider: str, stored: Stored, smap: SnapshotMap, accs: dict) ->
             if u.tokens.get(k) is not None:
                 acc.all_tokens[k] = (acc.all_tokens[k] or 0) + u.tokens[k]
         theirs = acc.theirs = acc.theirs or Side(None, dict.fromkeys(KINDS))
+        for k in KINDS:  # a kind the provider reports is 0 (not unknown) on AlonChat's side until counted
+            if u.tokens.get(k) is not None and theirs.tokens[k] is None:
+                theirs.tokens[k] = 0
         if key_ids and u.api_key_id not in key_ids:
             acc.other_keys[u.api_key_id] += sum(n or 0 for n in u.tokens.values())
             continue
