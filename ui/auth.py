@@ -6,6 +6,9 @@ The one place the pages ask "who is this, and may they edit?": the engine enforc
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import streamlit as st
 
 from alonchat.access import identity
@@ -69,15 +72,16 @@ def _login_screen(signed_in_without_email: bool) -> None:
 
 def sidebar_identity() -> None:
     """Who is signed in (with Log out), or that the app is single-user."""
-    who = identity.actor()
-    if who.signed_in:
-        from alonchat.access.teams import team_of
+    from alonchat.access.teams import team_of
 
-        team = team_of(who.email)
-        st.caption(f":material/person: Signed in as **{who.email}** · {who.role}" + (f" · team {team}" if team else ""))
+    who = identity.actor()
+    team = team_of(who.email)
+    in_team = f" · team {team}" if team else ""
+    if who.signed_in:
+        st.caption(f":material/person: Signed in as **{who.email}** · {who.role}{in_team}")
         st.button("Log out", on_click=st.logout, key="auth_logout", icon=":material/logout:", type="tertiary")
     else:
-        st.caption(f":material/person: Single-user mode as **{who.email}** (no sign-in configured)")
+        st.caption(f":material/person: Single-user mode as **{who.email}**{in_team} (no sign-in configured)")
 
 
 def can_edit() -> bool:
@@ -87,3 +91,28 @@ def can_edit() -> bool:
 
 def read_only_note(what: str) -> None:
     st.caption(f":material/lock: {what} is read-only for members; an admin can change it.")
+
+
+def as_drawer(build: Callable[[], Any]) -> Callable[[], Any]:
+    """`build`, to run later as the user this run is drawn for (who will click).
+
+    Streamlit runs a deferred download's callable on a worker thread outside the script run, where the
+    session's login cannot be read: without the actor captured here, the engine would see nobody and
+    (with sign-in on) refuse, and the browser would say "Failed to generate file for download".
+    """
+    who = identity.actor()
+
+    def run() -> Any:
+        with identity.acting_as(who):
+            return build()
+
+    return run
+
+
+def download_button(where, label: str, build: Callable[[], Any], **kwargs) -> None:
+    """A download built when clicked (a page view never pays for it), as the user who clicked: the app's one way.
+
+    `where` is `st` or a column; `kwargs` go to st.download_button (file_name, mime, key, help...).
+    """
+    kwargs.setdefault("icon", ":material/download:")
+    where.download_button(label, as_drawer(build), on_click="ignore", **kwargs)

@@ -1,7 +1,8 @@
-"""Teams: which team a user belongs to, from an admin-kept map of exact emails and @domains (an email wins)."""
+"""Teams: which team a user belongs to, from an admin-kept map of user names, emails and @domains (exact wins)."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 
@@ -28,7 +29,7 @@ def forget_cached() -> None:
 
 
 def mapping() -> dict[str, str]:
-    """{pattern: team} (patterns are lower-case emails or @domains)."""
+    """{pattern: team} (patterns are lower-case user names, emails or @domains)."""
     engine = get_engine()
     key = str(engine.url)
     with _lock:
@@ -43,7 +44,7 @@ def mapping() -> dict[str, str]:
 
 
 def team_of(user: str) -> str:
-    """The user's team ("" for none): their exact email first, else their email's @domain."""
+    """The user's team ("" for none): their exact name or email first, else their email's @domain."""
     email = (user or "").strip().lower()
     rows = mapping()
     if not rows:
@@ -54,17 +55,22 @@ def team_of(user: str) -> str:
     return rows.get(email[at:], NO_TEAM) if at >= 0 else NO_TEAM
 
 
+USER_NAME = re.compile(r"[a-z0-9_][a-z0-9._-]*")  # an OS or ALONCHAT_USER name, as single-user mode records it
+
+
 def _pattern(pattern: str) -> str:
+    """A member as stored: an email, an @domain, or a plain user name (single-user mode and the CLI act as one)."""
     p = (pattern or "").strip().lower()
     local, sep, domain = p.rpartition("@")
-    if not sep or not domain or "." not in domain or " " in p or len(p) > 200:
-        raise ValidationError({"pattern": f"{pattern!r} is neither an email nor an @domain: "
-                                          "give e.g. ana@example.com or @example.com."})
+    email_or_domain = sep and domain and "." in domain and " " not in p
+    if len(p) > 200 or not (email_or_domain or USER_NAME.fullmatch(p)):
+        raise ValidationError({"pattern": f"{(pattern or '').strip()!r} is not a user name, an email or an @domain: "
+                                          "give e.g. alice, ana@example.com or @example.com."})
     return p
 
 
 def assign(pattern: str, team: str) -> None:
-    """Put an email or every address of an @domain in `team` (admins only; audited)."""
+    """Put a user (by name or email) or every address of an @domain in `team` (admins only; audited)."""
     who = require_admin("change teams")
     p = _pattern(pattern)
     name = (team or "").strip()
@@ -83,7 +89,7 @@ def assign(pattern: str, team: str) -> None:
 
 
 def unassign(pattern: str) -> None:
-    """Remove an email's or domain's team (admins only; audited)."""
+    """Take a user, an email or a domain out of its team (admins only; audited)."""
     who = require_admin("change teams")
     p = _pattern(pattern)
     with get_engine().begin() as conn:

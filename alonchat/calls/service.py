@@ -13,6 +13,7 @@ from types import ModuleType
 import pydantic
 
 from ..access import identity
+from ..catalog.validation import errors_of
 from ..core.errors import (
     AlonChatError,
     CancelledError,
@@ -63,8 +64,7 @@ def _options(spec: catalog.ModelSpec, options: dict) -> ChatOptions:
     try:
         opts = ChatOptions(**options)
     except pydantic.ValidationError as e:
-        raise ValidationError({".".join(map(str, err["loc"])) or "options": err["msg"].removeprefix("Value error, ")
-                               for err in e.errors()}) from e
+        raise ValidationError(errors_of(ChatOptions, e)) from e  # "Temperature must be at most 2.", not pydantic's
     if opts.max_tokens is not None and spec.max_tokens and opts.max_tokens > spec.max_tokens:
         raise ValidationError({"max_tokens": f"{spec.name} generates at most {spec.max_tokens} tokens; "
                                              f"ask for {spec.max_tokens} or fewer."})

@@ -212,5 +212,5 @@ def add_served_models(s: Session, name: str, model_ids: list[str], *, user: str 
         except ValidationError as e:
             errors[model_id] = " ".join(e.errors.values())
     if errors:
-        raise ValidationError(errors)  # the caller's transaction rolls back: all or nothing
+        raise ValidationError(errors, keyed=True)  # by model id; the caller's transaction rolls back: all or nothing
     return added

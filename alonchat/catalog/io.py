@@ -151,7 +151,7 @@ def _plan(s: Session, rows: list[dict]) -> ImportPlan:
         name = str(data.get("name") or "").strip()
         where = f"row {i}" + (f" ({name})" if name else "")
         if name.casefold() in seen:
-            plan.errors[where] = f"name: '{name}' appears twice in the file (first in row {seen[name.casefold()]})."
+            plan.errors[where] = f"The name '{name}' appears twice in the file (first in row {seen[name.casefold()]})."
             continue
         seen[name.casefold()] = i
         row = existing.get(name)
@@ -196,7 +196,7 @@ def import_models(s: Session, text: str, fmt: str, *, user: str | None = None) -
     require_admin("import models")
     plan = _plan(s, parse(text, fmt))
     if not plan.ok:
-        raise ValidationError(plan.errors)
+        raise ValidationError(plan.errors, keyed=True)  # "row 3 (name): …"
     for values in plan.create:
         row = AIModel(**values)
         s.add(row)
@@ -261,7 +261,7 @@ def update_many(s: Session, changes: dict[str, dict], *, user: str | None = None
         except ValidationError as e:
             errors[row.name] = " ".join(e.errors.values())
     if errors:
-        raise ValidationError(errors)
+        raise ValidationError(errors, keyed=True)  # by model name: the table row the message is about
     for name, change in changes.items():
         update_model(name, change, user=user, session=s)
     return list(changes)

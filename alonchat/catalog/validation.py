@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import typing
 from typing import Any
 
 import pydantic
@@ -32,6 +33,17 @@ def _is_price(model: type[pydantic.BaseModel], field: str) -> bool:
     return field.endswith("_price") and field in model.model_fields
 
 
+def _whole(model: type[pydantic.BaseModel], field: str) -> bool:
+    """Whether the field holds a whole number (int or int | None), for wording its bounds."""
+    info = model.model_fields.get(field)
+    return info is not None and (info.annotation is int or int in typing.get_args(info.annotation))
+
+
+def _number(bound) -> str:
+    """A bound as people write it: 2, not 2.0; 1,000,000 with separators."""
+    return f"{int(bound):,}" if float(bound).is_integer() else f"{bound:,}"
+
+
 def message(model: type[pydantic.BaseModel], err: dict) -> str:
     """A message for one pydantic error that names the field and says how to fix it."""
     field = str(err["loc"][0]) if err.get("loc") else ""
@@ -48,7 +60,9 @@ def message(model: type[pydantic.BaseModel], err: dict) -> str:
         allowed = ", ".join(model.model_fields)
         return f"'{field}' is not a known field; use only: {allowed}."
     if kind in ("int_parsing", "int_type", "int_from_float"):
-        return f"{label} must be a whole number of tokens, e.g. 128000."
+        if "token" in field or field in ("context_window", "reasoning_budget"):
+            return f"{label} must be a whole number of tokens, e.g. 128000."
+        return f"{label} must be a whole number."
     if kind in ("decimal_parsing", "decimal_type", "float_parsing", "float_type", "finite_number"):
         return f"{label} must be a number in USD per 1M tokens, e.g. 2.5; leave it empty if unknown."
     if kind == "decimal_max_places":
@@ -56,15 +70,22 @@ def message(model: type[pydantic.BaseModel], err: dict) -> str:
     if kind in ("greater_than_equal", "greater_than"):
         if price:
             return f"{label} can't be negative; leave it empty if the price is unknown."
-        return f"{label} must be a positive whole number."
+        bound = ctx.get("ge", ctx.get("gt"))
+        if _whole(model, field) and bound in (0, 1):
+            return f"{label} must be a positive whole number."
+        return f"{label} must be {'more than' if kind == 'greater_than' else 'at least'} {_number(bound)}."
     if kind in ("less_than", "less_than_equal"):
         bound = ctx.get("lt", ctx.get("le"))
         if price:
             return (f"{label} must be below {bound:,} USD per 1M tokens; check that the price is per "
                     "million tokens, not per token or per thousand.")
-        return f"{label} must be at most {bound:,}."
+        return f"{label} must be {'below' if kind == 'less_than' else 'at most'} {_number(bound)}."
     if kind == "bool_parsing" or kind == "bool_type":
         return f"{label} must be true or false."
+    if kind == "literal_error":
+        return f"{label} must be one of {ctx.get('expected', 'the listed values')}."
+    if kind == "too_long":
+        return f"{label} can have at most {ctx['max_length']:,} items."
     if kind == "string_pattern_mismatch":
         return f"{label} has characters that are not allowed."
     if kind == "value_error":

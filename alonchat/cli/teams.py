@@ -8,17 +8,18 @@ from ..access import audit, teams
 
 
 def register(sub) -> None:
-    p = sub.add_parser("teams", help="map emails or @domains to teams")
+    p = sub.add_parser("teams", help="map users (names or emails) and @domains to teams")
     tsub = p.add_subparsers(dest="teams_command", required=True)
-    s = tsub.add_parser("set", help="put an email or every address of an @domain in a team")
-    s.add_argument("pattern", help="ana@example.com or @example.com")
+    s = tsub.add_parser("set", help="put a user (name or email) or every address of an @domain in a team")
+    s.add_argument("pattern", metavar="MEMBER", help="alice (a user name, as without sign-in), ana@example.com "
+                                                      "or @example.com")
     s.add_argument("team")
     s.set_defaults(func=run_set)
-    ls = tsub.add_parser("list", help="the map, email or domain -> team")
+    ls = tsub.add_parser("list", help="the map, user, email or domain -> team")
     ls.add_argument("--json", action="store_true")
     ls.set_defaults(func=run_list)
-    rm = tsub.add_parser("remove", help="take an email or domain out of its team")
-    rm.add_argument("pattern")
+    rm = tsub.add_parser("remove", help="take a user, email or domain out of its team")
+    rm.add_argument("pattern", metavar="MEMBER")
     rm.set_defaults(func=run_remove)
     a = sub.add_parser("audit", help="who changed which model, price, endpoint, budget or team, and when")
     a.add_argument("--entity", choices=audit.ENTITIES)

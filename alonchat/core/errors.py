@@ -10,11 +10,22 @@ class AlonChatError(Exception):
 
 
 class ValidationError(AlonChatError, ValueError):
-    """Bad input from a form, the CLI or an import; `errors` maps field (or row) to message."""
+    """Bad input from a form, the CLI or an import; `errors` maps field (or row) to message.
 
-    def __init__(self, errors: dict[str, str] | str):
+    Each message is a sentence a person can act on, naming what they typed ("Base URL must be…"), so
+    the text shown never starts with an internal field name. `keyed` says the keys are themselves
+    what the person needs to read (a row of a file, a model of a table edit): then each message is
+    prefixed with its key.
+    """
+
+    def __init__(self, errors: dict[str, str] | str, *, keyed: bool = False):
         self.errors = {"": errors} if isinstance(errors, str) else dict(errors)
-        super().__init__("; ".join(f"{k}: {v}" if k else v for k, v in self.errors.items()))
+        self.keyed = keyed
+        super().__init__("; ".join(self.lines()))
+
+    def lines(self) -> list[str]:
+        """One line per problem, as shown to people."""
+        return [f"{k}: {v}" if self.keyed and k else v for k, v in self.errors.items()]
 
 
 class UnsupportedInputError(ValidationError):

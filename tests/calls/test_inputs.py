@@ -63,13 +63,13 @@ def test_bad_messages_raise_a_validation_error_and_record_nothing(messages, says
 @pytest.mark.parametrize(("options", "says"), [
     ({"stop": ["", "x"]}, "non-empty"),
     ({"stop": ["a", "b", "c", "d", "e"]}, "at most 4"),
-    ({"top_p": 1.5}, "less than or equal to 1"),
+    ({"top_p": 1.5}, "^Top p must be at most 1"),  # the setting's name, never the field's
     ({"json_schema": {}}, "JSON-schema object"),
     ({"json_schema": {"type": "nope"}}, "not a valid JSON schema"),
     ({"json_schema": {"description": "no type"}}, "names no type"),
     ({"reasoning_effort": "max"}, "'none', 'minimal', 'low', 'medium' or 'high'"),
     ({"reasoning_budget": 4096, "max_tokens": 2000}, "must be below Max tokens"),
-    ({"seed": "abc"}, "seed"),
+    ({"seed": "abc"}, "^Seed must be a whole number.$"),
 ])
 def test_bad_options_are_refused_before_the_call(options, says):
     with pytest.raises(errors.ValidationError, match=says):

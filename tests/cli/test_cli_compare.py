@@ -65,7 +65,7 @@ def test_json_output_keeps_its_keys_and_adds_thinking_and_options(capsys, files)
     (["-m", "echo", "--json-schema", "{files}/bad-schema.json"], "not a valid JSON schema"),
     (["-m", "echo", "--json-schema", "{files}/none.json"], "can't read the JSON schema"),
     (["-m", "echo", "--stop", ""], "non-empty"),
-    (["-m", "echo", "--top-p", "2"], "top_p"),
+    (["-m", "echo", "--top-p", "2"], "error: Top p must be at most 1."),  # the setting, not the field name
     (["-m", "echo", "--reasoning-budget", "5000", "--max-tokens", "100"], "below Max tokens"),
     (["-m", "echo", "-m", "gpt-4.1", "--reasoning-effort", "low"], "not a reasoning model"),
     (["-m", "echo", "--reasoning-effort", "max"], "invalid choice"),

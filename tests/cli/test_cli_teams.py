@@ -28,4 +28,8 @@ def test_teams_budgets_and_the_audit_trail(capsys, monkeypatch):
                                                                           ("budget", "create", "ops")}
     assert run(capsys, "budget", "remove", "--team", "corp")[0] == 0
     code, _, err = run(capsys, "teams", "set", "not an email", "corp")
-    assert code == 2 and "neither an email nor an @domain" in err
+    assert code == 2 and err == ("error: 'not an email' is not a user name, an email or an @domain: give e.g. alice, "
+                                 "ana@example.com or @example.com.\n")  # what was typed first, not "pattern:"
+    assert run(capsys, "teams", "set", "Alice", "research")[0] == 0  # single-user mode records plain user names
+    code, out, _ = run(capsys, "teams", "list")
+    assert "alice" in out and "research" in out

@@ -9,6 +9,7 @@ from alonchat.access import identity
 from alonchat.calls.service import ai_service
 from alonchat.catalog import io as catalog_io
 from alonchat.core.errors import HINTS, AlonChatError, MissingKeyError, ProviderConnectionError, ValidationError
+from ui import auth
 from ui import format as fmt
 from ui.catalog.common import flash
 
@@ -72,10 +73,10 @@ def import_export() -> None:
     st.subheader("Export", anchor=False)
     st.caption("The whole catalog: prices in USD per 1M tokens, an empty cell (CSV) or null (JSON) = unpriced.")
     a, b, _ = st.columns([1, 1, 3])
-    a.download_button("Download CSV", catalog_io.export_models("csv"), file_name="alonchat-catalog.csv",
-                      mime="text/csv", icon=":material/download:", key="exp_csv", on_click="ignore")
-    b.download_button("Download JSON", catalog_io.export_models("json"), file_name="alonchat-catalog.json",
-                      mime="application/json", icon=":material/download:", key="exp_json", on_click="ignore")
+    auth.download_button(a, "Download CSV", lambda: catalog_io.export_models("csv"), file_name="alonchat-catalog.csv",
+                         mime="text/csv", key="exp_csv")
+    auth.download_button(b, "Download JSON", lambda: catalog_io.export_models("json"),
+                         file_name="alonchat-catalog.json", mime="application/json", key="exp_json")
 
     st.subheader("Import", anchor=False)
     st.caption("Rows whose name is in the catalog update that model; other rows add models. The file is checked "

@@ -158,15 +158,14 @@ def breakdown_section(f: reports.Filters) -> None:
     })
     left, right = st.columns(2)
     # Built on click: the latency percentiles read the ledger's rows, which a page view should not pay for.
-    left.download_button("Download breakdown (CSV)", lambda: exports.breakdown_csv(by, f),
+    auth.download_button(left, "Download breakdown (CSV)", lambda: exports.breakdown_csv(by, f),
                          file_name=exports.file_name(f"by-{by}", f), mime="text/csv", key="costs_dl_agg",
-                         icon=":material/download:", on_click="ignore",
                          help="One row per group; latency per call as mean, p50 and p95 (ms).")
     if not (auth.can_edit() or f.users):
         return  # a member's team view is totals only: raw rows would name the other members
-    right.download_button(f"Download raw rows (CSV, first {RAW_EXPORT_LIMIT:,})",
-                          lambda: exports.raw_csv(f, RAW_EXPORT_LIMIT), file_name=exports.file_name("raw", f),
-                          mime="text/csv", key="costs_dl_raw", icon=":material/download:", on_click="ignore")
+    auth.download_button(right, f"Download raw rows (CSV, first {RAW_EXPORT_LIMIT:,})",
+                         lambda: exports.raw_csv(f, RAW_EXPORT_LIMIT), file_name=exports.file_name("raw", f),
+                         mime="text/csv", key="costs_dl_raw")
 
 
 def what_if_section(f: reports.Filters) -> None:

@@ -1,4 +1,4 @@
-"""Admins map emails and @domains to teams: spend, filters and budgets then have a team dimension."""
+"""Admins map users (names or emails) and @domains to teams: spend, filters and budgets then have a team dimension."""
 
 from __future__ import annotations
 
@@ -12,14 +12,16 @@ from alonchat.core.errors import ValidationError
 def render() -> None:
     rows = teams.mapping()
     if rows:
-        st.dataframe(pd.DataFrame([{"Email or @domain": p, "Team": t} for p, t in sorted(rows.items())]),
+        st.dataframe(pd.DataFrame([{"Member": p, "Team": t} for p, t in sorted(rows.items())]),
                      hide_index=True, width="stretch", key="costs_teams_table")
     else:
         st.caption("No teams yet: every call counts as no team.")
     with st.form("costs_team_form", clear_on_submit=True):
         c = st.columns([3, 2])
-        pattern = c[0].text_input("Email or @domain", key="costs_team_pattern",
-                                  placeholder="ana@example.com or @example.com")
+        pattern = c[0].text_input("User, email or @domain", key="costs_team_pattern",
+                                  placeholder="alice, ana@example.com or @example.com",
+                                  help="A user name as spend records it (single-user mode: ALONCHAT_USER or the "
+                                       "OS user), a signed-in user's email, or @domain for everyone at it.")
         team = c[1].text_input("Team", key="costs_team_name", placeholder="research")
         if st.form_submit_button("Save", icon=":material/group_add:"):
             try:
@@ -33,4 +35,5 @@ def render() -> None:
         if c[1].button("Remove", key="costs_team_remove_btn", icon=":material/group_remove:"):
             teams.unassign(gone)
             st.rerun()
-    st.caption("An exact email wins over its @domain. A call keeps the team its user had when it was made.")
+    st.caption("An exact user name or email wins over its @domain. A call keeps the team its user had when it was "
+               "made.")
