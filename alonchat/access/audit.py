@@ -66,9 +66,30 @@ class Entry:
     changes: dict[str, list]
 
     def describe(self) -> str:
-        """'field: old → new; …' in one line, for the pages."""
-        return "; ".join(f"{k}: {'—' if a is None else a} → {'—' if b is None else b}"
+        """'field: old → new; …' in one line of plain words, for the pages and the CLI (never a Python repr)."""
+        return "; ".join(f"{_FIELD.get(k, k.replace('_', ' '))}: {_shown(k, a)} → {_shown(k, b)}"
                          for k, (a, b) in self.changes.items())
+
+
+_FIELD = {"base_url": "base URL", "api_key_env": "key variable", "model_id": "model id",
+          "cache_write_1h_price": "cache write 1h price", "monthly_usd": "monthly USD", "soft_percent": "warn at %"}
+
+
+def _shown(field: str, value) -> str:
+    """A stored old or new value as people read it: unset as —, yes/no, tiers in words, lists joined."""
+    if value is None or value == "":
+        return "—"
+    if field == "tiers":
+        from ..core.pricing import describe_tiers
+
+        return describe_tiers(value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return ", ".join(_shown(field, v) for v in value) or "—"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_shown(k, v)}" for k, v in value.items())
+    return str(value)
 
 
 def entries(entity: str | None = None, limit: int = 200) -> list[Entry]:

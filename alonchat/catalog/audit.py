@@ -6,14 +6,16 @@ from ..access import audit
 from ..access.identity import current_user
 from ..core.pricing import PRICE_FIELDS
 
+PRICES = (*PRICE_FIELDS, "tiers")  # long-context tiers are prices too: audited (and kept in the history) with them
+
 
 def catalog_change(session, name: str, old: dict | None, new: dict | None, action: str | None = None) -> None:
-    """Audit a model change inside the catalog's own transaction: prices as 'price', the rest as 'model'."""
+    """Audit a model change inside the catalog's own transaction: prices (tiers too) as 'price', the rest as 'model'."""
     action = action or ("create" if old is None else "delete" if new is None else "update")
     changes = audit.diff(old, new)
     conn = session.connection()
-    price = {k: v for k, v in changes.items() if k in PRICE_FIELDS}
-    rest = {k: v for k, v in changes.items() if k not in PRICE_FIELDS}
+    price = {k: v for k, v in changes.items() if k in PRICES}
+    rest = {k: v for k, v in changes.items() if k not in PRICES}
     if rest or action != "update":
         audit.record("model", name, action, rest, current_user(), conn)
     if price:

@@ -77,8 +77,9 @@ class EndpointInfo:
     api_key_env: str | None
     enabled: bool
     description: str
-    configured: bool
+    configured: bool  # enabled, and its key variable set (when it names one): calls can go out
     models: int
+    key_missing: bool = False  # it names a key variable that is not set
 
     def to_json(self) -> dict:
         return self.__dict__.copy()
@@ -103,12 +104,25 @@ def _row(s: Session, name: str) -> ProviderEndpoint:
     return row
 
 
-def _check_name(s: Session, name: str, current: str | None = None) -> None:
+class EndpointExistsError(ValidationError):
+    """Adding an endpoint whose name is taken: the message and `existing` point at the endpoint there is."""
+
+    def __init__(self, existing: ProviderEndpoint):
+        self.existing, self.enabled, self.base_url = existing.name, existing.enabled, existing.base_url
+        state, enable = ("enabled", "") if existing.enabled else ("disabled", "enable it and ")
+        super().__init__({"name": (
+            f"An endpoint named '{existing.name}' already exists ({state}, {existing.base_url}). Use that one: "
+            f"{enable}change its base URL or key variable on the Catalog page's Endpoints tab, or with `python -m "
+            f"alonchat endpoints update {existing.name} --base-url URL{' --enable' if enable else ''}`. "
+            "Or pick another name.")})
+
+
+def _check_name(s: Session, name: str) -> None:
     if name.casefold() in {n.casefold() for n in _reserved(s)}:
         raise ValidationError({"name": f"'{name}' is a built-in or plugin provider; pick another name."})
-    clash = s.scalars(select(ProviderEndpoint.name).where(func.lower(ProviderEndpoint.name) == name.lower())).first()
-    if clash is not None and clash != current:
-        raise ValidationError({"name": f"An endpoint named '{clash}' already exists; pick another name."})
+    clash = s.scalars(select(ProviderEndpoint).where(func.lower(ProviderEndpoint.name) == name.lower())).first()
+    if clash is not None:
+        raise EndpointExistsError(clash)
 
 
 def _model_count(s: Session, name: str) -> int:
@@ -120,8 +134,10 @@ def list_endpoints(s: Session) -> list[EndpointInfo]:
     from ..providers.registry import registry
 
     rows = list(s.scalars(select(ProviderEndpoint).order_by(ProviderEndpoint.name)))
+    providers = {r.name: registry.get(r.name, s) for r in rows}
     return [EndpointInfo(r.name, r.base_url, r.api_key_env, r.enabled, r.description or "",
-                         registry.get(r.name, s).is_configured(), _model_count(s, r.name)) for r in rows]
+                         providers[r.name].is_configured(), _model_count(s, r.name),
+                         bool(providers[r.name].missing_env_vars())) for r in rows]
 
 
 @writing
@@ -136,18 +152,23 @@ def create_endpoint(s: Session, data: dict) -> EndpointInfo:
     return next(e for e in list_endpoints(session=s) if e.name == spec.name)
 
 
+EDITABLE = ("base_url", "api_key_env", "enabled", "description")
+
+
 @writing
 def update_endpoint(s: Session, name: str, changes: dict) -> EndpointInfo:
-    """Change an endpoint's URL, key variable, state or notes (renaming would orphan its models; admins only)."""
+    """Change an endpoint's URL, key variable, state or notes, audited (renaming would orphan its models; admins only).
+
+    Only the fields given change; every field is checked as when adding, and a bad one changes nothing.
+    """
     require_admin("change endpoints")
     row = _row(s, name)
     before = {"name": row.name, "base_url": row.base_url, "api_key_env": row.api_key_env,
               "enabled": row.enabled, "description": row.description or ""}
-    data = {**before, **changes}
-    spec = _parse(data)
-    if spec.name != row.name:
+    if "name" in changes and str(changes["name"] or "").strip() != row.name:
         raise ValidationError({"name": "An endpoint can't be renamed: its models use the name as their "
                                        "provider. Add a new endpoint instead."})
+    spec = _parse({**before, **changes})
     for key, value in spec.model_dump().items():
         setattr(row, key, value)
     s.flush()

@@ -1,10 +1,11 @@
-"""`endpoints`: OpenAI-compatible endpoints from the terminal (add, list, what they serve, remove)."""
+"""`endpoints`: OpenAI-compatible endpoints from the terminal (add, list, update, enable, what they serve, remove)."""
 
 from __future__ import annotations
 
 import json
 
 from ..catalog import endpoints
+from . import CLIError
 
 
 def register(sub) -> None:
@@ -18,6 +19,16 @@ def register(sub) -> None:
     c.add_argument("--description", default="")
     c.add_argument("--disabled", action="store_true", help="add it disabled")
     c.set_defaults(func=run_add)
+
+    c = cmd.add_parser("update", help="change an endpoint's base URL, key variable, notes or state (audited)")
+    c.add_argument("name", metavar="NAME")
+    c.add_argument("--base-url", help=endpoints.EndpointInput.model_fields["base_url"].description)
+    c.add_argument("--key-env", metavar="VAR", help="name of the env var holding the key; '' for a keyless server")
+    c.add_argument("--description")
+    state = c.add_mutually_exclusive_group()
+    state.add_argument("--enable", dest="enabled", action="store_true", default=None, help="enable it as well")
+    state.add_argument("--disable", dest="enabled", action="store_false", help="disable it as well")
+    c.set_defaults(func=run_update)
 
     c = cmd.add_parser("list", help="endpoints, whether enabled and configured, and their catalog models")
     c.add_argument("--json", action="store_true")
@@ -44,6 +55,18 @@ def run_add(args) -> int:
     info = endpoints.create_endpoint({"name": args.name, "base_url": args.base_url, "api_key_env": args.key_env,
                                       "description": args.description, "enabled": not args.disabled})
     print(f"added endpoint {info.name} ({info.base_url})")
+    return 0
+
+
+def run_update(args) -> int:
+    changes = {field: value for field, value in (("base_url", args.base_url), ("api_key_env", args.key_env),
+                                                 ("description", args.description), ("enabled", args.enabled))
+               if value is not None}
+    if not changes:
+        raise CLIError("nothing to change: give --base-url, --key-env, --description, --enable or --disable")
+    info = endpoints.update_endpoint(args.name, changes)
+    key = f"key in {info.api_key_env}" if info.api_key_env else "no key"
+    print(f"updated endpoint {info.name}: {info.base_url}, {key}, {'enabled' if info.enabled else 'disabled'}")
     return 0
 
 

@@ -181,11 +181,14 @@ def run_history(args) -> int:
     if args.json:
         print(json.dumps([c.to_json() for c in changes], indent=2, ensure_ascii=False))
         return 0
-    print(f"{'WHEN (UTC)':<20} {'SOURCE':<13} {'BY':<16} {'IN':>9} {'OUT':>9} {'CACHE RD':>9} {'CACHE WR':>9}")
+    # Every column that a price version holds, tiers in words: two versions never print as the same line.
+    print(f"{'WHEN (UTC)':<20} {'SOURCE':<13} {'BY':<16} {'IN':>9} {'OUT':>9} {'CACHE RD':>9} {'CACHE WR':>9} "
+          f"{'WR 1H':>9}  LONG-CONTEXT TIERS")
     for c in changes:
         p = c.prices
         print(f"{c.changed_at:%Y-%m-%d %H:%M:%S}  {c.source:<13} {c.changed_by:<16} {_num(p.input_price):>9} "
-              f"{_num(p.output_price):>9} {_num(p.cache_read_price):>9} {_num(p.cache_write_price):>9}")
+              f"{_num(p.output_price):>9} {_num(p.cache_read_price):>9} {_num(p.cache_write_price):>9} "
+              f"{_num(p.cache_write_1h_price):>9}  {describe_tiers(p.tiers)}")
     return 0
 
 

@@ -27,6 +27,7 @@ MODEL = {"name": "house", "provider": "echo", "model_id": "echo-house", "input_p
     lambda: catalog.set_active("gpt-5", False),
     lambda: catalog.delete_model("gpt-5"),
     lambda: endpoints.create_endpoint({"name": "local", "base_url": "http://127.0.0.1:1/v1"}),
+    lambda: endpoints.update_endpoint("groq", {"base_url": "http://127.0.0.1:1/v1", "enabled": True}),
     lambda: io.import_models('[{"name": "x", "provider": "echo", "model_id": "x"}]', "json"),
     lambda: budgets.set_budget(5),
     lambda: budgets.set_budget(5, user="ana@corp.example"),
@@ -60,7 +61,7 @@ def test_admin_changes_are_audited_with_who_and_old_to_new():
     assert by[("budget", "update", "team:corp")].changes == {"monthly_usd": ["10", "12"]}
     assert by[("team", "create", "@corp.example")].changes == {"team": [None, "corp"]}
     assert ("endpoint", "create", "local") in by and ("model", "create", "house") in by
-    assert "input_price: 1 → 1.5" in by[("price", "update", "house")].describe()
+    assert "input price: 1 → 1.5" in by[("price", "update", "house")].describe()
 
 
 def test_the_cli_and_single_user_mode_act_as_the_local_admin(monkeypatch):

@@ -95,6 +95,27 @@ def test_bad_endpoint_input_is_refused_and_nothing_is_written(change, field, mes
     assert snapshot() == before
 
 
+def test_a_taken_name_names_the_endpoint_there_is():
+    before = snapshot()
+    with pytest.raises(endpoints.EndpointExistsError) as info:
+        endpoints.create_endpoint({"name": "Ollama", "base_url": "http://127.0.0.1:9/v1"})
+    assert info.value.existing == "ollama" and "(disabled, http://localhost:11434/v1)" in str(info.value)
+    assert "enable it and change its base URL" in str(info.value) and snapshot() == before
+    endpoints.set_enabled("ollama", True)
+    with pytest.raises(endpoints.EndpointExistsError, match=r"\(enabled, .*Use that one: change its base URL"):
+        endpoints.create_endpoint({"name": "ollama", "base_url": "http://127.0.0.1:9/v1"})
+
+
+def test_an_update_changes_only_what_is_given_or_nothing_at_all():
+    endpoints.update_endpoint("groq", {"base_url": "http://127.0.0.1:9/v1/"})
+    groq = next(e for e in endpoints.list_endpoints() if e.name == "groq")
+    assert (groq.base_url, groq.api_key_env, groq.enabled) == ("http://127.0.0.1:9/v1", "GROQ_API_KEY", False)
+    before = snapshot()
+    with pytest.raises(ValidationError) as info:
+        endpoints.update_endpoint("groq", {"enabled": True, "base_url": "nope"})
+    assert list(info.value.errors) == ["base_url"] and snapshot() == before  # the valid half is not written
+
+
 def test_a_pasted_key_is_refused_without_being_echoed():
     with pytest.raises(ValidationError) as info:
         endpoints.create_endpoint({"name": "x", "base_url": "https://x.example/v1", "api_key_env": "sk-live-abc123"})

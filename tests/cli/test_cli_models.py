@@ -93,6 +93,12 @@ def test_add_update_deactivate_activate_and_history(capsys):
     ["endpoints", "add", "--name", "openai", "--base-url", "http://127.0.0.1:1/v1"],
     ["endpoints", "add", "--name", "x", "--base-url", "http://127.0.0.1:1/v1", "--key-env", "sk-123"],
     ["endpoints", "remove", "nope"],
+    ["endpoints", "add", "--name", "GROQ", "--base-url", "http://127.0.0.1:1/v1"],
+    ["endpoints", "update", "groq"],
+    ["endpoints", "update", "groq", "--base-url", "ftp://x", "--enable"],
+    ["endpoints", "update", "groq", "--key-env", "sk-123"],
+    ["endpoints", "update", "nope", "--enable"],
+    ["endpoints", "update", "groq", "--enable", "--disable"],
 ])
 def test_bad_arguments_exit_2_with_one_line_and_write_nothing(argv, capsys):
     before = snapshot()
@@ -163,8 +169,9 @@ def test_endpoints_add_list_models_remove(capsys):
         assert main(["endpoints", "list", "--json"]) == 0
         rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
         assert rows["fake"] == {"name": "fake", "base_url": srv.url + "/v1", "api_key_env": None, "enabled": True,
-                                "description": "", "configured": True, "models": 0}
+                                "description": "", "configured": True, "models": 0, "key_missing": False}
         assert rows["keyed"]["api_key_env"] == "KEYED_API_KEY" and rows["keyed"]["configured"] is False
+        assert rows["keyed"]["key_missing"] is True
 
         assert main(["endpoints", "models", "fake", "--json"]) == 0
         assert json.loads(capsys.readouterr().out) == ["m-one", "m-two"]
@@ -180,6 +187,29 @@ def test_endpoints_add_list_models_remove(capsys):
         assert main(["endpoints", "list"]) == 0
         out = capsys.readouterr().out
         assert "fake " not in out and "keyed" in out and "KEYED_API_KEY (not set)" in out
+
+
+def test_endpoints_update_changes_what_is_given_and_a_taken_name_points_to_it(capsys):
+    from alonchat.access import audit
+
+    assert main(["endpoints", "add", "--name", "Together", "--base-url", "http://127.0.0.1:1/v1"]) == 2
+    assert capsys.readouterr().err == (
+        "error: An endpoint named 'together' already exists (disabled, https://api.together.xyz/v1). Use that one: "
+        "enable it and change its base URL or key variable on the Catalog page's Endpoints tab, or with `python -m "
+        "alonchat endpoints update together --base-url URL --enable`. Or pick another name.\n")
+    assert main(["endpoints", "update", "together", "--base-url", "http://127.0.0.1:1/v1/", "--key-env", "",
+                 "--enable"]) == 0
+    assert capsys.readouterr().out == "updated endpoint together: http://127.0.0.1:1/v1, no key, enabled\n"
+    assert main(["endpoints", "update", "together", "--description", "a gateway", "--disable"]) == 0
+    capsys.readouterr()
+    assert main(["endpoints", "list", "--json"]) == 0
+    together = next(r for r in json.loads(capsys.readouterr().out) if r["name"] == "together")
+    assert (together["base_url"], together["api_key_env"], together["description"], together["enabled"]) == (
+        "http://127.0.0.1:1/v1", None, "a gateway", False)  # what the second update left alone stays
+    assert [e.describe() for e in audit.entries("endpoint")] == [
+        "description: Together AI. Set TOGETHER_API_KEY, then enable. → a gateway; enabled: yes → no",
+        "key variable: TOGETHER_API_KEY → —; base URL: https://api.together.xyz/v1 → http://127.0.0.1:1/v1; "
+        "enabled: no → yes"]
 
 
 def test_capabilities_through_add_update_export_and_import(capsys, tmp_path):

@@ -214,16 +214,74 @@ def test_add_an_endpoint_list_its_models_and_add_them(at):
         at.button(key="FormSubmitter:ep_add_form-Add endpoint").click().run()
         assert not at.exception
         assert "Added endpoint **fakelab**" in texts(at.success)
-        assert "fakelab" in set(frame(at, "Key env var")["Name"])
-        assert at.selectbox(key="ep_pick").value == "fakelab"
-        at.button(key="ep_list_models").click().run()
+        assert "**fakelab** :green-badge[:material/check_circle: enabled] :green-badge[ready]" in texts(at.markdown)
+        at.button(key="ep_list_fakelab").click().run()
         assert "fakelab serves 2 models" in texts(at.markdown)
-        at.multiselect(key="ep_add_ids").set_value(["tiny-llm"]).run()
-        at.button(key="ep_add_models").click().run()
+        at.multiselect(key="ep_add_ids_fakelab").set_value(["tiny-llm"]).run()
+        at.button(key="ep_add_models_fakelab").click().run()
         assert not at.exception
         spec = catalog.resolve("fakelab/tiny-llm")
         assert (spec.provider, spec.model_id, spec.prices.known) == ("fakelab", "tiny-llm", False)
         assert "1 already in the catalog" in texts(at.markdown)
+
+
+def test_the_seeds_disabled_endpoints_are_listed_with_enable(at, monkeypatch):
+    from alonchat.catalog import endpoints
+
+    at.run()
+    cards = [m.value for m in at.markdown if m.value.startswith("**") and "badge" in m.value]
+    assert cards == ["**groq** :gray-badge[disabled] :orange-badge[:material/key: set GROQ_API_KEY]",
+                     "**ollama** :gray-badge[disabled]",
+                     "**together** :gray-badge[disabled] :orange-badge[:material/key: set TOGETHER_API_KEY]"]
+    assert {b.label for b in at.button if b.key.startswith("ep_enable_")} == {"Enable"}
+    at.button(key="ep_enable_ollama").click().run()
+    assert "**ollama** is enabled." in texts(at.success)
+    assert next(e for e in endpoints.list_endpoints() if e.name == "ollama").enabled
+    assert at.button(key="ep_disable_ollama").label == "Disable"
+
+
+def test_a_taken_name_points_to_the_endpoint_there_is_and_opens_it_with_what_was_typed(at):
+    from alonchat.access import audit
+    from alonchat.catalog import endpoints
+
+    before = snapshot()
+    at.text_input(key="ep_new_name").set_value("Groq")
+    at.text_input(key="ep_new_url").set_value("https://gateway.example/groq/v1")
+    at.text_input(key="ep_new_key_env").set_value("GATEWAY_KEY")
+    at.button(key="FormSubmitter:ep_add_form-Add endpoint").click().run()
+    error = texts(at.error)
+    assert "An endpoint named 'groq' already exists (disabled, https://api.groq.com/openai/v1)" in error
+    assert "Use that one: **Edit groq instead** opens its settings with what you typed" in error
+    assert snapshot() == before
+    at.button(key="ep_edit_existing").click().run()
+    assert not at.exception
+    assert at.text_input(key="ep_groq_url").value == "https://gateway.example/groq/v1"
+    assert at.text_input(key="ep_groq_key_env").value == "GATEWAY_KEY"
+    assert at.text_input(key="ep_new_name").value == "" and not at.error
+    at.checkbox(key="ep_groq_enabled").check()
+    at.button(key="FormSubmitter:ep_edit_form_groq-Save").click().run()
+    assert "Saved **groq**: https://gateway.example/groq/v1, key from `GATEWAY_KEY`, enabled" in texts(at.success)
+    groq = next(e for e in endpoints.list_endpoints() if e.name == "groq")
+    assert (groq.base_url, groq.api_key_env, groq.enabled) == ("https://gateway.example/groq/v1", "GATEWAY_KEY", True)
+    [entry] = audit.entries("endpoint")
+    assert (entry.subject, entry.action, entry.actor) == ("groq", "update", "tester")
+    assert entry.describe() == ("key variable: GROQ_API_KEY → GATEWAY_KEY; base URL: https://api.groq.com/openai/v1 "
+                                "→ https://gateway.example/groq/v1; enabled: no → yes")
+
+
+def test_a_bad_endpoint_edit_changes_nothing_and_says_why(at):
+    before = snapshot()
+    at.button(key="ep_edit_ollama").click().run()
+    assert at.text_input(key="ep_ollama_url").value == "http://localhost:11434/v1"
+    at.text_input(key="ep_ollama_url").set_value("localhost:11434")
+    at.text_input(key="ep_ollama_key_env").set_value("sk-pasted-secret")
+    at.button(key="FormSubmitter:ep_edit_form_ollama-Save").click().run()
+    error = texts(at.error)
+    assert error.startswith("ollama was not changed:") and "Base URL must be an http:// or https:// URL" in error
+    assert "not the key itself" in error and "sk-pasted-secret" not in error
+    assert snapshot() == before
+    at.button(key="FormSubmitter:ep_edit_form_ollama-Cancel").click().run()
+    assert not at.error and "ep_ollama_url" not in [w.key for w in at.text_input]
 
 
 def test_a_bad_endpoint_is_refused(at):
