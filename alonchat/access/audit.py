@@ -16,7 +16,7 @@ from ..storage.engine import get_engine
 from ..storage.tables import AuditEntry, utcnow
 from .identity import require_admin
 
-ENTITIES = ("model", "price", "endpoint", "budget", "role", "team", "bill")
+ENTITIES = ("model", "price", "endpoint", "budget", "role", "team", "bill", "arena")  # arena: battle imports
 _TABLE = AuditEntry.__table__
 
 

@@ -13,7 +13,8 @@ from ..core.errors import AlonChatError, InactiveModelError, UnknownModelError, 
 from ..core.text import redact
 
 # Each module exposes register(subparsers); a family's handlers live beside its parser.
-FAMILIES = ("chat", "models", "endpoints", "providers", "usage", "budget", "teams", "demo", "db", "reconcile")
+FAMILIES = ("chat", "models", "endpoints", "providers", "usage", "budget", "teams", "demo", "db", "reconcile",
+            "arena")
 
 
 class CLIError(Exception):
