@@ -14,6 +14,7 @@ PAGES = (
     ("pages/playground.py", "Playground", ":material/forum:"),
     ("pages/catalog.py", "Model catalog", ":material/menu_book:"),
     ("pages/costs.py", "Costs", ":material/payments:"),
+    ("pages/arena.py", "Arena", ":material/trophy:"),
 )
 _run = threading.local()  # one script thread per session run: "are we inside main() right now?"
 _frozen_at = 0  # how many modules were loaded when the cyclic GC last stopped scanning them

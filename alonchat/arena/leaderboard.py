@@ -144,13 +144,15 @@ def conditions(f: Filters, t=_B) -> list:
     return conds
 
 
-def categories(f: Filters | None = None) -> list[str]:
-    """The category tags in the votes this user may see (for the filter's choices)."""
+def choices(f: Filters | None = None) -> dict[str, list[str]]:
+    """The teams and category tags in the votes this user may see, for the filters' options."""
     f = replace(f or scope(), categories=(), votes=VOTES, flagged=True)
     authorize(f)
     with get_engine().connect() as conn:
-        return sorted(c for c in conn.execute(select(_B.c.category).where(*conditions(f), _B.c.category.is_not(None))
-                                              .distinct()).scalars())
+        def distinct(col) -> list[str]:
+            return sorted(v for v in conn.execute(select(col).where(*conditions(f), col.is_not(None)).distinct())
+                          .scalars())
+        return {"teams": distinct(_B.c.team), "categories": distinct(_B.c.category)}
 
 
 # --- the board ---------------------------------------------------------------------------------------
