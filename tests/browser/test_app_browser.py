@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from tests.support.browser_app import ARTIFACTS, need_chromium, running_app, settled
+from ui.shell import PAGES
 
 pytestmark = pytest.mark.browser
 
-NAV = ["Playground", "Model catalog", "Costs"]  # ui/shell.py PAGES, in order
+NAV = [title for _, title, _ in PAGES]  # in order
 
 
 @pytest.fixture
@@ -43,6 +44,7 @@ def _assert_frame(page, where: str, heading: str) -> None:
     ("/", "Playground", "direct-url-root"),
     ("/catalog", "Model catalog", "direct-url-catalog"),
     ("/costs", "Costs", "direct-url-costs"),
+    ("/arena", "Arena", "direct-url-arena"),
 ])
 def test_a_page_opened_by_its_url_has_the_apps_frame(app_url, browser, path, heading, shot):
     ARTIFACTS.mkdir(exist_ok=True)
