@@ -56,7 +56,7 @@ def test_a_bad_file_is_one_line_exit_2_and_nothing_imported(capsys, tmp_path):
     path.write_text(CSV + "alpha,beta,left\n")
     code, out, err = run(capsys, "arena", "import", str(path))
     assert code == 2 and out == "" and err.count("\n") == 1
-    assert err.startswith("error: file: line 7: winner is 'left'") and "Nothing was imported" in err
+    assert err.startswith("error: line 7: winner is 'left'") and "Nothing was imported" in err
     assert battles() == 0
     for argv, message in ((("arena", "import", str(tmp_path / "missing.csv")), "no such file"),
                           (("arena", "import", str(tmp_path)), "no such file"),

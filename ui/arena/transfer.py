@@ -14,12 +14,6 @@ from alonchat.core.errors import AlonChatError
 from ui import auth
 
 
-def _file(who: identity.Actor, f: Filters, fmt: str) -> str:
-    # Streamlit builds a download on a thread of its own, where the session's sign-in cannot be read.
-    with identity.acting_as(who):
-        return arena_io.export(f, fmt)
-
-
 def export(f: Filters) -> None:
     """Download buttons that build the file when clicked; a member's export holds their own votes only."""
     who = identity.actor()
@@ -30,9 +24,9 @@ def export(f: Filters) -> None:
                + ("" if auth.can_edit() else " As a member you export your own votes."))
     left, right = st.columns(2)
     for col, fmt in ((left, "csv"), (right, "jsonl")):
-        col.download_button(f"Download {fmt.upper()}", data=lambda fmt=fmt: _file(who, f, fmt),
-                            file_name=f"arena_battles.{fmt}", mime="text/csv" if fmt == "csv" else "application/jsonl",
-                            icon=":material/download:", key=f"arena_export_{fmt}", on_click="ignore")
+        auth.download_button(col, f"Download {fmt.upper()}", lambda fmt=fmt: arena_io.export(f, fmt),
+                             file_name=f"arena_battles.{fmt}", mime="text/csv" if fmt == "csv" else "application/jsonl",
+                             key=f"arena_export_{fmt}")
 
 
 def import_form() -> None:
