@@ -90,8 +90,7 @@ def main() -> None:
 
     from sqlalchemy import create_engine, text
 
-    from tests.conftest import FAKE_KEYS
-    from tests.fake_server import FakeServer
+    from tests.fake_server import FAKE_KEYS, FakeServer
     from tests.support.browser_app import chromium, running_app, settled
 
     tmp = Path(tempfile.mkdtemp(prefix="ui_stream_"))

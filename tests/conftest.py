@@ -15,6 +15,8 @@ import uuid
 
 import pytest
 
+from tests.fake_server import FAKE_KEYS
+
 KEY_VARS = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL",
             "GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GEMINI_BASE_URL", "GOOGLE_GENAI_API_VERSION",
             "TOGETHER_API_KEY", "GROQ_API_KEY", "OPENAI_ADMIN_KEY", "ANTHROPIC_ADMIN_KEY",
@@ -168,11 +170,7 @@ def pg(fresh_env, monkeypatch):
 
 # --- the wire-level fake provider server (tests/fake_server) ---------------------------------
 
-FAKE_KEYS = {
-    "OPENAI_API_KEY": "sk-fake-openai-key-0123456789",
-    "ANTHROPIC_API_KEY": "sk-ant-fake-anthropic-key-0123456789",
-    "GEMINI_API_KEY": "AIzaFakeGeminiKey0123456789abcdefgh",
-}
+
 
 
 @pytest.fixture

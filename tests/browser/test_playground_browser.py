@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import FAKE_KEYS
+from tests.fake_server import FAKE_KEYS
 from tests.support.browser_app import ARTIFACTS, need_chromium, running_app, settled
 
 pytestmark = pytest.mark.browser

@@ -275,11 +275,13 @@ class Burst(Provider):
 
     def __init__(self, name: str, n: int):
         self.name, self.n = name, n
+        self.sent_all = threading.Event()
         self.initialize({})
 
     def stream(self, request):
         for i in range(self.n):
             yield TextDelta(f"t{i} ")
+        self.sent_all.set()
         yield StreamEnd(Usage(input_tokens=3, output_tokens=self.n), "stop")
 
     def chat(self, request):
@@ -288,14 +290,15 @@ class Burst(Provider):
 
 def test_a_consumer_that_fell_behind_gets_the_text_joined_in_order():
     """What the reader thread read while the page was busy arrives as few joined deltas, never reordered."""
-    registry.register(Burst("burst", 3000))
+    burst = Burst("burst", 3000)
+    registry.register(burst)
     add_model("burst", provider="burst")
     deltas = []
     with ParallelRun([PaneRequest("burst", "hi")]) as run:
         for event in run.events():
             if event.kind == "delta":
-                if not deltas:
-                    time.sleep(0.5)  # the page is drawing: the reader runs ahead
+                if not deltas:  # the page is drawing: the reader runs ahead until the provider has sent it all
+                    assert burst.sent_all.wait(timeout=20)
                 deltas.append(event.text)
     assert "".join(deltas) == "".join(f"t{i} " for i in range(3000)) == run.panes[0].result.content
     assert len(deltas) < 100  # one per batch, not one per token

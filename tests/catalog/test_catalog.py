@@ -6,7 +6,7 @@ import json
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from alonchat.calls.service import AIService
 from alonchat.catalog import io as catalog_io
@@ -17,18 +17,8 @@ from alonchat.core.types import StreamEnd, Usage
 from alonchat.providers.registry import registry
 from alonchat.storage.engine import session
 from alonchat.storage.tables import AIModel, ModelPrice, UsageRecord
+from tests.support.catalog import GOOD, snapshot
 from tests.support.scripted import ScriptedProvider
-
-GOOD = {"name": "my-model", "provider": "echo", "model_id": "echo-1", "context_window": 8000,
-        "max_tokens": 1000, "input_price": "1.5", "output_price": "6", "description": "a test model"}
-
-
-def snapshot() -> tuple:
-    """Everything a failed write must not touch: the catalog rows and the price history."""
-    with session() as s:
-        models = [tuple(r) for r in s.execute(text("SELECT * FROM ai_models ORDER BY id"))]
-        history = [tuple(r) for r in s.execute(text("SELECT * FROM model_prices ORDER BY id"))]
-    return models, history
 
 
 def history_count(name: str) -> int:

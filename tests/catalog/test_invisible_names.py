@@ -9,7 +9,7 @@ from alonchat.catalog import io as catalog_io
 from alonchat.catalog import models as catalog
 from alonchat.cli import main
 from alonchat.core.errors import ValidationError
-from tests.catalog.test_catalog import GOOD, snapshot
+from tests.support.catalog import GOOD, snapshot
 
 SNEAKY = ["\u200b", "\u200e", "\u200f", "\u202a", "\u202e", "\u2066", "\u2069", "\ufeff", "\u2060", "\u00ad",
           "\u3164"]

@@ -13,11 +13,7 @@ from alonchat.cli import main
 from alonchat.core.tokens import estimate_tokens
 from alonchat.storage.engine import ROOT, session
 from alonchat.storage.tables import UsageRecord
-
-KEYS = {"model", "provider", "content", "input_tokens", "cached_input_tokens", "cache_write_tokens",
-        "output_tokens", "reasoning_tokens", "cost_usd", "latency_ms", "ttft_ms", "status", "error",
-        # added by the compare work (issue 12); the keys above are unchanged
-        "thinking", "options", "skipped_options"}
+from tests.support.cli_process import KEYS
 
 
 def usage_count() -> int:

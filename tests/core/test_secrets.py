@@ -53,7 +53,7 @@ def test_an_echoed_key_is_absent_from_traceback_ledger_json_and_stderr(echoing, 
 
 def test_a_key_from_an_oddly_named_variable_is_scrubbed_too(echoing, monkeypatch):
     """Neither key-shaped nor in a *_KEY variable: only the provider knows it is the key."""
-    from tests.providers.test_provider_compatible import add_endpoint
+    from tests.support.catalog import add_endpoint
 
     secret = "plainvalue-not-shaped-4242"
     monkeypatch.setenv("LOCAL_LLM_CRED", secret)
@@ -97,7 +97,7 @@ def test_a_password_in_the_base_url_with_a_server_error(fake_providers, monkeypa
 
 def test_providers_listing_hides_a_password_in_an_endpoint_url(capsys):
     """Endpoints refuse credentials in their URL today; a row stored before that rule is still shown masked."""
-    from tests.providers.test_provider_compatible import add_endpoint
+    from tests.support.catalog import add_endpoint
 
     add_endpoint("legacy", "http://bob:opensesame@10.0.0.5/v1")
     assert main(["providers", "--json"]) == 0

@@ -33,7 +33,14 @@ from urllib.parse import parse_qs, urlsplit
 from .admin import AdminAPI
 from .wires import AnthropicWire, GeminiWire, OpenAIWire
 
-__all__ = ["FakeServer", "Script", "Recorded"]
+__all__ = ["FAKE_KEYS", "FakeServer", "Script", "Recorded"]
+
+# The keys the `fake_providers` fixture sets: key-shaped, so redaction is exercised; the server accepts any.
+FAKE_KEYS = {
+    "OPENAI_API_KEY": "sk-fake-openai-key-0123456789",
+    "ANTHROPIC_API_KEY": "sk-ant-fake-anthropic-key-0123456789",
+    "GEMINI_API_KEY": "AIzaFakeGeminiKey0123456789abcdefgh",
+}
 
 _GEMINI_PATH = re.compile(r"^/(?P<version>[^/]+)/models/(?P<model>[^:]+):(?P<method>\w+)$")
 _USAGE_KEYS = ("input", "cached", "cache_write", "cache_write_1h", "output", "reasoning")

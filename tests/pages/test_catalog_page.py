@@ -5,48 +5,19 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
 from alonchat.catalog import io as catalog_io
 from alonchat.catalog import models as catalog
 from alonchat.catalog import prices as catalog_prices
 from alonchat.core.errors import UnknownModelError
-from alonchat.storage.engine import session
 from tests.fake_server import FakeServer
-
-
-def snapshot() -> tuple:
-    with session() as s:
-        return tuple(tuple(tuple(r) for r in s.execute(text(f"SELECT * FROM {t} ORDER BY id")))
-                     for t in ("ai_models", "model_prices", "provider_endpoints"))
+from tests.support.catalog_page import fill, frame, open_catalog, snapshot, texts
 
 
 @pytest.fixture
 def at() -> AppTest:
-    app = AppTest.from_file("../../app.py", default_timeout=60)
-    app.run()
-    app.switch_page("pages/catalog.py").run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
-
-
-def frame(at: AppTest, column: str):
-    """The table showing `column` (AppTest does not expose a read-only dataframe's key)."""
-    return next(d.value for d in at.dataframe if column in d.value.columns)
-
-
-def texts(elements) -> str:
-    return "\n".join(str(e.value) for e in elements)
-
-
-def fill(at: AppTest, **fields) -> None:
-    for key, value in fields.items():
-        widget = at.selectbox(key="add_provider") if key == "provider" else (
-            at.text_input(key=f"add_{key}") if key in ("name", "display_name", "model_id") else
-            at.number_input(key=f"add_{key}"))
-        widget.set_value(value)
-    at.run()
+    return open_catalog()
 
 
 def test_page_shows_the_catalog_and_filters_it(at):

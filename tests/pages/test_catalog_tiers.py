@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+from streamlit.testing.v1 import AppTest
+
 from alonchat.catalog import models as catalog
 from alonchat.catalog import prices as catalog_prices
 from alonchat.core.pricing import Tier
-from tests.pages.test_catalog_page import at, fill, frame, snapshot, texts  # noqa: F401  (the `at` fixture)
+from tests.support.catalog_page import fill, frame, open_catalog, snapshot, texts
 
 
-def test_add_a_model_with_a_tier_and_see_it_in_the_table(at):  # noqa: F811
+@pytest.fixture
+def at() -> AppTest:
+    return open_catalog()
+
+
+def test_add_a_model_with_a_tier_and_see_it_in_the_table(at):
     fill(at, provider="openai", model_id="long-1", name="long-1", input_price=1.0, output_price=4.0)
     at.session_state["add_tiers"] = {"edited_rows": {}, "deleted_rows": [],
                                      "added_rows": [{"threshold": 128000, "input_price": 2.0, "output_price": 6.0}]}
@@ -25,7 +33,7 @@ def test_add_a_model_with_a_tier_and_see_it_in_the_table(at):  # noqa: F811
     assert table[table["Name"] == "long-1"].iloc[0]["Tiers"] == "> 128,000"
 
 
-def test_half_written_or_descending_tiers_are_refused_and_nothing_is_written(at):  # noqa: F811
+def test_half_written_or_descending_tiers_are_refused_and_nothing_is_written(at):
     before = snapshot()
     fill(at, provider="openai", model_id="long-2", name="long-2", input_price=1.0, output_price=4.0)
     for rows, message in (([{"threshold": 1000.0}], "no price"),
@@ -39,7 +47,7 @@ def test_half_written_or_descending_tiers_are_refused_and_nothing_is_written(at)
     assert snapshot() == before
 
 
-def test_edit_and_remove_a_models_tiers_from_the_edit_tab(at):  # noqa: F811
+def test_edit_and_remove_a_models_tiers_from_the_edit_tab(at):
     old = catalog.resolve("gemini-2.5-pro").prices.tiers
     assert old, "the seed gives gemini-2.5-pro genai-prices' tiers"
     at.selectbox(key="tiers_model").set_value("gemini-2.5-pro").run()

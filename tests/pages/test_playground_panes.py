@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from alonchat import conversations
-from tests.pages.test_playground_page import APP, answers, open_playground, pane_ids, pick, send, usage_rows
+from tests.support.playground import APP, answers, open_playground, pane_ids, pick, send, usage_rows
 
 # A 1x1 PNG: the smallest real image.
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from alonchat.catalog import models as catalog
 from alonchat.core.pricing import receipt
-from tests.pages.test_playground_page import open_playground, pane_ids, pick, send, usage_rows
+from tests.support.playground import open_playground, pane_ids, pick, send, usage_rows
 
 USAGE = {"input": 40_000, "cached": 5_000, "cache_write": 30_000, "cache_write_1h": 20_000, "output": 2_000}
 

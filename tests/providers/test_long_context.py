@@ -13,8 +13,8 @@ from alonchat.calls.service import ai_service
 from alonchat.catalog import models as catalog
 from alonchat.cli import main
 from alonchat.usage import receipts
-from tests.cli.test_cli_chat import KEYS as CHAT_KEYS
-from tests.providers.test_provider_compatible import add_endpoint
+from tests.support.catalog import add_endpoint
+from tests.support.cli_process import KEYS as CHAT_KEYS
 from tests.support.provider_checks import assert_usage, ledger
 from tests.support.scripted import add_model
 

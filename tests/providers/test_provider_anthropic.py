@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alonchat.calls.service import ai_service
-from tests.conftest import FAKE_KEYS
+from tests.fake_server import FAKE_KEYS
 
 KEY = FAKE_KEYS["ANTHROPIC_API_KEY"]
 

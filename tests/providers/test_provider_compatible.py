@@ -3,32 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 
 from alonchat.calls.service import ai_service
 from alonchat.core import errors
 from alonchat.core.tokens import estimate_tokens
 from alonchat.core.types import ChatRequest, StreamEnd
 from alonchat.providers.registry import registry
-from alonchat.storage.engine import session
-from alonchat.storage.tables import ProviderEndpoint
 from tests.fake_server import FakeServer
+from tests.support.catalog import add_endpoint, set_endpoint
 from tests.support.provider_checks import assert_usage, ledger
 from tests.support.scripted import add_model
 
 ENDPOINT_KEY = "sk-endpoint-secret-0123456789"
-
-
-def add_endpoint(name, base_url, api_key_env=None, enabled=True):
-    with session() as s, s.begin():
-        s.add(ProviderEndpoint(name=name, base_url=base_url, api_key_env=api_key_env, enabled=enabled))
-
-
-def set_endpoint(name, **values):
-    with session() as s, s.begin():
-        row = s.scalars(select(ProviderEndpoint).where(ProviderEndpoint.name == name)).one()
-        for k, v in values.items():
-            setattr(row, k, v)
 
 
 def test_keyless_endpoint_chats_and_streams_with_reported_usage(fake_server):

@@ -7,7 +7,7 @@ import pytest
 from alonchat.calls.service import ai_service
 from alonchat.core import errors
 from alonchat.providers.registry import registry
-from tests.conftest import FAKE_KEYS
+from tests.fake_server import FAKE_KEYS
 
 KEY = FAKE_KEYS["GEMINI_API_KEY"]
 

@@ -10,7 +10,7 @@ from alonchat.calls.service import ai_service
 from alonchat.core import errors
 from alonchat.core.types import ChatOptions, ChatRequest
 from alonchat.providers.registry import registry
-from tests.conftest import FAKE_KEYS
+from tests.fake_server import FAKE_KEYS
 from tests.support.provider_checks import ledger
 
 KEY = FAKE_KEYS["OPENAI_API_KEY"]

@@ -10,6 +10,12 @@ import time
 
 from alonchat.storage.engine import ROOT
 
+# The keys of `chat --json`'s objects: a contract other tools rely on.
+KEYS = {"model", "provider", "content", "input_tokens", "cached_input_tokens", "cache_write_tokens",
+        "output_tokens", "reasoning_tokens", "cost_usd", "latency_ms", "ttft_ms", "status", "error",
+        # added by the compare work (issue 12); the keys above are unchanged
+        "thinking", "options", "skipped_options"}
+
 
 def interruptible() -> None:
     """In the child, before Python starts: Ctrl+C's default action back.

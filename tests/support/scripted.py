@@ -9,7 +9,10 @@ from alonchat.providers import ChatResult, Provider, StreamEnd, TextDelta, Usage
 
 
 class ScriptedProvider(Provider):
-    """Each call pops the next script: a list of str deltas, Usage/finish, exceptions or ('sleep', s)."""
+    """Each call pops the next script: a list of str deltas, StreamEnd, exceptions, ('sleep', s) or a callable.
+
+    A callable step is called where it stands (e.g. a barrier's `wait`), so a test orders events without sleeping.
+    """
 
     name = "scripted"
 
@@ -35,6 +38,8 @@ class ScriptedProvider(Provider):
                 yield TextDelta(step)
             elif isinstance(step, StreamEnd):
                 yield step
+            elif callable(step):
+                step()
 
     def chat(self, request):
         text, end = [], None
