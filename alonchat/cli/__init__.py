@@ -12,9 +12,23 @@ import threading
 from ..core.errors import AlonChatError, InactiveModelError, UnknownModelError, ValidationError
 from ..core.text import redact
 
-# Each module exposes register(subparsers); a family's handlers live beside its parser.
-FAMILIES = ("chat", "models", "endpoints", "providers", "usage", "budget", "teams", "demo", "db", "reconcile",
-            "arena")
+# Each command: the module that defines it (its parser beside its handlers) and its line in `alonchat --help`.
+# Only the module of the command being run is imported: `alonchat --help` imports no part of the engine, and
+# `alonchat chat ...` none of the catalog's editing, the reports or the exports (bench/startup.py).
+COMMANDS = {
+    "chat": ("chat", "send a prompt to one or more models"),
+    "models": ("models", "list and edit the model catalog"),
+    "endpoints": ("endpoints", "OpenAI-compatible endpoints (Groq, Together, Ollama, vLLM...)"),
+    "providers": ("providers", "list providers and whether they are configured"),
+    "usage": ("usage", "spend and tokens from the ledger, aggregated"),
+    "budget": ("budget", "monthly budgets (team and per user)"),
+    "teams": ("teams", "map users (names or emails) and @domains to teams"),
+    "audit": ("teams", "who changed which model, price, endpoint, budget or team, and when"),
+    "demo-data": ("demo", "fill the ledger with realistic synthetic usage"),
+    "db": ("db", "the database: where it is, back it up"),
+    "reconcile": ("reconcile", "compare the ledger with what the providers billed (admin APIs, billing CSV)"),
+    "arena": ("arena", "blind battles: import, export, leaderboard"),
+}
 
 
 class CLIError(Exception):
@@ -38,24 +52,39 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def add_command(sub, name: str, **kwargs) -> argparse.ArgumentParser:
+    """One command's parser, with its line from COMMANDS (each module's `register` adds its commands with it)."""
+    return sub.add_parser(name, help=COMMANDS[name][1], **kwargs)
+
+
+def _command_in(argv: list[str]) -> str | None:
+    """The command named on the line: the first word that is not an option (the top level takes only -h)."""
+    word = next((a for a in argv if not a.startswith("-")), None)
+    return word if word in COMMANDS else None
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for this command line: the named command's module in full, every other command by name.
+
+    With no `argv`, every module's commands in full (for tests and docs).
+    """
+    chosen = _command_in(argv) if argv is not None else None
+    modules = list(dict.fromkeys(m for m, _ in COMMANDS.values())) if argv is None else \
+        [COMMANDS[chosen][0]] if chosen else []
     parser = _Parser(prog="alonchat", description="AlonChat: call, compare, price and track LLMs.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for family in FAMILIES:
-        try:
-            module = importlib.import_module(f"{__name__}.{family}")
-        except ModuleNotFoundError as e:
-            if e.name != f"{__name__}.{family}":
-                raise
-            continue
-        module.register(sub)
+    for module in modules:
+        importlib.import_module(f"{__name__}.{module}").register(sub)
+    for name, (module, _) in COMMANDS.items():
+        if module not in modules:  # listed by `--help`; never run, as its module is loaded when named
+            add_command(sub, name)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command; every failure is one line on stderr (2: bad input, nothing written; 1: a call failed)."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(argv).parse_args(argv)
     in_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminate) if in_main else None
     try:

@@ -6,15 +6,14 @@ import json
 import sys
 from pathlib import Path
 
-from . import CLIError
+from . import CLIError, add_command
 
 VOTE_CHOICES = ("model_a", "model_b", "tie", "both_bad")
 
 
 def register(sub) -> None:
-    p = sub.add_parser("arena", help="blind battles: import, export, leaderboard",
-                       description="Battles use LMArena's columns: model_a, model_b, winner (model_a, model_b, "
-                                   "tie, both_bad); other columns are kept.")
+    p = add_command(sub, "arena", description="Battles use LMArena's columns: model_a, model_b, winner (model_a, "
+                                              "model_b, tie, both_bad); other columns are kept.")
     cmd = p.add_subparsers(dest="arena_command", required=True)
     i = cmd.add_parser("import", help="add battles from a CSV, JSON Lines or JSON file, all or nothing")
     i.add_argument("file", help="the file, or - for standard input (then give --format)")

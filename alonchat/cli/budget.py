@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 
 from ..usage import budgets
+from . import add_command
 
 
 def register(sub) -> None:
-    p = sub.add_parser("budget", help="monthly budgets (team and per user)")
+    p = add_command(sub, "budget")
     bsub = p.add_subparsers(dest="budget_command", required=True)
     s = bsub.add_parser("set", help="create or change a monthly budget")
     s.add_argument("--monthly", required=True, metavar="USD", help="monthly limit in US dollars")

@@ -12,11 +12,11 @@ from ..calls.service import ai_service
 from ..core.errors import AlonChatError
 from ..core.text import redact
 from ..core.types import RetryNotice, ThinkingDelta
-from . import CLIError
+from . import CLIError, add_command
 
 
 def register(sub) -> None:
-    p = sub.add_parser("chat", help="send a prompt to one or more models")
+    p = add_command(sub, "chat")
     p.add_argument("-m", "--model", action="append", required=True, dest="models",
                    help="catalog name of a model; repeat to run several concurrently")
     p.add_argument("--system", help="system prompt")

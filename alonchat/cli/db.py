@@ -7,11 +7,11 @@ from pathlib import Path
 
 from ..core.text import redact
 from ..storage import engine
-from . import CLIError
+from . import CLIError, add_command
 
 
 def register(sub) -> None:
-    p = sub.add_parser("db", help="the database: where it is, back it up")
+    p = add_command(sub, "db")
     dsub = p.add_subparsers(dest="db_command", required=True)
     dsub.add_parser("path", help="print the database file (or URL) the app and the CLI share").set_defaults(
         func=run_path)

@@ -6,11 +6,11 @@ import sys
 import time
 
 from ..usage import demo
-from . import CLIError
+from . import CLIError, add_command
 
 
 def register(sub) -> None:
-    p = sub.add_parser("demo-data", help="fill the ledger with realistic synthetic usage")
+    p = add_command(sub, "demo-data")
     p.add_argument("--rows", type=int, required=True, metavar="N", help="how many calls to write")
     p.add_argument("--days", type=int, default=30, metavar="D", help="spread over the last D days (default 30)")
     p.add_argument("--seed", type=int, metavar="S", help="random seed, for repeatable data")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 from ..catalog import endpoints
-from . import CLIError
+from . import CLIError, add_command
 
 
 def register(sub) -> None:
-    p = sub.add_parser("endpoints", help="OpenAI-compatible endpoints (Groq, Together, Ollama, vLLM...)")
+    p = add_command(sub, "endpoints")
     cmd = p.add_subparsers(dest="endpoints_command", required=True)
 
     c = cmd.add_parser("add", help="add an endpoint; its models use its name as their provider")

@@ -11,7 +11,7 @@ from ..catalog import models as catalog
 from ..catalog import prices as catalog_prices
 from ..core.errors import UnknownModelError
 from ..core.pricing import describe_tiers
-from . import CLIError
+from . import CLIError, add_command
 
 # Flag -> catalog field; values go through the catalog's one validation as typed.
 FLAGS = {"--name": "name", "--display-name": "display_name", "--provider": "provider", "--model-id": "model_id",
@@ -38,7 +38,7 @@ def _add_fields(p, *, required: bool) -> None:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("models", help="list and edit the model catalog")
+    p = add_command(sub, "models")
     cmd = p.add_subparsers(dest="models_command", required=True)
 
     c = cmd.add_parser("list", help="every catalog model with prices (USD per 1M tokens)")

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 
 from ..providers.registry import registry
+from . import add_command
 
 
 def register(sub) -> None:
-    p = sub.add_parser("providers", help="list providers and whether they are configured")
+    p = add_command(sub, "providers")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run)
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import sys
 
+from . import add_command
+
 
 def register(sub) -> None:
-    p = sub.add_parser(
-        "reconcile", help="compare the ledger with what the providers billed (admin APIs, billing CSV)",
+    p = add_command(
+        sub, "reconcile",
         description="Fetches the days of the providers' bills that may still change (OpenAI and Anthropic admin "
                     "APIs with OPENAI_ADMIN_KEY / ANTHROPIC_ADMIN_KEY, OpenRouter per call), then compares them "
                     "with the ledger per UTC day, provider and model. Days are UTC days, as the providers bucket "

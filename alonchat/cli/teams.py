@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 
 from ..access import audit, teams
+from . import add_command
 
 
 def register(sub) -> None:
-    p = sub.add_parser("teams", help="map users (names or emails) and @domains to teams")
+    p = add_command(sub, "teams")
     tsub = p.add_subparsers(dest="teams_command", required=True)
     s = tsub.add_parser("set", help="put a user (name or email) or every address of an @domain in a team")
     s.add_argument("pattern", metavar="MEMBER", help="alice (a user name, as without sign-in), ana@example.com "
@@ -21,7 +22,7 @@ def register(sub) -> None:
     rm = tsub.add_parser("remove", help="take a user, email or domain out of its team")
     rm.add_argument("pattern", metavar="MEMBER")
     rm.set_defaults(func=run_remove)
-    a = sub.add_parser("audit", help="who changed which model, price, endpoint, budget or team, and when")
+    a = add_command(sub, "audit")
     a.add_argument("--entity", choices=audit.ENTITIES)
     a.add_argument("--limit", type=int, default=50)
     a.add_argument("--json", action="store_true")

@@ -7,6 +7,7 @@ import json
 from ..core.types import SOURCES
 from ..usage import periods, reports
 from ..usage.exports import to_csv
+from . import add_command
 
 # The --json contract: the group key, then exactly these fields (other tools rely on them).
 FIELDS = ("requests", "errors", "input_tokens", "cached_input_tokens", "output_tokens", "reasoning_tokens",
@@ -14,9 +15,8 @@ FIELDS = ("requests", "errors", "input_tokens", "cached_input_tokens", "output_t
 
 
 def register(sub) -> None:
-    p = sub.add_parser("usage", help="spend and tokens from the ledger, aggregated",
-                       description="Dates are YYYY-MM-DD (whole days; --until includes its day) or ISO "
-                                   "datetimes (--until exclusive), in --tz (default UTC).")
+    p = add_command(sub, "usage", description="Dates are YYYY-MM-DD (whole days; --until includes its day) or ISO "
+                                              "datetimes (--until exclusive), in --tz (default UTC).")
     p.add_argument("--since", help="first day (or instant) to include")
     p.add_argument("--until", help="last day to include (or the instant to stop before)")
     p.add_argument("--by", choices=("day", "model", "provider", "user", "team", "source"), help="one row per group")
