@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 import threading
 import warnings
 from contextlib import contextmanager
@@ -84,9 +85,36 @@ def get_engine(url: str | None = None) -> Engine:
             engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
             if engine.dialect.name == "sqlite":
                 event.listen(engine, "connect", _sqlite_pragmas)
-            migrate(engine)
+            if not at_head(engine):
+                migrate(engine)
             _engines[url] = engine
     return _engines[url]
+
+
+_REVISION = re.compile(r"""^(down_)?revision\s*=\s*(?:None|['"]([^'"]+)['"])""", re.MULTILINE)
+
+
+def head_revision() -> str | None:
+    """The newest migration's id, read from the files without loading Alembic (None when there is not one head)."""
+    revisions, parents = set(), set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        for down, rev in _REVISION.findall(path.read_text(encoding="utf-8")):
+            if rev:
+                (parents if down else revisions).add(rev)
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def at_head(engine: Engine) -> bool:
+    """Whether the database is migrated already: then no process pays for loading Alembic (bench/startup.py)."""
+    head = head_revision()
+    if head is None:
+        return False
+    try:
+        with engine.connect() as conn:
+            return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all() == [head]
+    except exc.DBAPIError:  # no database yet, or no version table: Alembic creates them
+        return False
 
 
 def migrate(engine: Engine) -> None:
