@@ -55,7 +55,14 @@ def waiting(pane: PaneState) -> str | None:
 
 
 class LiveAnswer:
-    """Placeholders for the answer being streamed into one pane, updated from the script thread."""
+    """Placeholders for the answer being streamed into one pane, updated from the script thread.
+
+    The answer is a column of elements: its frozen paragraphs, then the live tail. When paragraphs are
+    finished, the tail's own element is drawn with them (final, no cursor) and a new tail element starts
+    after it. So each update sends one element, and a rerun that interrupts the script between two
+    updates leaves the page showing the start of the answer, in order: never a paragraph twice (a
+    paragraph drawn frozen while the old tail still showed it) and never a gap.
+    """
 
     def __init__(self, settings_label: str = "", prefix: str = "", stop=None, cuts: list[int] | None = None):
         self.box = st.chat_message("assistant")
@@ -63,30 +70,33 @@ class LiveAnswer:
             if settings_label:
                 st.caption(f":material/tune: {settings_label}")
             self.thinking = st.empty()
-            self.frozen = st.container()
-            self.tail = st.empty()
+            self.body = st.container()  # the frozen paragraphs, then the tail
             self.meta = st.empty()
         self.prefix = prefix
         self.stop = stop  # the pane's Stop button's placeholder: gone once the answer ends
         self.frozen_at = 0
         # Where the text was frozen so far, kept across reruns (the page keeps the list in session state).
         self.cuts = cuts if cuts is not None else []
+        self.tail = None  # the live element, after the frozen ones; made when they are drawn
         self.last = 0.0
         self.thought_at = 0.0
         self.clock_at = 0.0
-        self.tail.markdown(":gray[Waiting for the first token…]")
+        if not self.cuts:  # a fresh answer; after a rerun the first update redraws what was frozen first
+            self._replay("")
+            self.tail.markdown(":gray[Waiting for the first token…]")
 
     def _replay(self, text: str) -> None:
-        """After a rerun, draw the paragraphs frozen so far again, in the same elements as before.
+        """Draw the paragraphs frozen so far (after a rerun: again, in the same elements as before), then the tail.
 
         Streamlit keeps the previous run's elements on screen until this run draws over them, so drawing
         the frozen text in fewer elements showed older paragraphs twice until the answer ended.
         """
-        if self.frozen_at:  # drawn already (a fresh answer has no cuts yet: nothing to draw)
+        if self.tail is not None:  # drawn already
             return
         for cut in self.cuts:
-            self.frozen.markdown(text[self.frozen_at:cut])
+            self.body.markdown(text[self.frozen_at:cut])
             self.frozen_at = cut
+        self.tail = self.body.empty()
 
     def due(self, now: float, interval: float) -> bool:
         return now - self.last >= interval
@@ -106,10 +116,11 @@ class LiveAnswer:
                 panes.thinking(pane.thinking, live=pane.result is None)
         if pane.result is None:
             cut = freeze_point(text, self.frozen_at)
-            if cut > self.frozen_at:
-                self.frozen.markdown(text[self.frozen_at:cut])
+            if cut > self.frozen_at:  # the tail's element keeps the finished paragraphs; a new one takes the rest
+                self.tail.markdown(text[self.frozen_at:cut])
                 self.frozen_at = cut
                 self.cuts.append(cut)
+                self.tail = self.body.empty()
             if text:
                 self.tail.markdown(text[self.frozen_at:] + CURSOR)
             elif waiting(pane):
