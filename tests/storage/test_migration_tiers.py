@@ -7,22 +7,12 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import create_engine, text
 
 from alonchat.core.pricing import parse_tiers, reference
-from alonchat.storage.engine import MIGRATIONS
+from tests.support.migrations import migrate_to
 
 PG = os.environ.get("ALONCHAT_TEST_POSTGRES_URL")
-
-
-def _run(engine, action: str, rev: str) -> None:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        getattr(command, action)(cfg, rev)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -50,7 +40,7 @@ def _history(conn, name: str) -> list:
 
 def test_an_existing_database_gets_tiers_as_a_new_version_where_used_and_in_place_where_not(url):
     engine = create_engine(url)
-    _run(engine, "upgrade", "0002")
+    migrate_to(engine, "upgrade", "0002")
     with engine.begin() as conn:  # an old database: one call on gemini-2.5-pro, and a hand-edited gpt-5.5
         conn.execute(text(
             "INSERT INTO usage_records (created_at, \"user\", model_name, provider, model_id, input_tokens, "
@@ -58,8 +48,8 @@ def test_an_existing_database_gets_tiers_as_a_new_version_where_used_and_in_plac
             "latency_ms, status) VALUES ('2026-11-01 10:00:00', 'ann', 'gemini-2.5-pro', 'gemini', "
             "'gemini-2.5-pro', 250000, 0, 0, 10, 0, false, 0.3126, 5.0, 'ok')"))
         conn.execute(text("UPDATE ai_models SET input_price = 4.5 WHERE name = 'gpt-5.5'"))
-    _run(engine, "upgrade", "0006")  # 0003 builds the rollups from that row
-    _run(engine, "upgrade", "head")
+    migrate_to(engine, "upgrade", "0006")  # 0003 builds the rollups from that row
+    migrate_to(engine, "upgrade", "head")
     with engine.begin() as conn:
         gem = _history(conn, "gemini-2.5-pro")
         assert [h.tiers is None for h in gem] == [True, False]  # the used version stays as it was charged
@@ -76,8 +66,8 @@ def test_an_existing_database_gets_tiers_as_a_new_version_where_used_and_in_plac
         sums = conn.execute(text("SELECT SUM(requests), SUM(tiered_requests), SUM(cache_write_1h_usd) "
                                  "FROM usage_rollups")).one()
         assert (int(sums[0]), int(sums[1]), Decimal(str(sums[2]))) == (1, 0, 0)
-    _run(engine, "downgrade", "0008_teams")
-    _run(engine, "upgrade", "head")
+    migrate_to(engine, "downgrade", "0008_teams")
+    migrate_to(engine, "upgrade", "head")
     with engine.begin() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM ai_models WHERE tiers IS NOT NULL")).scalar() >= 2
     engine.dispose()

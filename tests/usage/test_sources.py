@@ -15,9 +15,9 @@ from alonchat.core.types import Usage
 from alonchat.storage.engine import session
 from alonchat.storage.tables import UsageRecord
 from alonchat.usage import exports, reports
-from tests.storage.test_migration_tiers import _run
 from tests.support.cli_process import run
 from tests.support.ledger_fixture import at, write
+from tests.support.migrations import migrate_to
 
 
 def rows() -> list[tuple]:
@@ -72,7 +72,7 @@ def test_the_cli_records_cli_and_reports_by_source():
 
 def test_migration_0011_keeps_old_rows_as_not_recorded_and_their_rollups_whole(tmp_path):
     engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    _run(engine, "upgrade", "0010_thinking")
+    migrate_to(engine, "upgrade", "0010_thinking")
     with engine.begin() as conn:
         for i, cost in enumerate(("0.25", "0.5", None)):
             conn.execute(text(
@@ -81,7 +81,7 @@ def test_migration_0011_keeps_old_rows_as_not_recorded_and_their_rollups_whole(t
                 "latency_ms, status, cache_write_1h_tokens, cost_mismatch, team) VALUES "
                 f"('2026-11-0{i + 1} 10:00:00', 'ann', 'alpha', 'openai', 'alpha', 10, 0, 0, 5, 0, 0, :cost, 100, "
                 "'ok', 0, 0, '')"), {"cost": cost})
-    _run(engine, "upgrade", "0011_sources")
+    migrate_to(engine, "upgrade", "0011_sources")
     with engine.connect() as conn:
         assert conn.execute(text("SELECT DISTINCT source FROM usage_records")).scalars().all() == [""]
         hourly = conn.execute(text("SELECT source, SUM(requests), SUM(cost_usd), SUM(unpriced_requests) "
@@ -89,7 +89,7 @@ def test_migration_0011_keeps_old_rows_as_not_recorded_and_their_rollups_whole(t
         daily = conn.execute(text("SELECT SUM(requests), SUM(input_tokens) FROM usage_daily")).one()
     assert hourly[0] == "" and hourly[1] == 3 and D(str(hourly[2])) == D("0.75") and hourly[3] == 1
     assert tuple(daily) == (3, 30)
-    _run(engine, "downgrade", "0010_thinking")  # and back: the old keys, the same sums
+    migrate_to(engine, "downgrade", "0010_thinking")  # and back: the old keys, the same sums
     with engine.connect() as conn:
         assert conn.execute(text("SELECT SUM(requests) FROM usage_rollups")).scalar() == 3
         assert "source" not in {c[1] for c in conn.execute(text("PRAGMA table_info(usage_records)"))}
