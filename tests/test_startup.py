@@ -28,3 +28,15 @@ def test_the_first_call_loads_what_it_needs(tmp_path):
     code = (f"import os; os.environ['ALONCHAT_DATABASE_URL'] = 'sqlite:///{tmp_path / 'a.db'}'\n"
             "from alonchat.calls.service import ai_service\nassert ai_service.chat('echo', 'hi').ok")
     assert {"sqlalchemy", "alonchat.storage.tables", "alonchat.providers.registry"} <= loaded_after(code)
+
+
+def test_the_cli_imports_only_the_named_command():
+    from alonchat.cli import COMMANDS
+
+    modules = {p.stem for p in (ROOT / "alonchat" / "cli").glob("*.py")} - {"__init__"}
+    assert modules == {m for m, _ in COMMANDS.values()}  # every command module is listed, so it can be named
+    run = ("import contextlib, io\nfrom alonchat.cli import main\n"
+           "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n    main({argv!r})\n")
+    assert loaded_after(run.format(argv=["--help"])) == set()
+    assert loaded_after(run.format(argv=["chat", "--help"]) + "assert 'alonchat.cli.chat' in sys.modules and "
+                        "'alonchat.cli.usage' not in sys.modules") == set()
