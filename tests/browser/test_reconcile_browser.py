@@ -8,9 +8,9 @@ from datetime import date
 import pytest
 
 from alonchat.usage.bills import store
-from tests.browser.test_sign_in_browser import ADMIN, go, oidc, sign_in  # noqa: F401 (oidc is a fixture)
 from tests.support.bills import CLAUDE, CLAUDE_BILLED, GPT, GPT_BILLED, point_at, write
-from tests.support.browser_app import ARTIFACTS, free_port, need_chromium, running_app, settled
+from tests.support.browser_app import ARTIFACTS, need_chromium, settled
+from tests.support.sign_in import app_with_sign_in, go, oidc_provider, sign_in
 
 pytestmark = pytest.mark.browser
 MATCH, MISMATCH = date(2026, 11, 3), date(2026, 11, 5)
@@ -31,7 +31,13 @@ def seed_two_days(admin) -> None:
 
 
 @pytest.fixture
-def app_url(fresh_env, tmp_path, oidc, fake_server, monkeypatch):  # noqa: F811
+def oidc(tmp_path):
+    with oidc_provider(tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def app_url(fresh_env, tmp_path, oidc, fake_server, monkeypatch):
     """Two days fetched from the fake admin APIs into the test's database, then the app with sign-in on (offline)."""
     need_chromium()
     point_at(fake_server, monkeypatch)
@@ -39,18 +45,7 @@ def app_url(fresh_env, tmp_path, oidc, fake_server, monkeypatch):  # noqa: F811
     for provider in ("openai", "anthropic"):
         store.fetch(provider, date(2026, 11, 1), date(2026, 11, 30))
     fake_server.stop()  # the page reads what was stored
-    port = free_port()
-    secrets = tmp_path / "secrets.toml"
-    secrets.write_text(f"""
-[auth]
-redirect_uri = "http://127.0.0.1:{port}/oauth2callback"
-cookie_secret = "browser-test-cookie-secret"
-client_id = "alonchat-test"
-client_secret = "alonchat-test-secret"
-server_metadata_url = "{oidc}/.well-known/openid-configuration"
-""")
-    with running_app(fresh_env, tmp_path, port=port, args=("--secrets.files", str(secrets)),
-                     ALONCHAT_ADMINS=ADMIN) as url:
+    with app_with_sign_in(fresh_env, tmp_path, oidc) as url:
         yield url
 
 

@@ -8,10 +8,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
-import subprocess
-import time
-import urllib.request
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal as D
 from pathlib import Path
@@ -22,72 +18,24 @@ from sqlalchemy import select
 from alonchat.core.types import Usage
 from alonchat.storage.engine import session
 from alonchat.storage.tables import UsageRecord
-from tests.support.browser_app import ARTIFACTS, free_port, need_chromium, running_app, settled
+from tests.support.browser_app import ARTIFACTS, need_chromium, settled
 from tests.support.ledger_fixture import write
+from tests.support.sign_in import ADMIN, MEMBER, app_with_sign_in, go, oidc_provider, sign_in
 
 pytestmark = pytest.mark.browser
-
-ADMIN, MEMBER = "admin@corp.example", "ana@corp.example"
 
 
 @pytest.fixture
 def oidc(tmp_path):
-    """oidc-provider-mock on a free loopback port with two predefined users; yields its base URL."""
-    if shutil.which("oidc-provider-mock") is None:
-        pytest.skip("oidc-provider-mock is not installed (requirements-dev.txt)")
-    port = free_port()
-    claims = [json.dumps({"sub": sub, "email": email, "email_verified": True})
-              for sub, email in (("admin", ADMIN), ("ana", MEMBER))]
-    url = f"http://127.0.0.1:{port}"
-    with open(tmp_path / "oidc.log", "w") as log:
-        proc = subprocess.Popen([shutil.which("oidc-provider-mock"), "-p", str(port),
-                                 *(a for c in claims for a in ("--user-claims", c))],
-                                stdout=log, stderr=subprocess.STDOUT)
-        try:
-            for _ in range(150):
-                try:
-                    urllib.request.urlopen(url + "/.well-known/openid-configuration", timeout=1)
-                    break
-                except OSError:
-                    time.sleep(0.2)
-            else:
-                pytest.fail("oidc-provider-mock did not start: " + (tmp_path / "oidc.log").read_text())
-            yield url
-        finally:
-            proc.terminate()
-            proc.wait(10)
+    with oidc_provider(tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
 def app_url(fresh_env, tmp_path, oidc):
-    """The app with an [auth] block pointing at the mock provider, and ADMIN as the only admin."""
     need_chromium()
-    port = free_port()
-    secrets = tmp_path / "secrets.toml"
-    secrets.write_text(f"""
-[auth]
-redirect_uri = "http://127.0.0.1:{port}/oauth2callback"
-cookie_secret = "browser-test-cookie-secret"
-client_id = "alonchat-test"
-client_secret = "alonchat-test-secret"
-server_metadata_url = "{oidc}/.well-known/openid-configuration"
-""")
-    with running_app(fresh_env, tmp_path, port=port, args=("--secrets.files", str(secrets)),
-                     ALONCHAT_ADMINS=ADMIN) as url:
+    with app_with_sign_in(fresh_env, tmp_path, oidc) as url:
         yield url
-
-
-def sign_in(browser, app_url: str, sub: str):
-    page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-    page.goto(app_url)
-    settled(page)
-    assert page.get_by_test_id("stSidebarNav").count() == 0  # a visitor sees the Log in button and nothing else
-    page.screenshot(path=str(ARTIFACTS / f"sign-in-{sub}-visitor.png"), full_page=True)
-    page.get_by_role("button", name="Log in").click()
-    page.locator(f"button[name='sub'][value='{sub}']").click()  # the provider's page: pick the predefined user
-    page.get_by_test_id("stSidebarNav").wait_for(timeout=60_000)
-    settled(page)
-    return page
 
 
 def chat(page, text: str) -> None:
@@ -95,15 +43,6 @@ def chat(page, text: str) -> None:
     box.fill(text)
     box.press("Enter")
     page.get_by_text('you said "' + text).first.wait_for(timeout=60_000)
-    settled(page)
-
-
-def go(page, name: str) -> None:
-    """Open a page from the sidebar and wait for its title: "not running" alone can be seen before the rerun starts."""
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=name).click()
-    title = {"Model catalog": "Model catalog", "Costs": "Costs", "Playground": None}[name]
-    if title:
-        page.get_by_role("heading", name=title, exact=True).wait_for(timeout=60_000)
     settled(page)
 
 

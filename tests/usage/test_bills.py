@@ -20,8 +20,8 @@ from alonchat.core.errors import (
 from alonchat.storage.engine import get_engine
 from alonchat.storage.tables import BillingCost, BillingFetch, BillingUsage
 from alonchat.usage.bills import settings, store
-from tests.providers.test_provider_compatible import add_endpoint
 from tests.support.bills import CLAUDE_BILLED, GPT_BILLED, point_at, seed_month
+from tests.support.catalog import add_endpoint
 from tests.support.scripted import add_model
 
 FIRST, LAST = date(2026, 11, 1), date(2026, 11, 30)

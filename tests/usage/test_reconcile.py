@@ -12,7 +12,6 @@ from alonchat.calls.service import ai_service
 from alonchat.core.errors import PermissionDeniedError
 from alonchat.usage import reconcile
 from alonchat.usage.bills import store
-from tests.providers.test_provider_compatible import add_endpoint
 from tests.support.bills import (
     CLAUDE,
     CLAUDE_BILLED,
@@ -24,6 +23,7 @@ from tests.support.bills import (
     point_at,
     seed_month,
 )
+from tests.support.catalog import add_endpoint
 from tests.support.scripted import add_model
 
 FIRST, LAST = date(2026, 11, 1), date(2026, 11, 30)
