@@ -103,6 +103,20 @@ def test_edit_a_price_in_the_table(at):
     assert (last.source, last.changed_by, last.prices.input_price) == ("manual", "tester", Decimal("2"))
 
 
+def test_the_edit_grid_keeps_the_models_tabs_order_with_the_name_pinned(at):
+    import json
+
+    catalog_io.import_models('[{"name": "aaa-first-by-name", "provider": "openai", "model_id": "x"}]', "json")
+    at.run()
+    browse = next(d for d in at.dataframe if "Price known" in d.value.columns)
+    editor = next(d for d in at.dataframe if "model_id" in d.value.columns)
+    assert list(editor.value.index) == list(browse.value["Name"])  # one order, whatever it is sorted by
+    assert list(browse.value["Name"]).index("aaa-first-by-name") > 0  # not simply by name: provider, then name
+    name = json.loads(editor.proto.columns)["_index"]
+    assert (name["label"], name["pinned"], name["disabled"]) == ("Name", True, True)  # in view beside the prices
+    assert json.loads(browse.proto.columns)["Name"]["pinned"] is True
+
+
 def test_capabilities_in_the_add_form_the_table_and_the_editor(at):
     table = frame(at, "Price known")
     gpt41 = table[table["Name"] == "gpt-4.1"].iloc[0]

@@ -59,6 +59,7 @@ def browse(rows: list[dict]) -> None:
         **{label(f): r[f] for f in catalog.CAPABILITIES},
     } for r in shown])
     st.dataframe(table, hide_index=True, width="stretch", key="cat_table", column_config={
+        "Name": st.column_config.TextColumn(pinned=True),  # stays in view while scrolling to the prices
         "Context window": st.column_config.NumberColumn(format="localized", help=help_of("context_window")),
         "Max output": st.column_config.NumberColumn(format="localized", help=help_of("max_tokens")),
         "Input": st.column_config.TextColumn(help="USD per 1M prompt tokens"),
@@ -75,9 +76,12 @@ def browse(rows: list[dict]) -> None:
 
 
 def _editor_frame(rows: list[dict]) -> pd.DataFrame:
-    return pd.DataFrame([{"name": r["name"], "provider": r["provider"], "model_id": r["model_id"],
+    """The Models tab's rows in its order, indexed by name: the index column stays pinned while scrolling to
+    the prices, and the editor's identity includes the names, so pending edits (kept by row position) are
+    dropped rather than moved onto another model when the catalog's rows change."""
+    return pd.DataFrame([{"provider": r["provider"], "model_id": r["model_id"],
                           **{f: (float(r[f]) if f in PRICES and r[f] is not None else r[f]) for f in EDITABLE}}
-                         for r in rows])
+                         for r in rows], index=pd.Index([r["name"] for r in rows], name="name"))
 
 
 def _changes(rows: list[dict]) -> dict[str, dict]:
@@ -136,9 +140,9 @@ def edit(rows: list[dict]) -> None:
     st.markdown("Double-click a cell to change it, then **Save changes**. Clear a price to mark it unknown "
                 "(*unpriced*). "
                 "Every row is checked before anything is written.")
-    st.data_editor(_editor_frame(rows), key=EDITOR, hide_index=True, width="stretch", placeholder="unknown",
-                   disabled=["name", "provider", "model_id"], column_config={
-        "name": st.column_config.TextColumn("Name", help=help_of("name")),
+    st.data_editor(_editor_frame(rows), key=EDITOR, hide_index=False, width="stretch", placeholder="unknown",
+                   disabled=["provider", "model_id"], column_config={
+        "_index": st.column_config.TextColumn("Name", help=help_of("name"), pinned=True, disabled=True),
         "provider": st.column_config.TextColumn("Provider"),
         "model_id": st.column_config.TextColumn("Model id"),
         "display_name": st.column_config.TextColumn("Display name", help=help_of("display_name"), max_chars=200),
