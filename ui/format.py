@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 UNPRICED = ":orange-badge[unpriced]"
 STATUS_BADGE = {
@@ -28,6 +28,25 @@ def money(value: Decimal | float | None, *, badge: bool = True) -> str:
     # Sub-cent calls keep three significant digits, so a real, tiny cost never reads as $0.00.
     whole, _, frac = f"{value:.{2 - value.adjusted()}f}".partition(".")
     return f"${whole}.{frac.rstrip('0').ljust(2, '0')}"
+
+
+def places(values, significant: int = 2) -> int:
+    """Decimal places that show each of `values` with at least `significant` digits (cents at least, 8 at
+    most): the one precision of a line of figures, a table column or a chart axis."""
+    nonzero = [abs(Decimal(str(v))) for v in values if v is not None and v == v and v != 0]
+    return max(2, min(8, significant - 1 - min(nonzero).adjusted())) if nonzero else 2
+
+
+def money_line(*values: Decimal | float | None) -> list[str]:
+    """Amounts shown side by side at one precision ($11.6906 · $0.0043, never $11.69 · $0.00428); None is unpriced."""
+    n = places(values)
+    step = Decimal(1).scaleb(-n)
+    return ["unpriced" if v is None else f"${Decimal(str(v)).quantize(step, ROUND_HALF_UP):,.{n}f}" for v in values]
+
+
+def money_column(values) -> str:
+    """A table column's printf format for dollars at one precision that still shows its smallest amount."""
+    return f"$%.{places(values)}f"
 
 
 def duration(ms: float | None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal as D
 
@@ -37,8 +38,11 @@ def test_headline_figures_over_the_small_ledger(at):
     assert m["Unpriced calls"] == "1" and any("(12.5%)" in c.value for c in at.caption)
     assert m["Error rate"] == "25.0%"
     assert m["Cached input"] == "600" and m["Reasoning tokens"] == "50" and m["Cache writes"] == "100"
-    assert m["Cache savings"] == "$0.00114"
-    assert any("unpriced calls" in c.value for c in at.caption)
+    # one precision across the line, enough for its smallest figure: 0.013335, 0.013335 / 5 priced, 0.00114
+    assert (m["Total spend"], m["Avg cost / request"], m["Cache savings"]) == ("$0.0133", "$0.0027", "$0.0011")
+    warning = next(c.value for c in at.caption if "unpriced calls" in c.value)
+    assert "latency" not in warning  # the latency is a line of its own, not part of the warning
+    assert any(c.value == ":material/timer: Average latency 10 ms per call." for c in at.caption)
 
 
 def test_filters_narrow_every_figure(at):
@@ -59,9 +63,15 @@ def test_time_zone_moves_day_boundaries(at):
 
 
 def test_breakdown_table_and_exports(at):
-    table = next(d.value for d in at.dataframe if "Spend (USD)" in d.value.columns)
+    frame = next(d for d in at.dataframe if "Spend (USD)" in d.value.columns)
+    table = frame.value
     assert list(table["Model"]) == ["alpha", "beta", "echo", "mystery"]
-    assert table.loc[table["Model"] == "mystery", "Spend (USD)"].isna().all()  # unpriced: empty, not 0
+    assert table.loc[table["Model"] == "mystery", "Spend (USD)"].isna().all()  # unpriced: not 0
+    assert frame.proto.placeholder == "unpriced"  # and it reads "unpriced", never "None"
+    assert json.loads(frame.proto.columns)["Spend (USD)"]["type_config"]["format"] == "$%.4f"  # shows $0.0078
+    at.selectbox(key="costs_by").set_value("team").run()
+    table = next(d.value for d in at.dataframe if "Spend (USD)" in d.value.columns)
+    assert list(table["Team"]) == ["no team"]  # not a blank or "None" cell
     at.selectbox(key="costs_by").set_value("user").run()
     table = next(d.value for d in at.dataframe if "Spend (USD)" in d.value.columns)
     assert set(table["User"]) == {"alice", "bob", "carol"}
@@ -76,7 +86,12 @@ def test_what_if_prices_the_same_tokens_at_another_model(at):
     m = metrics(at)
     assert m["Actual spend"] == "$0.0133"
     # all tokens at gamma: alpha 3840 + beta 1520 + mystery 140 + echo (30 + 30*4) 150, per 1M
-    assert m["At gamma prices"] == "$0.00565"
+    assert m["At gamma prices"] == "$0.0057"  # at the precision of the actual spend beside it ($0.0133)
+    table = next(d for d in at.dataframe if "Model used" in d.value.columns)
+    assert table.proto.placeholder == "unpriced"  # the mystery model's actual cost: never "None"
+    formats = {c: json.loads(table.proto.columns)[c]["type_config"]["format"] for c in ("Actual (USD)",
+                                                                                      "At gamma (USD)")}
+    assert formats == {"Actual (USD)": "$%.5f", "At gamma (USD)": "$%.5f"}  # both show echo's $0.00015 at gamma
 
 
 def test_budgets_set_on_the_page_show_spend_and_projection(at):
@@ -121,3 +136,18 @@ def test_spend_breaks_down_and_filters_by_source(at):
     assert dict(zip(table["Source"], table["Requests"], strict=True)) == {"not recorded": 8, "Eval run": 1}
     at.multiselect(key="costs_source").set_value(["eval"]).run()
     assert metrics(at)["Requests"] == "1" and metrics(at)["Total spend"] == "$0.25"
+
+
+@pytest.mark.parametrize(("costs", "fmt"), [(("0.0004", "0.0008", "0.0004"), "$,.4f"),  # $0.0012 on the top day
+                                            (("0.02", "0.03", "0.01"), "$,.2f"), (("0.004", "0.002", "0"), "$,.3f"),
+                                            (("1200", "800", "5"), "$,.2f")])
+def test_spend_axes_show_enough_decimals_for_small_spend(costs, fmt):
+    from ui.costs import charts
+
+    rows = [{"day": date(2026, 11, d), "model": m, "cost_usd": D(c), "requests": 1, "unpriced_requests": 0}
+            for (d, m), c in zip([(3, "a"), (3, "b"), (4, "a")], costs, strict=True)]
+    over_time = charts.spend_over_time(rows, "model", "UTC").to_dict()
+    assert over_time["encoding"]["y"]["axis"]["format"] == fmt
+    top = charts.top_spenders([{"model": "a", "cost_usd": D(costs[0]) + D(costs[1]) + D(costs[2]), "requests": 3,
+                                "unpriced_requests": 0}], "model").to_dict()
+    assert top["encoding"]["x"]["axis"]["format"] == fmt

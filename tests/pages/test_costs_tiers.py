@@ -39,6 +39,11 @@ def test_cache_write_split_long_context_calls_and_receipts(fake_providers):
     at.checkbox(key="costs_calls_tiered").check().run()
     calls = next(d.value for d in at.dataframe if "Tier" in d.value.columns)
     assert list(calls["Model"]) == ["gemini-2.5-pro"] and list(calls["Tier"]) == ["> 200,000"]
+    assert list(calls["Reported (USD)"]) == ["–"]  # no report from the endpoint: a dash, never "None"
+    picker = at.selectbox(key="costs_receipt_id")
+    assert picker.placeholder == "pick a call: time, model, user, cost"
+    assert picker.options == [f"{long_row.created_at:%Y-%m-%d %H:%M:%S} · gemini-2.5-pro · tester · "
+                              f"${Decimal(long_row.cost_usd):.6f} · #{long_row.id}"]  # a call by name, not a bare id
     at.selectbox(key="costs_receipt_id").set_value(long_row.id).run()
     assert not at.exception
     receipt = next(m.value for m in at.markdown if "| token kind |" in m.value)

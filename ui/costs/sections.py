@@ -14,7 +14,8 @@ from alonchat.usage import budgets, exports, periods, reports
 from alonchat.usage.whatif import what_if
 from ui import auth
 from ui.costs import charts
-from ui.format import count, money
+from ui.costs.charts import group_label
+from ui.format import count, money, money_column, money_line
 
 RAW_EXPORT_LIMIT = 500_000
 BY_LABEL = {"model": "Model", "provider": "Provider", "user": "User", "team": "Team", "source": "Source", "day": "Day",
@@ -77,12 +78,12 @@ def _compact(n: int) -> str:
 
 def headline(s: reports.Summary) -> None:
     a = st.columns(5)
-    a[0].metric("Total spend", money(s.cost_usd, badge=False),
-                help="Sum over priced calls; unpriced calls are counted, not added as $0.")
+    avg = s.avg_cost_per_request if s.priced_requests else None
+    total, mean, savings = money_line(s.cost_usd, avg, s.cache_savings_usd)  # one precision across the line
+    a[0].metric("Total spend", total, help="Sum over priced calls; unpriced calls are counted, not added as $0.")
     a[1].metric("Requests", count(s.requests))
-    a[2].metric("Avg cost / request", money(s.avg_cost_per_request, badge=False) if s.priced_requests else "–",
-                help="Mean over priced calls.")
-    a[3].metric("Cache savings", money(s.cache_savings_usd, badge=False),
+    a[2].metric("Avg cost / request", mean if avg is not None else "–", help="Mean over priced calls.")
+    a[3].metric("Cache savings", savings,
                 help="What cached input tokens would have cost at the full input price, minus what they cost.")
     a[4].metric("Error rate", _pct(s.error_rate),
                 help="Calls whose status is not ok (errors, truncated, cancelled, refused by budget).")
@@ -94,14 +95,11 @@ def headline(s: reports.Summary) -> None:
     b[3].metric("Cache writes", _compact(s.cache_write_tokens), help=f"{s.cache_write_tokens:,}")
     b[4].metric("Output tokens", _compact(s.output_tokens), help=f"{s.output_tokens:,} (reasoning included)")
     b[5].metric("Reasoning tokens", _compact(s.reasoning_tokens), help=f"{s.reasoning_tokens:,}")
-    notes = []
     if s.unpriced_requests:
-        notes.append(f":orange[:material/warning:] Spend leaves out {s.unpriced_requests:,} unpriced calls "
-                     f"({_pct(s.unpriced_share)}): give their models prices in the catalog.")
-    if s.avg_latency_ms is not None:
-        notes.append(f"Average latency {s.avg_latency_ms:,.0f} ms.")
-    if notes:
-        st.caption(" ".join(notes))
+        st.caption(f":orange[:material/warning:] Spend leaves out {s.unpriced_requests:,} unpriced calls "
+                   f"({_pct(s.unpriced_share)}): give their models prices in the catalog.")
+    if s.avg_latency_ms is not None:  # a figure of its own, not part of the warning above
+        st.caption(f":material/timer: Average latency {s.avg_latency_ms:,.0f} ms per call.")
 
 
 def chart_section(f: reports.Filters) -> None:
@@ -124,9 +122,13 @@ def chart_section(f: reports.Filters) -> None:
                 st.altair_chart(chart, width="stretch")
 
 
+MONEY_COLUMNS = ("Spend (USD)", "Cache savings (USD)", "Cache writes 5m (USD)", "Cache writes 1h (USD)",
+                 "Long-context spend (USD)")
+
+
 def _table(rows: list[dict], by: str) -> pd.DataFrame:
     out = pd.DataFrame([{
-        BY_LABEL[by]: SOURCE_LABELS.get(r[by], r[by]) if by == "source" else r[by],
+        BY_LABEL[by]: group_label(by, r[by]),
         "Spend (USD)": None if r["cost_usd"] is None else float(r["cost_usd"]),
         "Requests": r["requests"], "Errors": r["errors"], "Unpriced": r["unpriced_requests"],
         "Input": r["input_tokens"], "Cached": r["cached_input_tokens"], "Output": r["output_tokens"],
@@ -146,11 +148,12 @@ def breakdown_section(f: reports.Filters) -> None:
     if not rows:
         st.info("No calls match these filters.")
         return
-    st.dataframe(_table(rows, by), hide_index=True, width="stretch", column_config={
-        "Spend (USD)": st.column_config.NumberColumn(format="$%.4f", help="Empty = unpriced (no known price)"),
-        "Cache savings (USD)": st.column_config.NumberColumn(format="$%.4f"),
-        **{c: st.column_config.NumberColumn(format="$%.4f") for c in
-           ("Cache writes 5m (USD)", "Cache writes 1h (USD)", "Long-context spend (USD)")},
+    table = _table(rows, by)
+    money = {c: money_column(table[c]) for c in MONEY_COLUMNS}  # each column at one precision that shows its least
+    st.dataframe(table, hide_index=True, width="stretch", placeholder="unpriced", column_config={
+        "Spend (USD)": st.column_config.NumberColumn(format=money["Spend (USD)"],
+                                                     help="unpriced: no known price, never counted as $0"),
+        **{c: st.column_config.NumberColumn(format=money[c]) for c in MONEY_COLUMNS if c != "Spend (USD)"},
         "Long-context calls": st.column_config.NumberColumn(format="localized", help=(
             "Calls whose prompt passed a price tier's threshold, so the whole call was billed at the tier's prices")),
         **{c: st.column_config.NumberColumn(format="localized") for c in
@@ -177,16 +180,21 @@ def what_if_section(f: reports.Filters) -> None:
         return
     w = what_if(f, target)
     c = st.columns(3)
-    c[0].metric("Actual spend", money(w.actual_usd, badge=False))
-    c[1].metric(f"At {target} prices", money(w.what_if_usd, badge=False))
+    actual, at_target = money_line(w.actual_usd, w.what_if_usd)
+    c[0].metric("Actual spend", actual)
+    c[1].metric(f"At {target} prices", at_target)
     if w.comparable_actual_usd:
         delta = (w.comparable_what_if_usd - w.comparable_actual_usd) / w.comparable_actual_usd
         c[2].metric("Change (like for like)", f"{delta:+.1%}", help="Over source models whose calls were all priced.")
-    st.dataframe(pd.DataFrame([{
+    table = pd.DataFrame([{
         "Model used": r["model"], "Requests": r["requests"],
         "Actual (USD)": None if r["cost_usd"] is None else float(r["cost_usd"]),
         f"At {target} (USD)": None if r["what_if_usd"] is None else float(r["what_if_usd"]),
-        "Unpriced calls": r["unpriced_requests"]} for r in w.rows]), hide_index=True, width="stretch")
+        "Unpriced calls": r["unpriced_requests"]} for r in w.rows])
+    usd = money_column([*table["Actual (USD)"], *table[f"At {target} (USD)"]])  # compared side by side: one format
+    st.dataframe(table, hide_index=True, width="stretch", placeholder="unpriced", column_config={
+        "Actual (USD)": st.column_config.NumberColumn(format=usd),
+        f"At {target} (USD)": st.column_config.NumberColumn(format=usd)})
 
 
 def _scope_name(scope: str) -> str:
