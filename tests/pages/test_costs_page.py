@@ -37,7 +37,7 @@ def test_headline_figures_over_the_small_ledger(at):
     assert m["Requests"] == "8"
     assert m["Unpriced calls"] == "1" and any("(12.5%)" in c.value for c in at.caption)
     assert m["Error rate"] == "25.0%"
-    assert m["Cached input"] == "600" and m["Reasoning tokens"] == "50" and m["Cache writes"] == "100"
+    assert m["Cached input"] == "600" and m["Reasoning"] == "50" and m["Cache writes"] == "100"
     # one precision across the line, enough for its smallest figure: 0.013335, 0.013335 / 5 priced, 0.00114
     assert (m["Total spend"], m["Avg cost / request"], m["Cache savings"]) == ("$0.0133", "$0.0027", "$0.0011")
     warning = next(c.value for c in at.caption if "unpriced calls" in c.value)

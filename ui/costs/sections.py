@@ -24,7 +24,7 @@ BY_LABEL = {"model": "Model", "provider": "Provider", "user": "User", "team": "T
 
 def filters() -> reports.Filters | None:
     """Range (preset or custom) in a chosen zone, and dimension filters; None (with an error) when invalid."""
-    top = st.columns([3, 2, 2])
+    top = st.columns([9, 5, 5])  # the range's five choices fit at 1280 px without cutting "custom"
     preset = top[0].segmented_control("Range", [*periods.PRESETS, "custom"], default="30 days", key="costs_range")
     tz = top[1].selectbox("Time zone (days and ranges)", periods.common_zones(), key="costs_tz")
     preset = preset or "30 days"
@@ -94,7 +94,8 @@ def headline(s: reports.Summary) -> None:
     b[2].metric("Cached input", _compact(s.cached_input_tokens), help=f"{s.cached_input_tokens:,}")
     b[3].metric("Cache writes", _compact(s.cache_write_tokens), help=f"{s.cache_write_tokens:,}")
     b[4].metric("Output tokens", _compact(s.output_tokens), help=f"{s.output_tokens:,} (reasoning included)")
-    b[5].metric("Reasoning tokens", _compact(s.reasoning_tokens), help=f"{s.reasoning_tokens:,}")
+    b[5].metric("Reasoning", _compact(s.reasoning_tokens), help=f"{s.reasoning_tokens:,} reasoning tokens (part of "
+                                                                 "the output tokens)")
     if s.unpriced_requests:
         st.caption(f":orange[:material/warning:] Spend leaves out {s.unpriced_requests:,} unpriced calls "
                    f"({_pct(s.unpriced_share)}): give their models prices in the catalog.")
@@ -156,8 +157,10 @@ def breakdown_section(f: reports.Filters) -> None:
         **{c: st.column_config.NumberColumn(format=money[c]) for c in MONEY_COLUMNS if c != "Spend (USD)"},
         "Long-context calls": st.column_config.NumberColumn(format="localized", help=(
             "Calls whose prompt passed a price tier's threshold, so the whole call was billed at the tier's prices")),
-        **{c: st.column_config.NumberColumn(format="localized") for c in
-           ("Requests", "Errors", "Unpriced", "Input", "Cached", "Output", "Reasoning")},
+        **{c: st.column_config.NumberColumn(format="localized") for c in ("Requests", "Errors", "Unpriced")},
+        # Token counts run to millions: wide enough that "1,134,843" is never cut.
+        **{c: st.column_config.NumberColumn(format="localized", width=96) for c in
+           ("Input", "Cached", "Output", "Reasoning")},
     })
     left, right = st.columns(2)
     # Built on click: the latency percentiles read the ledger's rows, which a page view should not pay for.
