@@ -10,7 +10,7 @@ from alonchat.access import audit
 
 def render(entities: tuple[str, ...], key: str) -> None:
     """The newest changes to `entities`: when (UTC), who, what, and old → new."""
-    rows = [e for e in audit.entries(limit=500) if e.entity in entities]
+    rows = audit.merged([e for e in audit.entries(limit=500) if e.entity in entities])
     if not rows:
         st.caption("No changes recorded yet.")
         return

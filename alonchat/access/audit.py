@@ -41,13 +41,18 @@ def diff(old: dict | None, new: dict | None) -> dict[str, list]:
     return out
 
 
-def record(entity: str, subject: str, action: str, changes: dict[str, list], actor: str, conn=None) -> None:
-    """Append one entry (inside the caller's connection/transaction when given); nothing is written for no change."""
+def record(entity: str, subject: str, action: str, changes: dict[str, list], actor: str, conn=None,
+           at: datetime | None = None) -> None:
+    """Append one entry (inside the caller's connection/transaction when given); nothing is written for no change.
+
+    `at` is given when one change writes several entries (a model's prices and its other fields): the same
+    instant lets `merged` show them as the one change they are.
+    """
     if entity not in ENTITIES:
         raise ValueError(f"unknown audit entity {entity!r}")
     if not changes and action == "update":
         return
-    row = {"at": utcnow(), "actor": actor, "entity": entity, "subject": subject[:200], "action": action,
+    row = {"at": at or utcnow(), "actor": actor, "entity": entity, "subject": subject[:200], "action": action,
            "changes": json.dumps(changes, default=str, sort_keys=True)}
     if conn is not None:
         conn.execute(insert(_TABLE), row)
@@ -90,6 +95,21 @@ def _shown(field: str, value) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k} {_shown(k, v)}" for k, v in value.items())
     return str(value)
+
+
+def merged(rows: list[Entry]) -> list[Entry]:
+    """One entry per change: entries of the same instant, actor, subject and action become one ("model + price"),
+    so a catalog edit that touched prices and other fields does not show as two rows alike."""
+    out: list[Entry] = []
+    for e in rows:
+        last = out[-1] if out else None
+        if last is not None and (last.at, last.actor, last.subject, last.action) == (e.at, e.actor, e.subject,
+                                                                                      e.action):
+            out[-1] = Entry(e.at, e.actor, " + ".join(sorted({*last.entity.split(" + "), e.entity})), e.subject,
+                            e.action, {**last.changes, **e.changes})
+        else:
+            out.append(e)
+    return out
 
 
 def entries(entity: str | None = None, limit: int = 200) -> list[Entry]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..access import audit
 from ..access.identity import current_user
 from ..core.pricing import PRICE_FIELDS
+from ..storage.tables import utcnow
 
 PRICES = (*PRICE_FIELDS, "tiers")  # long-context tiers are prices too: audited (and kept in the history) with them
 
@@ -13,13 +14,13 @@ def catalog_change(session, name: str, old: dict | None, new: dict | None, actio
     """Audit a model change inside the catalog's own transaction: prices (tiers too) as 'price', the rest as 'model'."""
     action = action or ("create" if old is None else "delete" if new is None else "update")
     changes = audit.diff(old, new)
-    conn = session.connection()
+    conn, at = session.connection(), utcnow()  # one instant for both entries: one change (audit.merged)
     price = {k: v for k, v in changes.items() if k in PRICES}
     rest = {k: v for k, v in changes.items() if k not in PRICES}
     if rest or action != "update":
-        audit.record("model", name, action, rest, current_user(), conn)
+        audit.record("model", name, action, rest, current_user(), conn, at=at)
     if price:
-        audit.record("price", name, action, price, current_user(), conn)
+        audit.record("price", name, action, price, current_user(), conn, at=at)
 
 
 def endpoint_change(session, name: str, old: dict | None, new: dict | None) -> None:

@@ -55,11 +55,11 @@ def run_remove(args) -> int:
 
 def run_audit(args) -> int:
     rows = audit.entries(args.entity, limit=args.limit)
-    if args.json:
+    if args.json:  # the stored entries as they are, for scripts
         print(json.dumps([{"at": e.at.isoformat(), "actor": e.actor, "entity": e.entity, "subject": e.subject,
                            "action": e.action, "changes": e.changes} for e in rows], indent=2))
         return 0
-    for e in rows:
+    for e in audit.merged(rows):  # one line per change
         print(f"{e.at:%Y-%m-%d %H:%M:%S} {e.actor:<24} {e.entity} {e.action} {e.subject}: {e.describe()}")
     if not rows:
         print("No changes recorded.")

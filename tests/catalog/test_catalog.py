@@ -269,3 +269,21 @@ def test_table_edits_are_all_or_nothing():
     catalog_io.update_many({"gpt-5": {"input_price": 7}, "gpt-4o-mini": {"description": "edited"}})
     assert catalog.resolve("gpt-5").prices.input_price == 7
     assert catalog.resolve("gpt-4o-mini").description == "edited"
+
+
+def test_one_edit_of_prices_and_other_fields_reads_as_one_change(capsys):
+    from alonchat.access import audit
+    from alonchat.cli import main
+
+    catalog.update_model("gpt-5", {"input_price": "2", "description": "Flagship", "supports_vision": False})
+    price, model = audit.entries()  # stored apart, so `audit --entity price` lists price changes alone
+    assert (price.entity, model.entity) == ("price", "model") and price.at == model.at
+    [change] = audit.merged(audit.entries())
+    assert (change.entity, change.action, change.subject) == ("model + price", "update", "gpt-5")
+    assert change.describe() == ("input price: 1.25 → 2; description: GPT-5 reasoning model. → Flagship; "
+                                 "supports vision: yes → no")
+    catalog.update_model("gpt-5", {"input_price": "2.5"})  # a later change stays a line of its own
+    assert [e.entity for e in audit.merged(audit.entries())] == ["price", "model + price"]
+    assert main(["audit"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and "model + price update gpt-5: input price: 1.25 → 2; description:" in lines[1]

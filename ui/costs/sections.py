@@ -48,7 +48,7 @@ def filters() -> reports.Filters | None:
     admin = auth.can_edit()
     shown = ("provider", "model", "user", "team", "source", "status") if admin else ("provider", "model", "source",
                                                                                       "status")
-    cols = st.columns(len(shown) + (0 if admin else 1))
+    cols = st.columns([1] * len(shown) + ([] if admin else [1.5]))  # a member's "Show" needs room for its two labels
     chosen = {dim: () for dim in reports.DIMENSIONS}
     chosen.update({dim: cols[i].multiselect(dim.capitalize(), values[dim], key=f"costs_{dim}", placeholder="all",
                                             format_func=SOURCE_LABELS.get if dim == "source" else str)
@@ -97,7 +97,8 @@ def headline(s: reports.Summary) -> None:
     b[5].metric("Reasoning", _compact(s.reasoning_tokens), help=f"{s.reasoning_tokens:,} reasoning tokens (part of "
                                                                  "the output tokens)")
     if s.unpriced_requests:
-        st.caption(f":orange[:material/warning:] Spend leaves out {s.unpriced_requests:,} unpriced calls "
+        st.caption(f":orange[:material/warning:] Spend leaves out {s.unpriced_requests:,} unpriced "
+                   f"call{'s' if s.unpriced_requests != 1 else ''} "
                    f"({_pct(s.unpriced_share)}): give their models prices in the catalog.")
     if s.avg_latency_ms is not None:  # a figure of its own, not part of the warning above
         st.caption(f":material/timer: Average latency {s.avg_latency_ms:,.0f} ms per call.")

@@ -30,7 +30,7 @@ def render() -> None:
             except ValidationError as e:
                 st.error(str(e))
     if rows:
-        c = st.columns([3, 1])
+        c = st.columns([3, 1], vertical_alignment="bottom")
         gone = c[0].selectbox("Remove from its team", sorted(rows), key="costs_team_remove")
         if c[1].button("Remove", key="costs_team_remove_btn", icon=":material/group_remove:"):
             teams.unassign(gone)
