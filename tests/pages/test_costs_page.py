@@ -40,7 +40,7 @@ def test_headline_figures_over_the_small_ledger(at):
     assert m["Cached input"] == "600" and m["Reasoning"] == "50" and m["Cache writes"] == "100"
     # one precision across the line, enough for its smallest figure: 0.013335, 0.013335 / 5 priced, 0.00114
     assert (m["Total spend"], m["Avg cost / request"], m["Cache savings"]) == ("$0.0133", "$0.0027", "$0.0011")
-    warning = next(c.value for c in at.caption if "unpriced calls" in c.value)
+    warning = next(c.value for c in at.caption if "1 unpriced call (12.5%)" in c.value)  # one call: no "calls"
     assert "latency" not in warning  # the latency is a line of its own, not part of the warning
     assert any(c.value == ":material/timer: Average latency 10 ms per call." for c in at.caption)
 

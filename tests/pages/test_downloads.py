@@ -71,6 +71,8 @@ def test_every_deferred_download_in_the_app_goes_through_the_one_helper():
         for call in _download_calls(path):
             data = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "data"),
                                                                 None)
-            if isinstance(data, ast.Lambda):
+            # A lambda, or a function or method named without calling it (`rec.to_csv`), is built later;
+            # bytes come from a call made while drawing, which runs as the drawer anyway.
+            if isinstance(data, ast.Lambda | ast.Attribute | ast.Name):
                 offenders.append(f"{path.relative_to(ROOT)}:{call.lineno}")
     assert not offenders, f"use ui.auth.download_button for deferred downloads: {offenders}"

@@ -13,6 +13,7 @@ import streamlit as st
 from alonchat.core.errors import AlonChatError
 from alonchat.usage import reconcile
 from alonchat.usage.bills import KINDS, store
+from ui import auth
 from ui.costs.charts import DAY_AXIS
 from ui.format import money
 
@@ -203,5 +204,5 @@ def render() -> None:
     if rec.unmapped:
         st.caption(":material/help: Billed under names no catalog model matches: "
                    + ", ".join(f"{_md(p)} {_md(n)}" for p, n in rec.unmapped))
-    st.download_button("Download reconciliation (CSV)", rec.to_csv, file_name=f"reconciliation-{first:%Y-%m}.csv",
-                       mime="text/csv", key="rec_dl", icon=":material/download:", on_click="ignore")
+    auth.download_button(st, "Download reconciliation (CSV)", rec.to_csv, file_name=f"reconciliation-{first:%Y-%m}.csv",
+                         mime="text/csv", key="rec_dl")
