@@ -53,3 +53,21 @@ class Bill:
 
 class BillShapeError(ValueError):
     """A reply in a shape the vendor does not document: never stored, reported with where it broke."""
+
+
+def count(fields: dict, key: str, where: str, missing: int | None = 0) -> int | None:
+    """A token count from a bill: absent or null is `missing`; a whole float (12.0) is a count; else a shape error."""
+    value = fields.get(key)
+    if value is None:
+        return missing
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise BillShapeError(f"{where}.{key} is {value!r}, not a token count")
+    return value
+
+
+def text(fields: dict, key: str) -> str:
+    """A text field of a bill; "" when absent or null (a field the query did not group by)."""
+    value = fields.get(key)
+    return value if isinstance(value, str) else ""

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 
-from . import BilledCost, BilledUsage, BillShapeError
+from . import BilledCost, BilledUsage, BillShapeError, count, text
 from .http import AdminHTTP
 
 NAME = "anthropic"
@@ -71,22 +71,6 @@ def _buckets(page: dict, where: str):
             yield day, f"{where}: data[{i}].results[{j}]", r
 
 
-def _count(r: dict, key: str, where: str) -> int:
-    value = r.get(key)
-    if value is None:
-        return 0
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise BillShapeError(f"{where}.{key} is {value!r}, not a token count")
-    return value
-
-
-def _text(r: dict, key: str) -> str:
-    value = r.get(key)
-    return value if isinstance(value, str) else ""
-
-
 def parse_usage(page: dict) -> list[BilledUsage]:
     """Each kind apart: uncached input, cache reads, 5-minute and 1-hour cache writes, output; no request count."""
     out = []
@@ -95,15 +79,15 @@ def parse_usage(page: dict) -> list[BilledUsage]:
         if creation is not None and not isinstance(creation, dict):
             raise BillShapeError(f"{where}.cache_creation is not an object")
         if creation is not None:
-            write_5m = _count(creation, "ephemeral_5m_input_tokens", where + ".cache_creation")
-            write_1h = _count(creation, "ephemeral_1h_input_tokens", where + ".cache_creation")
+            write_5m = count(creation, "ephemeral_5m_input_tokens", where + ".cache_creation")
+            write_1h = count(creation, "ephemeral_1h_input_tokens", where + ".cache_creation")
         else:  # flat in some versions of the report
-            write_5m = _count(r, "cache_creation_5m_input_tokens", where)
-            write_1h = _count(r, "cache_creation_1h_input_tokens", where)
-        tokens = {"input": _count(r, "uncached_input_tokens", where),
-                  "cache_read": _count(r, "cache_read_input_tokens", where),
-                  "cache_write_5m": write_5m, "cache_write_1h": write_1h, "output": _count(r, "output_tokens", where)}
-        out.append(BilledUsage(day, _text(r, "model"), tokens, _text(r, "api_key_id"), _text(r, "workspace_id")))
+            write_5m = count(r, "cache_creation_5m_input_tokens", where)
+            write_1h = count(r, "cache_creation_1h_input_tokens", where)
+        tokens = {"input": count(r, "uncached_input_tokens", where),
+                  "cache_read": count(r, "cache_read_input_tokens", where),
+                  "cache_write_5m": write_5m, "cache_write_1h": write_1h, "output": count(r, "output_tokens", where)}
+        out.append(BilledUsage(day, text(r, "model"), tokens, text(r, "api_key_id"), text(r, "workspace_id")))
     return out
 
 
@@ -120,13 +104,13 @@ def parse_costs(page: dict) -> list[BilledCost]:
             usd = Decimal(str(amount)) / 100
         except InvalidOperation:
             raise BillShapeError(f"{where}.amount is {amount!r}, not a decimal string of cents") from None
-        cost_type, token_type = _text(r, "cost_type"), _text(r, "token_type")
+        cost_type, token_type = text(r, "cost_type"), text(r, "token_type")
         if cost_type and cost_type != "tokens":
             kind = "other"
         elif token_type:
             kind = TOKEN_TYPES.get(token_type, "other")
         else:
             kind = "total"
-        item = _text(r, "description") or token_type or cost_type
-        out.append(BilledCost(day, usd, _text(r, "model"), kind, item[:300], _text(r, "workspace_id")))
+        item = text(r, "description") or token_type or cost_type
+        out.append(BilledCost(day, usd, text(r, "model"), kind, item[:300], text(r, "workspace_id")))
     return out

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 
-from . import BilledCost, BilledUsage, BillShapeError
+from . import BilledCost, BilledUsage, BillShapeError, count, text
 from .http import AdminHTTP
 
 NAME = "openai"
@@ -61,31 +61,15 @@ def _buckets(page: dict, where: str):
             yield day, f"{where}: data[{i}].results[{j}]", r
 
 
-def _count(r: dict, key: str, where: str) -> int:
-    value = r.get(key)
-    if value is None:
-        return 0
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise BillShapeError(f"{where}.{key} is {value!r}, not a token count")
-    return value
-
-
-def _text(r: dict, key: str) -> str:
-    value = r.get(key)
-    return value if isinstance(value, str) else ""
-
-
 def parse_usage(page: dict) -> list[BilledUsage]:
     """input_tokens includes input_cached_tokens; OpenAI reports no cache-write split (None)."""
     out = []
     for day, where, r in _buckets(page, "usage/completions"):
-        total, cached = _count(r, "input_tokens", where), _count(r, "input_cached_tokens", where)
+        total, cached = count(r, "input_tokens", where), count(r, "input_cached_tokens", where)
         tokens = {"input": max(total - cached, 0), "cache_read": cached, "cache_write_5m": None,
-                  "cache_write_1h": None, "output": _count(r, "output_tokens", where)}
-        out.append(BilledUsage(day, _text(r, "model"), tokens, _text(r, "api_key_id"), _text(r, "project_id"),
-                               _count(r, "num_model_requests", where)))
+                  "cache_write_1h": None, "output": count(r, "output_tokens", where)}
+        out.append(BilledUsage(day, text(r, "model"), tokens, text(r, "api_key_id"), text(r, "project_id"),
+                               count(r, "num_model_requests", where)))
     return out
 
 
@@ -122,7 +106,7 @@ def parse_costs(page: dict) -> list[BilledCost]:
             usd = Decimal(str(value))
         except InvalidOperation:
             raise BillShapeError(f"{where}.amount.value is {value!r}, not a number") from None
-        item = _text(r, "line_item")
+        item = text(r, "line_item")
         model, kind = line_item(item) if item else ("", "total")
-        out.append(BilledCost(day, usd, model, kind, item[:300], _text(r, "project_id")))
+        out.append(BilledCost(day, usd, model, kind, item[:300], text(r, "project_id")))
     return out

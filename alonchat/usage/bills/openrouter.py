@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
 
-from . import BillShapeError
+from . import BillShapeError, count, text
 from .http import AdminHTTP
 
 
@@ -39,17 +39,6 @@ def client(name: str, base_url: str, key: str | None, key_env: str | None,
                      base_url_env=None, sleep=sleep)
 
 
-def _count(data: dict, key: str) -> int | None:
-    value = data.get(key)
-    if value is None:
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise BillShapeError(f"generation.{key} is {value!r}, not a token count")
-    return value
-
-
 def lookup(http: AdminHTTP, generation_id: str) -> Generation | None:
     """The generation's cost and tokens; None while OpenRouter has not stored it yet (404)."""
     body = http.get("/generation", {"id": generation_id}, missing_ok=True)
@@ -65,6 +54,6 @@ def lookup(http: AdminHTTP, generation_id: str) -> Generation | None:
         usd = None if cost is None else Decimal(str(cost))
     except InvalidOperation:
         raise BillShapeError(f"generation.total_cost is {cost!r}, not a number") from None
-    model = data.get("model") if isinstance(data.get("model"), str) else ""
-    return Generation(generation_id, model, usd, _count(data, "native_tokens_prompt"),
-                      _count(data, "native_tokens_cached"), _count(data, "native_tokens_completion"))
+    return Generation(generation_id, text(data, "model"), usd,
+                      *(count(data, k, "generation", None) for k in ("native_tokens_prompt", "native_tokens_cached",
+                                                                    "native_tokens_completion")))
