@@ -43,8 +43,15 @@ class SnapshotMap:
             self._exact.setdefault((provider, model_id.lower()), []).append(name)
             self._undated.setdefault((provider, undated(model_id).lower()), model_id.lower())
         self._ids = {key: key[1] for key in self._exact}
+        self._seen: dict[tuple[str, str], Match] = {}  # a bill repeats a few names thousands of times
 
     def match(self, provider: str, reported: str) -> Match:
+        found = self._seen.get((provider, reported))
+        if found is None:
+            found = self._seen[(provider, reported)] = self._match(provider, reported)
+        return found
+
+    def _match(self, provider: str, reported: str) -> Match:
         key = (provider, reported.strip().lower())
         if key not in self._exact:
             base = undated(key[1])
