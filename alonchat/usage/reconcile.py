@@ -49,7 +49,7 @@ class Tolerance:
 
     def __post_init__(self):
         if not Decimal(0) <= Decimal(self.percent) <= Decimal(100):
-            raise ValidationError({"tolerance": f"{self.percent} is not a percentage between 0 and 100."})
+            raise ValidationError({"tolerance": f"The tolerance {self.percent} is not a percentage between 0 and 100."})
         if Decimal(self.usd) < 0:
             raise ValidationError({"tolerance": "The dollar tolerance cannot be negative."})
 
