@@ -106,6 +106,9 @@ class FakeServer:
         self.last_chunks: list[tuple[str, float]] = []  # (model, time.time()) of each stream's last text
         self.models: list[str] = ["fake-model-a", "fake-model-b"]
         self.admin = AdminAPI()  # the billing APIs and their books (admin.py)
+        # Unscripted replies by prompt: responder(model_id, last user text) -> text, or None for the default reply
+        # (tests/fake_server/answers.py is one).
+        self.responder = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._httpd: ThreadingHTTPServer | None = None
@@ -283,7 +286,8 @@ class _Handler(BaseHTTPRequestHandler):
             headers = {"Retry-After": str(s.retry_after)} if s.retry_after is not None else {}
             message = s.error_message or f"Fake error {s.status} for {model}"
             return self._json(s.status, wire.error(s.status, message), headers)
-        pieces = s.pieces("Fake reply to: " + (wire.last_user(body) or "nothing"))
+        answer = srv.responder(model, wire.last_user(body)) if srv.responder is not None else None
+        pieces = s.pieces(answer or "Fake reply to: " + (wire.last_user(body) or "nothing"))
         usage = self._usage(s, wire.prompt(body), pieces)
         wire.response_id = srv.admin.served(wire.name, self._path, model, usage, self._sent_key())
         if not stream:
