@@ -28,6 +28,7 @@ COMMANDS = {
     "db": ("db", "the database: where it is, back it up"),
     "reconcile": ("reconcile", "compare the ledger with what the providers billed (admin APIs, billing CSV)"),
     "arena": ("arena", "blind battles: import, export, leaderboard"),
+    "eval": ("eval", "evaluate models on a test set or a promptfoo config; runs, sets, compare, export"),
 }
 
 
