@@ -221,11 +221,11 @@ def _check_models(names: list[str], service, problems: dict) -> dict:
         specs[name] = spec
         provider = _provider(service, spec.provider)
         if provider is None:
-            problems[name] = f"its provider {spec.provider!r} is not registered."
+            problems[name] = f"{name}: its provider {spec.provider!r} is not registered."
             continue
         missing = provider.missing_env_vars()
         if missing:
-            problems[name] = (f"provider {spec.provider!r} is not configured; set {' or '.join(missing)} "
+            problems[name] = (f"{name}: provider {spec.provider!r} is not configured; set {' or '.join(missing)} "
                               "(nothing was sent).")
     return specs
 
