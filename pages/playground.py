@@ -4,6 +4,7 @@ import streamlit as st
 
 from alonchat.access import identity
 from ui import shell
+from ui.evaluate.state import carry
 from ui.playground import live, panes, send, settings, state
 from ui.playground import sidebar as playground_sidebar
 
@@ -53,7 +54,7 @@ budget = state.budget_check(user)
 if budget is not None and budget.level in ("soft", "hard") and budget.message != problem:
     (st.warning if budget.level == "soft" else st.error)(budget.message, icon=":material/savings:")
 
-pick, opts = st.columns([3, 1], vertical_alignment="bottom")
+pick, opts, evaluate = st.columns([3, 1, 1], vertical_alignment="bottom")
 pick.selectbox(f"Add a pane ({len(plans)} of {state.MAX_PANES})", list(models), index=None, key=state.ADD,
                format_func=lambda name: models[name].label, on_change=state.add_from_picker,
                placeholder="Pick a model to add a pane (the same model again is fine)",
@@ -61,6 +62,10 @@ pick.selectbox(f"Add a pane ({len(plans)} of {state.MAX_PANES})", list(models), 
 with opts.popover("Shared settings", icon=":material/tune:", width="stretch"):
     st.caption("Every pane uses these unless it sets its own (the :material/tune: button on the pane).")
     settings.widgets(reasons=any(p.choice.reasons for p in plans))
+if evaluate.button("Evaluate these panes", icon=":material/fact_check:", key="pg_evaluate", width="stretch",
+                   disabled=not plans, help="Run a test set over these panes (models with their settings)"):
+    carry([{"model": p.model, "options": p.options} for p in plans])
+    st.switch_page("pages/evaluate.py")
 
 if not plans:
     st.info("Add a pane above. The keyless **echo** model works with no API key.", icon=":material/info:")

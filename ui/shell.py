@@ -15,6 +15,7 @@ PAGES = (
     ("pages/catalog.py", "Model catalog", ":material/menu_book:"),
     ("pages/costs.py", "Costs", ":material/payments:"),
     ("pages/arena.py", "Arena", ":material/trophy:"),
+    ("pages/evaluate.py", "Evaluate", ":material/fact_check:"),
 )
 _run = threading.local()  # one script thread per session run: "are we inside main() right now?"
 _frozen_at = 0  # how many modules were loaded when the cyclic GC last stopped scanning them

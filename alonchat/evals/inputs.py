@@ -42,7 +42,7 @@ class Inputs:
         with self._lock:
             data = self._bytes.get(sha256)
         if data is None:
-            data = file_bytes(sha256)
+            data = self.set.blobs.get(sha256) or file_bytes(sha256)
             with self._lock:
                 self._bytes[sha256] = data
                 while sum(map(len, self._bytes.values())) > BYTES_KEPT and len(self._bytes) > 1:

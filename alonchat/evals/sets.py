@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pydantic
@@ -94,6 +94,7 @@ class TestSet:
     created_at: datetime
     source: str
     digest: str
+    blobs: dict[str, bytes] = field(default_factory=dict, repr=False)  # bytes of files not stored yet (a preview)
 
     __test__ = False  # not a pytest class, despite its name
 
@@ -248,6 +249,15 @@ def save(draft: SetDraft) -> TestSet:
 
 
 # --- reading --------------------------------------------------------------------------------------------------
+
+
+def preview(draft: SetDraft) -> TestSet:
+    """The draft as an unsaved version (id 0), checked like a saved one: for estimates before saving."""
+    validate(draft)
+    files = {ref: f.info() for ref, f in draft.files.items()}
+    return TestSet(0, draft.name, 0, draft.description, list(draft.prompts), list(draft.checks), list(draft.columns),
+                   list(draft.cases), files, identity.current_user(), "", datetime.now(UTC), draft.source,
+                   digest(draft), {f.sha256: f.data for f in draft.files.values()})
 
 
 def parse_ref(ref: str) -> tuple[str, int | None]:
