@@ -170,14 +170,12 @@ class Executor:
 
     # --- one worker -----------------------------------------------------------------------------------------
     def _work(self, provider: str, stmt) -> None:
-        while not self.stopping.is_set():
-            try:
-                cell = runs.claim(stmt, self.run.id, self.token)
-            except Exception as e:
-                self._fail(f"Could not claim a cell: {e}")
-                return
-            if cell is None:
-                return
+        try:
+            cell = runs.claim(stmt, self.run.id, self.token)
+        except Exception as e:
+            self._fail(f"Could not claim a cell: {e}")
+            return
+        while cell is not None:
             try:
                 outcome = self._cell(cell, provider)
             except BaseException as e:  # a bug: give the cell back, say why, stop the run
@@ -186,10 +184,19 @@ class Executor:
                 if not isinstance(e, Exception):
                     raise
                 return
-            if outcome is None:
-                runs.release(cell.id, self.token)
-                continue
-            if runs.finish(cell.id, self.token, outcome.values) and self.on_cell is not None:
+            try:
+                if outcome is None:  # stopped before it was answered: the next resume runs it
+                    runs.release(cell.id, self.token)
+                    stored, cell = False, None if self.stopping.is_set() else runs.claim(stmt, self.run.id,
+                                                                                          self.token)
+                elif self.stopping.is_set():
+                    stored, cell = runs.finish(cell.id, self.token, outcome.values), None
+                else:
+                    stored, cell = runs.finish_and_claim(cell.id, self.token, outcome.values, stmt, self.run.id)
+            except Exception as e:  # the database refused the write: stop, the cell stays claimed until resumed
+                self._fail(f"Could not store a cell: {e}")
+                return
+            if stored and self.on_cell is not None:
                 try:
                     self.on_cell(outcome)
                 except Exception:  # the consumer's problem (a closed pipe) must not lose cells

@@ -263,31 +263,44 @@ class Claimed:
 
 
 class _Statement:
-    """A Core statement run on the SQLite hot-path connection (compiled once) or, elsewhere, on the engine."""
+    """A Core statement compiled once for the SQLite hot-path connection (and run as is elsewhere)."""
 
     def __init__(self, stmt):
         self.stmt = stmt
 
     @cached_property
-    def _sqlite(self) -> tuple[str, tuple[str, ...], dict]:
+    def sqlite(self) -> tuple[str, tuple[str, ...], dict]:
         from sqlalchemy.dialects import sqlite
 
         compiled = self.stmt.compile(dialect=sqlite.dialect(paramstyle="qmark"))
         return str(compiled), tuple(compiled.positiontup), compiled.params  # params: the statement's own values
 
     def run(self, params: dict, *, fetch: bool = False):
-        with sqlite_fast_path(write=True) as dbapi:
-            if dbapi is None:
-                with get_engine().begin() as conn:
-                    result = conn.execute(self.stmt, params)
-                    return result.all() if fetch else result.rowcount
-            sql, names, own = self._sqlite
-            cursor = dbapi.cursor()
-            try:
+        return _transaction((self, params, fetch))[0]
+
+
+def _transaction(*steps: tuple[_Statement, dict, bool]) -> list:
+    """Statements in one transaction, one commit: on SQLite the thread's hot-path connection, elsewhere the engine.
+
+    Each step gives its rows (fetch) or its row count.
+    """
+    out = []
+    with sqlite_fast_path(write=True) as dbapi:
+        if dbapi is None:
+            with get_engine().begin() as conn:
+                for stmt, params, fetch in steps:
+                    result = conn.execute(stmt.stmt, params)
+                    out.append(result.all() if fetch else result.rowcount)
+            return out
+        cursor = dbapi.cursor()
+        try:
+            for stmt, params, fetch in steps:
+                sql, names, own = stmt.sqlite
                 cursor.execute(sql, [_value(params[n] if n in params else own[n]) for n in names])
-                return cursor.fetchall() if fetch else cursor.rowcount
-            finally:
-                cursor.close()
+                out.append(cursor.fetchall() if fetch else cursor.rowcount)
+        finally:
+            cursor.close()
+    return out
 
 
 def _value(value):
@@ -324,12 +337,24 @@ _RELEASE = _Statement(update(_CELLS).where(_CELLS.c.id == bindparam("cell"), _CE
                       .values(state="pending", claim=None))
 
 
-def finish(cell_id: int, token: str, values: dict) -> bool:
-    """Store a cell's outcome; False when the claim was lost (the cell went back to pending meanwhile)."""
+def _finished(cell_id: int, token: str, values: dict) -> dict:
     params = {f: values.get(f) for f in RESULT_FIELDS}
     params["self_judged"] = bool(params["self_judged"])
     params["finished_at"] = params["finished_at"] or utcnow()
-    return _FINISH.run({**params, "cell": cell_id, "token": token}) == 1
+    return {**params, "cell": cell_id, "token": token}
+
+
+def finish(cell_id: int, token: str, values: dict) -> bool:
+    """Store a cell's outcome; False when the claim was lost (the cell went back to pending meanwhile)."""
+    return _FINISH.run(_finished(cell_id, token, values)) == 1
+
+
+def finish_and_claim(cell_id: int, token: str, values: dict, stmt: _Statement,
+                     run_id: int) -> tuple[bool, Claimed | None]:
+    """Store a cell's outcome and claim the lane's next cell in one transaction (a worker's one write per cell)."""
+    stored, rows = _transaction((_FINISH, _finished(cell_id, token, values), False),
+                                (stmt, {"run": run_id, "token": token}, True))
+    return stored == 1, Claimed(*rows[0]) if rows else None
 
 
 def release(cell_id: int, token: str) -> None:
