@@ -16,7 +16,7 @@ from ..access import identity
 from ..core.errors import AlonChatError, BudgetExceededError, ValidationError
 from ..core.pricing import cost_usd
 from ..core.tokens import estimate_prompt_tokens, estimate_tokens
-from ..core.types import Usage
+from ..core.types import ChatOptions, ChatRequest, Usage
 from . import judge as judge_
 from .checks import JUDGE
 from .inputs import Inputs
@@ -125,7 +125,7 @@ def judge_models(test_set: TestSet, judge: str | None) -> set[str]:
 def make(test_set: TestSet, panes: list[Pane], *, repeats: int = 1, prompts: list[int] | None = None,
          judge: str | None = None, service=None) -> RunPlan:
     """Check every cell as it will be sent and estimate the run; one ValidationError lists what is wrong."""
-    from ..calls.service import ai_service
+    from ..calls.service import ai_service, check_context
 
     service = service or ai_service
     prompts = list(range(len(test_set.prompts))) if prompts is None else list(dict.fromkeys(prompts))
@@ -165,11 +165,21 @@ def make(test_set: TestSet, panes: list[Pane], *, repeats: int = 1, prompts: lis
         low = high = Decimal(0)
         priced = True
         rule = getattr(_provider(service, spec.provider), "estimate_rule", "openai")
+        checked: dict[int, ChatOptions] = {}  # prompt variant -> the options as validated once for this pane
         for case_idx in range(len(test_set.cases)):
             for prompt_idx in prompts:
                 try:
                     messages, options = inputs.request(case_idx, prompt_idx, pane)
-                    _, request = service.prepare(pane.model, messages, **options)
+                    if prompt_idx not in checked or messages[0].get("attachments"):
+                        # The whole check, as ai_service makes it before a call: once per variant, and for
+                        # every case with files (what a model accepts depends on them).
+                        _, request = service.prepare(pane.model, messages, **options)
+                        checked.setdefault(prompt_idx, request.options)
+                    else:
+                        # The same options with this case's text: only the context window can differ.
+                        request = ChatRequest(spec.model_id, messages, checked[prompt_idx].model_copy(
+                            update={"system": options.get("system")}))
+                        check_context(spec, request)
                 except ValidationError as e:
                     _note(problems, f"case {case_idx + 1}", f"Case {case_idx + 1}, pane {i + 1} ({pane.label}): "
                           + "; ".join(e.errors.values()))

@@ -280,3 +280,20 @@ def test_members_see_their_own_and_their_teams_runs_and_only_the_owner_or_an_adm
     with identity.acting_as(admin):
         assert {r.id for r in runs.list_runs()} == set(made.values())
         runs.request_stop(made["cy@x.org"])
+
+
+def test_a_case_too_long_for_a_models_window_is_named_before_any_request():
+    from alonchat.storage.engine import session
+    from alonchat.storage.tables import AIModel
+
+    with session() as s, s.begin():
+        s.add(AIModel(name="tiny-echo", display_name="tiny", provider="echo", model_id="echo-1", context_window=40,
+                      max_tokens=10, description="", is_active=True))
+    long = " ".join(f"word{i}" for i in range(60))
+    test_set = sets.save(SetDraft("lengths", [Prompt(user="Repeat: {{text}}")],
+                                  [Case(vars={"text": "short"}), Case(vars={"text": long})]))
+    with pytest.raises(errors.ValidationError) as e:
+        plan.make(test_set, [Pane("echo"), Pane("tiny-echo")])
+    assert "Case 2, pane 2 (tiny-echo)" in str(e.value) and "context window of 40 tokens" in str(e.value)
+    assert "Case 1" not in str(e.value)
+    assert ledger() == []
