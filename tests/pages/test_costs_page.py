@@ -151,3 +151,19 @@ def test_spend_axes_show_enough_decimals_for_small_spend(costs, fmt):
     top = charts.top_spenders([{"model": "a", "cost_usd": D(costs[0]) + D(costs[1]) + D(costs[2]), "requests": 3,
                                 "unpriced_requests": 0}], "model").to_dict()
     assert top["encoding"]["x"]["axis"]["format"] == fmt
+
+
+def test_teams_take_plain_user_names_in_single_user_mode(at):
+    from alonchat.access import teams
+
+    at.text_input(key="costs_team_pattern").set_value("not a name")
+    at.text_input(key="costs_team_name").set_value("research")
+    at.button(key="FormSubmitter:costs_team_form-Save").click().run()
+    assert [e.value for e in at.error] == ["'not a name' is not a user name, an email or an @domain: give e.g. "
+                                           "alice, ana@example.com or @example.com."]  # not "pattern: …"
+    at.text_input(key="costs_team_pattern").set_value("Tester")  # the local user the fixtures run as
+    at.text_input(key="costs_team_name").set_value("research")
+    at.button(key="FormSubmitter:costs_team_form-Save").click().run()
+    assert teams.mapping() == {"tester": "research"} and not at.error
+    assert "Single-user mode as **tester** · team research" in at.sidebar.caption[0].value
+    assert list(next(d.value for d in at.dataframe if "Member" in d.value.columns)["Member"]) == ["tester"]

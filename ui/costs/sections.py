@@ -24,7 +24,7 @@ BY_LABEL = {"model": "Model", "provider": "Provider", "user": "User", "team": "T
 
 def filters() -> reports.Filters | None:
     """Range (preset or custom) in a chosen zone, and dimension filters; None (with an error) when invalid."""
-    top = st.columns([9, 5, 5])  # the range's five choices fit at 1280 px without cutting "custom"
+    top = st.columns([10, 5, 4])  # the range's five choices fit at 1280 px without cutting "custom"
     preset = top[0].segmented_control("Range", [*periods.PRESETS, "custom"], default="30 days", key="costs_range")
     tz = top[1].selectbox("Time zone (days and ranges)", periods.common_zones(), key="costs_tz")
     preset = preset or "30 days"
