@@ -8,8 +8,12 @@ Intervals: the sandwich (robust) estimator H⁻¹ M H⁻¹, as LMArena's own lea
 fit instead of a bootstrap's hundreds (100 models × 100,000 battles stays far under a second), it is
 exact from the pair counts (each battle's score is (y - p)·(e_i - e_j), so M sums per pair), and it
 stays valid where the BT model is only approximately right: ties as half wins, and votes that
-depend on more than the two strengths. A tiny ridge keeps the fit finite when a model won (or lost)
-every battle; such a model's open side is reported as unbounded (None) rather than a made-up number.
+depend on more than the two strengths.
+
+A weak prior on each log-strength (normal, sd about 780 rating points: RIDGE) keeps a model that won (or
+lost) every battle finite and near the others while it has few votes (one vote: about 1230 against 770,
+not ±infinity); with a few hundred votes per model it moves ratings by well under a point. Such a model's
+open side is still reported as unbounded (None): the votes say nothing about how far it goes.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import numpy as np
 SCALE = 400.0  # rating points per factor of 10 in strength (LMArena)
 BASE = 10.0
 INIT = 1000.0  # the mean rating: strengths are centred at 1 (log-strength 0)
-RIDGE = 1e-6  # on log-strengths: keeps a model that never lost finite, moves a fitted rating by ~0.001 point
+RIDGE = 0.05  # the prior's precision on log-strengths (sd 1/√0.05 ≈ 4.5, i.e. ≈ 780 rating points)
 Z95 = 1.959963984540054  # the normal quantile of a two-sided 95% interval
 _POINTS = SCALE / math.log(BASE)  # rating points per unit of natural log-strength
 
@@ -61,7 +65,7 @@ def _nll(theta: np.ndarray, wins: np.ndarray, games: np.ndarray):
 def fit(wins: np.ndarray, ties: np.ndarray | None = None) -> Fit:
     """Fit BT to `wins[i, j]` (decisive wins of i over j) and symmetric `ties[i, j]`; intervals by the sandwich.
 
-    Raises ValueError when the optimiser does not converge (it does on any data: the ridge makes the
+    Raises ValueError when the optimiser does not converge (it does on any data: the prior makes the
     problem strictly convex).
     """
     from scipy.optimize import minimize
@@ -90,11 +94,16 @@ def fit(wins: np.ndarray, ties: np.ndarray | None = None) -> Fit:
     if not result.success and np.max(np.abs(result.jac)) > 1e-7 * scale:
         raise ValueError(f"the Bradley–Terry fit did not converge ({result.message})")
     theta = result.x - result.x.mean()
-    cov = sandwich(theta, wins, ties)
-    se = np.sqrt(np.clip(np.diag(cov), 0.0, None)) * _POINTS
-    rating = to_rating(theta)
+    cov, model_cov = sandwich(theta, wins, ties)
     played = games.sum(axis=1)
     won, lost = soft.sum(axis=1), soft.T.sum(axis=1)
+    # A model that won (or lost) every battle has residuals near zero, and so a sandwich near zero: after one
+    # vote it would call 1230 against 770 a sure thing. Its variance is the model's own (the inverse
+    # information) where that is larger.
+    boundary = (played > 0) & ((won == 0) | (lost == 0))
+    var = np.where(boundary, np.maximum(np.diag(cov), np.diag(model_cov)), np.diag(cov))
+    se = np.sqrt(np.clip(var, 0.0, None)) * _POINTS
+    rating = to_rating(theta)
     # With every battle won (or lost) the likelihood keeps rising as the rating moves away: that side is open.
     lower = [None if played[i] and won[i] == 0 else float(rating[i] - Z95 * se[i]) for i in range(n)]
     upper = [None if played[i] and lost[i] == 0 else float(rating[i] + Z95 * se[i]) for i in range(n)]
@@ -102,8 +111,9 @@ def fit(wins: np.ndarray, ties: np.ndarray | None = None) -> Fit:
     return Fit(rating, lower, upper, ranks(lower, upper), se, int(groups))
 
 
-def sandwich(theta: np.ndarray, wins: np.ndarray, ties: np.ndarray) -> np.ndarray:
-    """Cov(θ̂) ≈ H⁺ M H⁺ with the bread H (the Fisher information; H⁺ its pseudo-inverse) and meat M, per pair.
+def sandwich(theta: np.ndarray, wins: np.ndarray, ties: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(Cov(θ̂) ≈ H⁺ M H⁺, and the model-based H⁺), with the bread H (the Fisher information; H⁺ its
+    pseudo-inverse) and the meat M, summed per pair.
 
     For a battle of i against j with outcome y (1, ½ or 0 for i), the score is (y - p_ij)(e_i - e_j); over
     the pair's battles Σ(y - p)² = W_ij (1 - p)² + T_ij (½ - p)² + W_ji p². Both H and M are graph
@@ -117,10 +127,11 @@ def sandwich(theta: np.ndarray, wins: np.ndarray, ties: np.ndarray) -> np.ndarra
     meat_w = wins * (1.0 - p) ** 2 + wins.T * p ** 2 + ties * (0.5 - p) ** 2
     bread = np.diag(bread_w.sum(axis=1)) - bread_w
     meat = np.diag(meat_w.sum(axis=1)) - meat_w
-    # The pseudo-inverse, not the inverse of bread + ridge: that one holds 1/ridge along the null space, and
-    # rounding there (M·1 is zero only up to 1e-16 of its size) came back as variance as large as the real one.
+    # The data's own information, without the prior's (the interval says what the votes say), inverted on the
+    # ratings' centred space: the pseudo-inverse. Inverting H plus a tiny ridge put 1/ridge along the null space
+    # instead, and rounding there (M·1 is zero only up to 1e-16 of its size) came back as real-sized variance.
     inv = np.linalg.pinv(bread, hermitian=True)
-    return inv @ meat @ inv
+    return inv @ meat @ inv, inv
 
 
 def ranks(lower: list[float | None], upper: list[float | None]) -> list[int]:

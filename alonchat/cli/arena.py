@@ -111,7 +111,7 @@ def run_leaderboard(args) -> int:
         interval = f"{_bound(r.rating_lower):>6}–{_bound(r.rating_upper):<6}"
         print(f"{r.rank:>4}  {r.model[:32]:<32} {r.rating:>7.0f}  {interval} {r.battles:>8,} {r.win_rate:>9.1%} "
               f"{cost:>12}")
-    notes = [f"{board.votes:,} votes"]
+    notes = [f"{board.votes:,} vote{'s' if board.votes != 1 else ''}"]
     if board.flagged:
         notes.append(f"{board.flagged:,} where an answer named its own model")
     if board.groups > 1:

@@ -37,7 +37,7 @@ def table(b: Board) -> None:
 
 
 def notes(b: Board) -> None:
-    said = [f"{b.votes:,} votes"]
+    said = [f"{b.votes:,} vote{'s' if b.votes != 1 else ''}"]
     if b.flagged:
         said.append(f"{b.flagged:,} where an answer named its own model (counted)")
     if b.flagged_left_out:
