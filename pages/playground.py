@@ -4,6 +4,7 @@ import streamlit as st
 
 from alonchat.access import identity
 from ui import shell
+from ui.arena import blind
 from ui.evaluate.state import carry
 from ui.playground import live, panes, send, settings, state
 from ui.playground import sidebar as playground_sidebar
@@ -15,6 +16,8 @@ user = identity.current_user()
 models = state.choices()
 state.init(models)
 state.read_url(models)
+if blind.page(models, user):  # blind mode (the arena) draws the page instead: nothing may name a pane before the vote
+    st.stop()
 view = state.current_view(user)
 plans = [send.plan(p, models[p["model"]]) for p in state.panes()]
 send.check(plans, view)
