@@ -64,6 +64,9 @@ def test_a_blind_battle_hides_the_panes_until_the_vote_then_reveals_them(fake_pr
     fake_providers.script("claude-sonnet-4-6", reply=CLAUDE, usage={"input": 9, "output": 7})
     at = playground()
     assert at.segmented_control(key="arena_blind_pool").value == "panes"
+    at.switch_page("pages/arena.py").run()
+    at.switch_page("pages/playground.py").run()
+    assert at.toggle(key="arena_blind_on").value is True  # a visit to another page keeps blind mode on
     at.text_input(key="arena_blind_category").set_value("geography").run()
     at.chat_input(key="arena_blind_composer").set_value("What is the capital of France?").run()
     assert not at.exception, [e.value for e in at.exception]

@@ -278,7 +278,7 @@ def battle(current: Blind, user: str, bottom) -> None:
 
 def toggle() -> bool:
     """The sidebar switch; True when blind mode is on."""
-    st.sidebar.toggle("Blind mode (arena)", key=ON, on_change=toggled,
+    st.sidebar.toggle("Blind mode (arena)", key=ON, on_change=toggled, persist_state="session",
                       help="Each prompt goes to two panes drawn at random, shown as A and B; you vote before "
                            "seeing which is which. Votes feed the Arena leaderboard.")
     return bool(st.session_state.get(ON))
@@ -298,10 +298,11 @@ def page(models: dict[str, state.ModelChoice], user: str) -> bool:
     panes_n = len(pool(models, "panes"))
     top = st.columns([3, 2], vertical_alignment="bottom")
     which = top[0].segmented_control(
-        "Pool", POOLS, key=POOL, default="panes" if panes_n >= 2 else "any",
+        "Pool", POOLS, key=POOL, default="panes" if panes_n >= 2 else "any", persist_state="session",
         format_func={"panes": f"Your playground panes ({panes_n})",
                      "any": "Any two active, configured models"}.get) or "any"
     top[1].text_input("Category (optional)", key=CATEGORY, max_chars=100, placeholder="e.g. code, writing",
+                      persist_state="session",
                       help="A tag to filter the leaderboard by.")
     notice = ss.pop(NOTICE, None)
     pending = ss.pop(PENDING, None)
