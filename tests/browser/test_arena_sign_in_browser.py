@@ -12,27 +12,24 @@ from sqlalchemy import select
 from alonchat.access import identity, teams
 from alonchat.storage.engine import session
 from alonchat.storage.tables import ArenaBattle
-from tests.browser.test_sign_in_browser import (  # noqa: F401 (app_url and oidc are fixtures)
-    ADMIN,
-    MEMBER,
-    app_url,
-    download,
-    oidc,
-    sign_in,
-    unnamed_controls,
-)
 from tests.support.arena_votes import many
-from tests.support.browser_app import ARTIFACTS, settled
+from tests.support.browser_app import ARTIFACTS, download, need_chromium, settled, unnamed_controls
+from tests.support.sign_in import MEMBER, app_with_sign_in, go, oidc_provider, sign_in
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def app_url(fresh_env, tmp_path):
+    need_chromium()
+    with oidc_provider(tmp_path) as oidc, app_with_sign_in(fresh_env, tmp_path, oidc) as url:
+        yield url
 
 
 def arena(page, *models: str) -> str:
     """Open the arena page; wait until the board's grid holds `models` (it draws on a canvas, and its
     accessible copy holds the cell text once drawn); return the page's text."""
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Arena").click()
-    page.get_by_role("heading", name="Arena", exact=True).wait_for(timeout=60_000)
-    settled(page)
+    go(page, "Arena")
     grid = page.locator("[data-testid='stDataFrame']").first
     for model in models:
         grid.get_by_text(model, exact=True).first.wait_for(state="attached", timeout=20_000)
@@ -44,7 +41,7 @@ def export_rows(page) -> list[dict]:
     return list(csv.DictReader(io.StringIO(download(page, button))))
 
 
-def test_a_member_votes_blind_and_sees_their_team_an_admin_sees_all(app_url, browser):  # noqa: F811
+def test_a_member_votes_blind_and_sees_their_team_an_admin_sees_all(app_url, browser):
     ARTIFACTS.mkdir(exist_ok=True)
     with identity.acting_as(identity.Actor("root", True)):
         teams.assign("@corp.example", "corp")

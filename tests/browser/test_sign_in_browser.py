@@ -10,7 +10,6 @@ import io
 import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal as D
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -18,7 +17,7 @@ from sqlalchemy import select
 from alonchat.core.types import Usage
 from alonchat.storage.engine import session
 from alonchat.storage.tables import UsageRecord
-from tests.support.browser_app import ARTIFACTS, need_chromium, settled
+from tests.support.browser_app import ARTIFACTS, download, need_chromium, settled, unnamed_controls
 from tests.support.ledger_fixture import write
 from tests.support.sign_in import ADMIN, MEMBER, app_with_sign_in, go, oidc_provider, sign_in
 
@@ -44,29 +43,6 @@ def chat(page, text: str) -> None:
     box.press("Enter")
     page.get_by_text('you said "' + text).first.wait_for(timeout=60_000)
     settled(page)
-
-
-def download(page, button) -> str:
-    """Click a download button and return the file's text (a deferred download is built on the click)."""
-    with page.expect_download(timeout=60_000) as info:
-        button.click()
-    return Path(info.value.path()).read_text()
-
-
-def unnamed_controls(page) -> list[str]:
-    """Buttons, links and form controls whose accessible name, in Chromium's accessibility tree, is empty or
-    only their icon's: Streamlit 1.67 names an icon-only button after its Material icon ("edit icon") and
-    ignores help= for the name (a tooltip only), so a control must carry words of its own."""
-    roles = {"button", "link", "checkbox", "combobox", "textbox", "switch", "tab", "radio", "spinbutton", "slider"}
-    cdp = page.context.new_cdp_session(page)
-    try:
-        nodes = cdp.send("Accessibility.getFullAXTree")["nodes"]
-    finally:
-        cdp.detach()
-    names = [((n.get("role") or {}).get("value"), str((n.get("name") or {}).get("value", "")).strip())
-             for n in nodes if not n.get("ignored")]
-    return [f"{role} {name!r}" for role, name in names
-            if role in roles and (not name or name.endswith(" icon"))]
 
 
 def test_an_admin_and_a_member_sign_in_and_get_their_roles(app_url, browser):

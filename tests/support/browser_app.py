@@ -117,3 +117,26 @@ def settled(page, timeout: int = 120_000) -> None:
     """
     page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout)
     page.wait_for_function("!document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=timeout)
+
+
+def download(page, button) -> str:
+    """Click a download button and return the file's text (a deferred download is built on the click)."""
+    with page.expect_download(timeout=60_000) as info:
+        button.click()
+    return Path(info.value.path()).read_text()
+
+
+def unnamed_controls(page) -> list[str]:
+    """Buttons, links and form controls whose accessible name, in Chromium's accessibility tree, is empty or
+    only their icon's: Streamlit 1.67 names an icon-only button after its Material icon ("edit icon") and
+    ignores help= for the name (a tooltip only), so a control must carry words of its own."""
+    roles = {"button", "link", "checkbox", "combobox", "textbox", "switch", "tab", "radio", "spinbutton", "slider"}
+    cdp = page.context.new_cdp_session(page)
+    try:
+        nodes = cdp.send("Accessibility.getFullAXTree")["nodes"]
+    finally:
+        cdp.detach()
+    names = [((n.get("role") or {}).get("value"), str((n.get("name") or {}).get("value", "")).strip())
+             for n in nodes if not n.get("ignored")]
+    return [f"{role} {name!r}" for role, name in names
+            if role in roles and (not name or name.endswith(" icon"))]

@@ -81,7 +81,7 @@ def sign_in(browser, app_url: str, sub: str):
 def go(page, name: str) -> None:
     """Open a page from the sidebar and wait for its title: "not running" alone can be seen before the rerun starts."""
     page.get_by_test_id("stSidebarNav").get_by_role("link", name=name).click()
-    title = {"Model catalog": "Model catalog", "Costs": "Costs", "Playground": None}[name]
+    title = {"Model catalog": "Model catalog", "Costs": "Costs", "Arena": "Arena", "Playground": None}[name]
     if title:
         page.get_by_role("heading", name=title, exact=True).wait_for(timeout=60_000)
     settled(page)
