@@ -11,7 +11,7 @@ from sqlalchemy import select
 from alonchat.catalog.models import resolve
 from alonchat.storage.engine import session
 from alonchat.storage.tables import ArenaBattle
-from tests.conftest import FAKE_KEYS
+from tests.fake_server import FAKE_KEYS
 from tests.support.browser_app import ARTIFACTS, need_chromium, running_app, settled
 
 pytestmark = pytest.mark.browser
