@@ -10,7 +10,8 @@ be), into a fresh SQLite database. Printed:
 2. Run: calls per second at the given concurrency per provider, and the engine's overhead per cell
    (claiming it in the database, rendering, grading, storing it: everything but ai_service's call),
    with the process's peak memory at a quarter, half and all of the run (bounded: it must not grow
-   with the number of cells).
+   with the number of cells). At full concurrency that overhead is mostly waiting (for the GIL, and
+   for the one SQLite writer); a second, small run with one worker shows what a cell costs alone.
 3. Results: the per-pane summary and one page of the matrix read in SQL, and the Evaluate page of
    the run under AppTest (goal: <= 1 s), best of five after a first warm-up run.
 """
@@ -155,6 +156,7 @@ def run_bench(args) -> None:
           f"{spent['call'] / prog.done * 1e3:.1f} ms per cell (fake server included)")
     print(f"  peak memory: {', '.join(memory)}")
 
+    calibrate(test_set, timed_spent=spent)
     timings = []
     for _ in range(5):
         t0 = time.perf_counter()
@@ -166,6 +168,28 @@ def run_bench(args) -> None:
           + ", ".join(f"{x.pane.model} {x.pass_rate:.1%}" for x in s))
     print(f"  matrix filtered to failed cases: {results.matrix(run.id, only='failed', limit=25)[1]:,} rows")
     page_time(run.id)
+
+
+def calibrate(test_set, timed_spent: dict, cells: int = 300) -> None:
+    """The same per-cell work with one worker and one pane: what a cell costs the engine when nobody waits."""
+    from dataclasses import replace
+
+    from alonchat.evals import executor, plan, runs
+    from alonchat.evals.panes import Pane
+
+    subset = replace(test_set, cases=test_set.cases[:cells])  # the first cases of the same stored set
+    run = runs.create(plan.make(subset, [Pane("gpt-5.4-mini", {"max_tokens": 32})]), concurrency=1)
+    for k in timed_spent:
+        timed_spent[k] = 0.0
+    t0 = time.perf_counter()
+    executor.Executor(run.id).run_here()
+    wall = time.perf_counter() - t0
+    n = runs.progress(run.id).done
+    own = timed_spent["claim"] + timed_spent["finish"] + timed_spent["cell"] - timed_spent["call"]
+    print(f"  one worker, one pane ({n} cells, nobody waiting): {n / wall:.0f} calls/s; engine overhead "
+          f"{own / n * 1e3:.2f} ms per cell (render/grade {(timed_spent['cell'] - timed_spent['call']) / n * 1e3:.2f}"
+          f" ms, store + claim {(timed_spent['finish'] + timed_spent['claim']) / n * 1e3:.2f} ms); ai_service's "
+          f"call {timed_spent['call'] / n * 1e3:.2f} ms")
 
 
 def page_time(run_id: int) -> None:

@@ -106,10 +106,12 @@ class Executor:
             self.service.warm(model)
         beat = threading.Thread(target=self._beat, name=f"eval-{self.run.id}-heartbeat", daemon=True)
         beat.start()
+        self.claims = {i: runs.claim_statement(i) for i in range(len(self.run.panes))}
         for provider, idxs in self.lanes.items():
-            stmt = runs.claim_statement(idxs)
             for k in range(self.run.limit(provider)):
-                t = threading.Thread(target=self._work, args=(provider, stmt), daemon=True,
+                # Each worker takes its lane's panes in turn, starting at a different one: they progress evenly.
+                turns = idxs[k % len(idxs):] + idxs[:k % len(idxs)]
+                t = threading.Thread(target=self._work, args=(provider, turns), daemon=True,
                                      name=f"eval-{self.run.id}-{provider}-{k}")
                 self._threads.append(t)
                 t.start()
@@ -169,9 +171,9 @@ class Executor:
                 pass
 
     # --- one worker -----------------------------------------------------------------------------------------
-    def _work(self, provider: str, stmt) -> None:
+    def _work(self, provider: str, turns: list[int]) -> None:
         try:
-            cell = runs.claim(stmt, self.run.id, self.token)
+            _, cell = self._next(turns)
         except Exception as e:
             self._fail(f"Could not claim a cell: {e}")
             return
@@ -187,12 +189,11 @@ class Executor:
             try:
                 if outcome is None:  # stopped before it was answered: the next resume runs it
                     runs.release(cell.id, self.token)
-                    stored, cell = False, None if self.stopping.is_set() else runs.claim(stmt, self.run.id,
-                                                                                          self.token)
+                    stored, cell = False, None if self.stopping.is_set() else self._next(turns)[1]
                 elif self.stopping.is_set():
                     stored, cell = runs.finish(cell.id, self.token, outcome.values), None
                 else:
-                    stored, cell = runs.finish_and_claim(cell.id, self.token, outcome.values, stmt, self.run.id)
+                    stored, cell = self._next(turns, (cell.id, outcome.values))
             except Exception as e:  # the database refused the write: stop, the cell stays claimed until resumed
                 self._fail(f"Could not store a cell: {e}")
                 return
@@ -201,6 +202,28 @@ class Executor:
                     self.on_cell(outcome)
                 except Exception:  # the consumer's problem (a closed pipe) must not lose cells
                     pass
+
+    def _next(self, turns: list[int], finished: tuple[int, dict] | None = None) -> tuple[bool, runs.Claimed | None]:
+        """Store `finished` (cell id, values) and claim the next cell, taking the lane's panes in turn.
+
+        A pane with nothing pending leaves this worker's turns. Returns (stored, the claimed cell or None).
+        """
+        stored = False
+        if turns:
+            turns.append(turns.pop(0))
+        while turns:
+            stmt = self.claims[turns[0]]
+            if finished is not None:  # the store and the first claim in one transaction
+                stored, cell = runs.finish_and_claim(finished[0], self.token, finished[1], stmt, self.run.id)
+                finished = None
+            else:
+                cell = runs.claim(stmt, self.run.id, self.token)
+            if cell is not None:
+                return stored, cell
+            turns.pop(0)
+        if finished is not None:
+            stored = runs.finish(finished[0], self.token, finished[1])
+        return stored, None
 
     def _fail(self, message: str) -> None:
         self.problem = self.problem or message

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -279,6 +280,9 @@ class _Statement:
         return _transaction((self, params, fetch))[0]
 
 
+_WRITING = threading.Lock()
+
+
 def _transaction(*steps: tuple[_Statement, dict, bool]) -> list:
     """Statements in one transaction, one commit: on SQLite the thread's hot-path connection, elsewhere the engine.
 
@@ -293,13 +297,17 @@ def _transaction(*steps: tuple[_Statement, dict, bool]) -> list:
                     out.append(result.all() if fetch else result.rowcount)
             return out
         cursor = dbapi.cursor()
-        try:
-            for stmt, params, fetch in steps:
-                sql, names, own = stmt.sqlite
-                cursor.execute(sql, [_value(params[n] if n in params else own[n]) for n in names])
-                out.append(cursor.fetchall() if fetch else cursor.rowcount)
-        finally:
-            cursor.close()
+        # This process's workers queue on a lock, not in SQLite's busy handler (which sleeps 1, 2, 5, 10 ms...
+        # between tries), and commit before letting the next one in.
+        with _WRITING:
+            try:
+                for stmt, params, fetch in steps:
+                    sql, names, own = stmt.sqlite
+                    cursor.execute(sql, [_value(params[n] if n in params else own[n]) for n in names])
+                    out.append(cursor.fetchall() if fetch else cursor.rowcount)
+                dbapi.commit()
+            finally:
+                cursor.close()
     return out
 
 
@@ -312,11 +320,14 @@ def _value(value):
     return float(value) if isinstance(value, Decimal) else value
 
 
-def claim_statement(pane_idxs: list[int]) -> _Statement:
-    """The claim for one lane's panes: the lowest pending cell, taken only if still pending (skipped if locked)."""
-    lane = [literal_column(str(int(i)), Integer) for i in pane_idxs]  # our own indexes, never user input
+def claim_statement(pane_idx: int) -> _Statement:
+    """The claim for one pane: its lowest pending cell, taken only if still pending (skipped if locked).
+
+    One pane per statement, so the pick is one step down the (run, state, pane) index; a list of panes
+    made SQLite sort every pending cell of the lane on each claim, inside the write lock.
+    """
     pick = (select(_CELLS.c.id).where(_CELLS.c.run_id == bindparam("run"), _CELLS.c.state == "pending",
-                                      _CELLS.c.pane_idx.in_(lane))
+                                      _CELLS.c.pane_idx == literal_column(str(int(pane_idx)), Integer))
             .order_by(_CELLS.c.id).limit(1).with_for_update(skip_locked=True).scalar_subquery())
     return _Statement(update(_CELLS).where(_CELLS.c.id == pick, _CELLS.c.state == "pending")
                       .values(state="running", claim=bindparam("token"))
