@@ -66,6 +66,8 @@ def test_build_a_set_run_it_over_two_panes_and_open_a_case():
     table = at.dataframe[0].value  # the per-pane summary comes first
     assert [r.split(" (")[0] for r in table["pass rate (95% CI)"]] == ["100.0%", "0.0%"]
     assert list(table["passed"]) == ["2/2", "0/2"] and table["pane"][0].startswith("★ 1. echo")
+    speed = at.dataframe[1].value  # latency, first token, tokens and cost
+    assert all(v.endswith(" ms") for v in speed["latency p50 / p95"]) and list(speed["cost"]) == ["$0.00"] * 2
     matrix = at.dataframe(key="ev_matrix").value
     assert [c for c in matrix.columns][:1] == ["case"] and matrix.iloc[0, 1].startswith("✓")
     assert matrix.iloc[0, 2].startswith("✗")

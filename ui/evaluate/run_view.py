@@ -123,32 +123,41 @@ def _clock(seconds: float | None) -> str:
     return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
 
 
+def _ms(v: float | None) -> str:
+    return "—" if v is None else f"{v:,.0f}"
+
+
 def _pct(v: float | None) -> str:
     return "—" if v is None else f"{v * 100:.1f}%"
 
 
 def _summary(run: runs.RunInfo) -> None:
+    """Two compact tables (the verdict; speed and spend), each fitting the page without scrolling sideways."""
     found = results.summary(run.id, run)
     judged = any(s.scored or s.judge_cost_usd is not None for s in found)
-    rows = []
+    verdict, speed = [], []
     for s in found:
         ci = s.interval
-        row = {"pane": ("★ " if s.on_front else "") + f"{s.index + 1}. {s.pane.label}",
+        name = ("★ " if s.on_front else "") + f"{s.index + 1}. {s.pane.label}"
+        row = {"pane": name,
                "pass rate (95% CI)": "—" if ci is None else f"{_pct(s.pass_rate)} ({_pct(ci[0])}–{_pct(ci[1])})",
-               "passed": f"{s.passed}/{s.graded}", "errors": s.errors}
+               "passed": f"{s.passed}/{s.graded}", "call errors": s.errors}
         if judged:
             row["judge score"] = "—" if s.mean_score is None else f"{s.mean_score:.2f}"
-        row.update({
-            "latency p50/p95": f"{fmt.duration(s.p50_latency_ms)} / {fmt.duration(s.p95_latency_ms)}",
-            "TTFT p50/p95": f"{fmt.duration(s.p50_ttft_ms)} / {fmt.duration(s.p95_ttft_ms)}",
-            "tokens in/out": f"{s.input_tokens:,} / {s.output_tokens:,}",
-            "cost": fmt.money(s.cost_usd, badge=False) + (f" +{s.unpriced} unpriced" if s.unpriced else "")})
-        if judged:
-            row["judge cost"] = "—" if s.judge_cost_usd is None else fmt.money(s.judge_cost_usd, badge=False)
         row.update({"per 1k cases": fmt.money(s.cost_per_1k, badge=False),
                     "passes per $": "—" if s.passes_per_usd is None else f"{s.passes_per_usd:,.0f}"})
-        rows.append(row)
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        verdict.append(row)
+        line = {"pane": name,
+                "latency p50 / p95": f"{_ms(s.p50_latency_ms)} / {_ms(s.p95_latency_ms)} ms",
+                "first token p50 / p95": f"{_ms(s.p50_ttft_ms)} / {_ms(s.p95_ttft_ms)} ms",
+                "tokens in / out": f"{s.input_tokens:,} / {s.output_tokens:,}",
+                "cost": fmt.money(s.cost_usd, badge=False) + (f" +{s.unpriced} unpriced" if s.unpriced else "")}
+        if judged:
+            line["judge cost"] = "—" if s.judge_cost_usd is None else fmt.money(s.judge_cost_usd, badge=False)
+        speed.append(line)
+    wide = {"pane": st.column_config.TextColumn(width="medium")}
+    st.dataframe(pd.DataFrame(verdict), hide_index=True, width="stretch", column_config=wide)
+    st.dataframe(pd.DataFrame(speed), hide_index=True, width="stretch", column_config=wide)
     notes = []
     if any(s.on_front for s in found):
         notes.append("★ no other pane is both cheaper (per 1k cases) and better (pass rate).")
@@ -197,7 +206,8 @@ def _cell_text(cell: results.MatrixCell | None) -> str:
         return ""
     icon = VERDICT[cell.verdict]
     folded = f" {cell.passed}/{cell.passed + cell.failed}" if cell.n > 1 and (cell.passed + cell.failed) else ""
-    parts = [icon + folded]
+    waiting = f" ({cell.n - cell.done} to go)" if 0 < cell.done < cell.n else ""
+    parts = [icon + folded + waiting]
     if cell.latency_ms is not None:
         parts.append(fmt.duration(cell.latency_ms))
     if cell.cost_usd is not None:
