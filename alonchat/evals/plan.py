@@ -80,7 +80,7 @@ class RunPlan:
     def describe(self) -> str:
         """"6,000 calls (1,000 cases × 1 prompt × 2 panes × 3 repeats) + 6,000 judge calls; about $0.12 to $3.40"."""
         n = len(self.set.cases)
-        head = (f"{self.cells:,} calls ({n:,} case{'s' * (n != 1)} × {len(self.prompts)} prompt"
+        head = (f"{self.cells:,} call{'s' * (self.cells != 1)} ({n:,} case{'s' * (n != 1)} × {len(self.prompts)} prompt"
                 f"{'s' * (len(self.prompts) != 1)} × {len(self.panes)} pane{'s' * (len(self.panes) != 1)} × "
                 f"{self.repeats} repeat{'s' * (self.repeats != 1)})")
         if self.judge_calls:

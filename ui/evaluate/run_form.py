@@ -202,7 +202,7 @@ def render(rows: pd.DataFrame) -> None:
         return
     refused = isinstance(budget_note, BudgetExceededError)
     with st.container(border=True, key="ev_estimate"):
-        st.markdown(f":material/calculate: **{estimate.cells:,} calls**"
+        st.markdown(f":material/calculate: **{estimate.cells:,} call{'s' * (estimate.cells != 1)}**"
                     + (f" + **{estimate.judge_calls:,} judge calls**" if estimate.judge_calls else "")
                     + f" · {_range(estimate)}")
         st.caption(estimate.describe().split(";")[0] + ". Low: prompts alone; high: every answer at its maximum "

@@ -322,8 +322,9 @@ def render() -> pd.DataFrame:
                  help="The __expected syntax: icontains:x, contains-any:a,b, starts-with:x, regex:..., is-json, "
                       "not-... negates, max-cost:USD, max-latency:ms, max-ttft:ms, llm-rubric:RUBRIC (a judge).")
 
-    st.markdown(f"**Cases** · {len(d['base']):,} rows · columns are variables; `__expected` holds one check "
-                "per row (`icontains:bonjour`, `equals:42`, `llm-rubric:…`).")
+    n = len(d["base"])
+    st.markdown(f"**Cases** · {n:,} row{'s' * (n != 1)} · columns are variables; `__expected` holds one check per "
+                "row (`icontains:bonjour`, `equals:42`, `llm-rubric:…`).")
     config = {c: st.column_config.TextColumn(c, help="A check, as in promptfoo's __expected" if
                                               c.startswith("__expected") else None) for c in d["columns"]}
     rows = st.data_editor(d["base"], key=CASES, num_rows="dynamic", width="stretch", column_config=config,
