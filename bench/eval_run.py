@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
-import os
 import resource
 import statistics
 import sys
@@ -31,6 +30,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.overhead import point_at  # noqa: E402 (after the checkout is on the path)
 
 MODELS = ("gpt-5.4-mini", "gpt-4.1-mini", "claude-haiku-4-5", "claude-sonnet-4-6", "gemini-2.5-flash",
           "gemini-2.5-flash-lite", "gpt-5", "claude-opus-4-7", "gemini-2.5-pro")
@@ -45,17 +46,6 @@ def serve(urls, stop) -> None:
         srv.responder = Answers({"country 7": "I do not know.", "country": "The capital is Paris."})
         urls.put(srv.url)
         stop.wait()
-
-
-def setup_env(url: str, db_dir: str) -> None:
-    os.environ.update({
-        "ALONCHAT_DATABASE_URL": f"sqlite:///{db_dir}/bench.db", "ALONCHAT_USER": "bench",
-        "OPENAI_API_KEY": "sk-bench-0123456789", "OPENAI_BASE_URL": url + "/v1",
-        "ANTHROPIC_API_KEY": "sk-ant-bench-0123456789", "ANTHROPIC_BASE_URL": url,
-        "GEMINI_API_KEY": "AIzaBench0123456789abcdefghijklmnop", "GOOGLE_GEMINI_BASE_URL": url,
-    })
-    for var in ("GOOGLE_API_KEY", "GOOGLE_GENAI_API_VERSION"):
-        os.environ.pop(var, None)
 
 
 def peak_mb() -> float:
@@ -76,7 +66,7 @@ def main() -> None:
     server.start()
     url = urls.get(timeout=60)
     db_dir = tempfile.mkdtemp(prefix="alonchat-bench-eval-")
-    setup_env(url, db_dir)
+    point_at(url, db_dir)
     try:
         run_bench(args)
     finally:

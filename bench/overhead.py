@@ -50,7 +50,8 @@ def pct(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
 
 
-def setup_env(url: str, db_dir: str) -> None:
+def point_at(url: str, db_dir: str) -> None:
+    """A fresh SQLite database in `db_dir`, and the three built-in providers pointed at the fake server at `url`."""
     os.environ.update({
         "ALONCHAT_DATABASE_URL": f"sqlite:///{db_dir}/bench.db", "ALONCHAT_USER": "bench",
         "OPENAI_API_KEY": "sk-bench-0123456789", "OPENAI_BASE_URL": url + "/v1",
@@ -59,6 +60,10 @@ def setup_env(url: str, db_dir: str) -> None:
     })
     for var in ("GOOGLE_API_KEY", "GOOGLE_GENAI_API_VERSION"):
         os.environ.pop(var, None)
+
+
+def setup_env(url: str, db_dir: str) -> None:
+    point_at(url, db_dir)
     from alonchat.storage.engine import session
     from alonchat.storage.tables import AIModel
 

@@ -3,8 +3,6 @@ over from the playground; members and admins."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from streamlit.testing.v1 import AppTest
 
 from alonchat.access import identity, teams
@@ -13,23 +11,14 @@ from alonchat.evals.panes import Pane
 from alonchat.evals.sets import Case, SetDraft
 from alonchat.evals.templates import Prompt
 from alonchat.usage import budgets
+from tests.support import app_pages
 from tests.support.cli_process import wait_for
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
-AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "test-cookie-secret",
-        "client_id": "alonchat", "client_secret": "not-a-real-secret",
-        "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"}
+APP = app_pages.APP
 
 
 def page(user: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    if user is not None:
-        at.secrets["auth"] = AUTH
-        at.user = user
-    at.run()
-    at.switch_page("pages/evaluate.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return app_pages.open_page("pages/evaluate.py", user)
 
 
 def texts(at: AppTest) -> str:
