@@ -440,7 +440,7 @@ def _table(run_, p, summaries) -> str:
 
 
 def show(args) -> int:
-    from ..evals import exports, results, runs
+    from ..evals import exports, runs
 
     run_ = runs.get(args.run_id)
     if args.csv:
@@ -448,15 +448,14 @@ def show(args) -> int:
             sys.stdout.write(chunk)
         return 0
     if args.json and args.cells:
-        for r in results.matrix(run_.id, limit=10**9)[0]:
-            for d in results.cell(run_.id, r.case_idx, r.prompt_idx):
-                print(json.dumps({"kind": "cell", "case": r.case_idx + 1, "prompt": r.prompt_idx + 1,
-                                  "model": run_.panes[d.pane_idx].model, "pane": d.pane_idx + 1,
-                                  "repeat": d.repeat_idx + 1, "pass": d.passed, "score": d.score,
-                                  "output": d.output,
-                                  "cost_usd": None if d.cost_usd is None else float(d.cost_usd),
-                                  "latency_ms": d.latency_ms, "ttft_ms": d.ttft_ms, "status": d.status,
-                                  "error": d.error}, ensure_ascii=False))
+        for r in exports.cells(run_.id):
+            print(json.dumps({"kind": "cell", "case": r.case_idx + 1, "prompt": r.prompt_idx + 1,
+                              "model": run_.panes[r.pane_idx].model, "pane": r.pane_idx + 1,
+                              "repeat": r.repeat_idx + 1, "pass": r.passed, "score": r.score, "output": r.output,
+                              "cost_usd": None if r.cost_usd is None else float(r.cost_usd),
+                              "latency_ms": r.latency_ms, "ttft_ms": r.ttft_ms,
+                              "status": r.status if r.state == "done" else r.state, "error": r.error},
+                             ensure_ascii=False))
     return _summary_out(run_.id, args)
 
 

@@ -45,7 +45,8 @@ def _plain(value):
     return value
 
 
-def _cells(run_id: int) -> Iterator:
+def cells(run_id: int) -> Iterator:
+    """A run's cells in order, read a batch at a time (the caller has checked the run is visible)."""
     cols = [_CELLS.c[f] for f in CELL_FIELDS]
     with get_engine().connect() as conn:
         result = conn.execution_options(yield_per=BATCH).execute(
@@ -90,7 +91,7 @@ def json_chunks(run_id: int) -> Iterator[str]:
     text = json.dumps(head, ensure_ascii=False, indent=1)
     yield text[:-2] + ',\n "cells": ['
     first = True
-    for r in _cells(run_id):
+    for r in cells(run_id):
         yield ("\n  " if first else ",\n  ") + json.dumps(_cell_json(r), ensure_ascii=False)
         first = False
     yield "\n ]\n}\n"
@@ -107,7 +108,7 @@ def csv_chunks(run_id: int) -> Iterator[str]:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
-    for n, r in enumerate(_cells(run_id), start=1):
+    for n, r in enumerate(cells(run_id), start=1):
         pane = run.panes[r.pane_idx]
         variables = test_set.cases[r.case_idx].vars
         row = [run.id, r.case_idx + 1, r.prompt_idx + 1, r.pane_idx + 1, pane.model, pane.settings, r.repeat_idx + 1,

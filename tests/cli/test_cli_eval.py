@@ -171,6 +171,9 @@ def test_sets_runs_show_compare_export_and_import_from_the_command_line(translat
     assert [x["id"] for x in lines(listed.stdout)] == [2, 1]
     shown = run("eval", "show", "1", "--json")
     assert lines(shown.stdout)[0]["passed"] == 1
+    every = lines(run("eval", "show", "1", "--json", "--cells").stdout)
+    assert [(x["kind"], x.get("case"), x.get("pass")) for x in every] == [("cell", 1, True), ("cell", 2, False),
+                                                                          ("pane", None, None)]
     out = tmp_path / "run1.json"
     assert run("eval", "export", "1", "-o", str(out)).returncode == 0
     imported = run("eval", "import", str(out))
