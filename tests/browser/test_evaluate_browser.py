@@ -59,8 +59,9 @@ def test_build_a_set_run_it_over_two_panes_and_open_a_cell(app_url, browser, tmp
     _type(page, "ev_prompt_user_0", "What is the capital of {{country}}? Answer with the city.", "textarea")
     _pick(page, "ev_pane_model_0", GPT)
     _pick(page, "ev_add_pane", CLAUDE)
-    estimate = page.locator(".st-key-ev_estimate").inner_text()
-    assert "6 calls" in estimate and "estimated $" in estimate
+    estimate = page.locator(".st-key-ev_estimate").filter(has_text="6 calls")  # both panes, three cases
+    estimate.wait_for(timeout=60_000)
+    assert "estimated $" in estimate.inner_text()
     page.screenshot(path=str(ARTIFACTS / "evaluate-build.png"), full_page=True)
 
     page.locator(".st-key-ev_start button").click()
@@ -82,4 +83,39 @@ def test_build_a_set_run_it_over_two_panes_and_open_a_cell(app_url, browser, tmp
     assert "What is the capital of Peru? Answer with the city." in text
     assert "Lima." in text and "I am not sure." in text
     assert "does not contain \"lima\"" in text
+    assert page.locator("[data-testid='stException']").count() == 0
+
+
+def test_a_promptfoo_config_imported_on_the_page_runs_with_its_providers(app_url, browser, fake_server):
+    from alonchat.storage.engine import ROOT
+
+    fake_server.responder = Answers({"Hello": "Bonjour", "Good morning": "Buenos días", "Thank you": "Danke",
+                                     "Good night": "Buona notte"})
+    folder = ROOT / "examples" / "promptfoo-translate"
+    page = browser.new_page(viewport={"width": 1400, "height": 1800})
+    page.goto(app_url + "/evaluate")
+    settled(page)
+    page.get_by_role("button", name="Import").first.click()
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").first.set_input_files(
+        [str(folder / n) for n in ("promptfooconfig.yaml", "prompts.txt", "tests.csv")])
+    page.get_by_text("tests.csv").first.wait_for(timeout=30_000)
+    page.locator(".st-key-ev_import_go button").click()
+    page.get_by_text("Imported the promptfoo config promptfooconfig.yaml: 2 prompt(s), 4 case(s), 2 pane(s)").wait_for(
+        timeout=60_000)
+    settled(page)
+    page.keyboard.press("Escape")
+    assert page.get_by_text("2 pane(s) carried over, with their settings.").count() == 1
+    page.locator(".st-key-ev_estimate").filter(has_text="16 calls").wait_for(timeout=60_000)
+    page.screenshot(path=str(ARTIFACTS / "evaluate-promptfoo.png"), full_page=True)
+    page.locator(".st-key-ev_start button").click()
+    page.get_by_text("16 of 16 cells").wait_for(timeout=120_000)
+    page.locator(".st-key-ev_matrix").wait_for(timeout=60_000)
+    settled(page)
+    text = page.locator("[data-testid='stMain']").inner_text()
+    assert "Translate short phrases@1" in text  # named after the config's description
+    assert "16 of 16" in page.locator(".st-key-ev_progress").inner_text()  # passed, of those checked
+    from alonchat.evals import results
+
+    assert [(s.pane.model, s.pane.options, s.passed, s.graded) for s in results.summary(1)] == [
+        ("gpt-4.1-mini", {}, 8, 8), ("claude-haiku-4-5", {"max_tokens": 200}, 8, 8)]  # the config's providers
     assert page.locator("[data-testid='stException']").count() == 0

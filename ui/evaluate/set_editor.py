@@ -45,7 +45,7 @@ def load(test_set: TestSet | None = None, *, imported: SetDraft | None = None) -
     else:
         columns, rows = cases_io.cases_to_rows(source.columns, source.cases)
     old = ss.get(state.DRAFT) or {}
-    for i in range(len(old.get("prompts", []))):
+    for i in range(old.get("prompts", 0)):
         for part in ("label", "system", "user"):
             ss.pop(prompt_key(part, i), None)
     stored = test_set if imported is None else None
@@ -153,6 +153,20 @@ def _remove_file(ref: str) -> None:
     _draft()["changed"] = True
 
 
+def _config_name(path: Path) -> str:
+    """An uploaded config's set name: its file's name, or for promptfooconfig.yaml its description (the folder it
+    came from is not uploaded); the Name field changes it before saving."""
+    if path.stem not in ("promptfooconfig", "config"):
+        return path.stem
+    import yaml
+
+    try:
+        described = (yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}).get("description")
+    except Exception:  # the import itself says what is wrong with the file
+        described = None
+    return (str(described).replace("@", " ").strip()[:200] if described else "") or "promptfoo"
+
+
 def _import() -> None:
     """Cases (.csv, .jsonl, .json) or a promptfoo config (.yaml, with the files it names) into the editor."""
     uploads = list(st.session_state.get(UPLOAD_IMPORT) or [])
@@ -167,7 +181,7 @@ def _import() -> None:
         tables = [f.name for f in uploads if f.name.lower().endswith((".csv", ".jsonl", ".ndjson", ".json"))]
         try:
             if configs:
-                found = promptfoo.load(folder / configs[0])
+                found = promptfoo.load(folder / configs[0], name=_config_name(folder / configs[0]))
                 load(imported=found.draft)
                 carried = [{"model": p.model, "options": p.options} for p in found.panes]
                 if carried:
