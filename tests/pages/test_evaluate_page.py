@@ -114,3 +114,36 @@ def test_members_see_their_own_and_their_teams_runs_and_admins_see_all(monkeypat
     assert ana.button(key="ev_resume").disabled  # a teammate's run: seen, not driven
     admin = page({"is_logged_in": True, "email": "root@corp.example"})
     assert sorted(admin.dataframe(key="ev_runs").value["run"]) == sorted(made.values())
+
+
+def test_variants_columns_and_versions_from_the_editor():
+    at = page()
+    at.text_input(key="ev_name").set_value("greetings")
+    at.button(key="ev_prompt_add").click().run()
+    at.text_input(key="ev_add_var").set_value("language")
+    at.button(key="ev_add_var_go").click().run()
+    at.text_area(key="ev_prompt_user_0").set_value("Say {{question}} in {{language}}")
+    at.text_area(key="ev_prompt_user_1").set_value("In {{language}}: {{question}}")
+    at.session_state["ev_cases"] = {"edited_rows": {0: {"question": "hello", "language": "French",
+                                                       "__expected": "icontains:bonjour"}},
+                                    "added_rows": [], "deleted_rows": []}
+    at.run()
+    at.button(key="ev_save").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    saved = sets.get("greetings")
+    assert [p.user for p in saved.prompts] == ["Say {{question}} in {{language}}", "In {{language}}: {{question}}"]
+    assert saved.columns == ["question", "language", "__expected"] and saved.cases[0].vars["language"] == "French"
+    assert any("Saved **greetings@1**" in s.value for s in at.success)
+    at.button(key="ev_save").click().run()  # nothing changed: still version 1
+    assert any("No changes: **greetings@1**" in s.value for s in at.success)
+    at.text_area(key="ev_prompt_user_1").set_value("In {{language}}, please: {{question}}").run()
+    at.button(key="ev_save").click().run()
+    assert sets.get("greetings").version == 2
+    at.selectbox(key="ev_set_pick").set_value("+ New set").run()
+    assert at.text_input(key="ev_name").value == "" and at.session_state["ev_draft"]["prompts"] == 1
+    at.selectbox(key="ev_set_pick").set_value("greetings").run()
+    assert at.session_state["ev_prompt_user_1"] == "In {{language}}, please: {{question}}"
+    assert any(":blue-badge[version 2]" in m.value for m in at.markdown)
+    at.button(key="ev_prompt_rm_0").click().run()
+    assert at.session_state["ev_draft"]["prompts"] == 1
+    assert at.session_state["ev_prompt_user_0"] == "In {{language}}, please: {{question}}"
