@@ -145,18 +145,22 @@ def test_a_run_planned_with_a_missing_key_or_a_missing_judge_sends_nothing(fake_
 
 
 def test_stop_keeps_finished_cells_and_resume_runs_only_the_rest(answers, fake_providers):
-    gate = threading.Event()
+    gate, claude_sent, gpt_done = threading.Event(), threading.Event(), threading.Event()
 
     def held_claude(model, prompt):
         if model == CLAUDE:
+            claude_sent.set()
             gate.wait(60)  # Claude's call is in flight (sent, no answer) when Stop comes
         return answers(model, prompt)
 
     fake_providers.responder = held_claude
     seen = []
     run, ex = start(capitals(), [GPT, CLAUDE], concurrency=1,
-                    on_cell=lambda o: (seen.append(o), len(seen) == 3 and ex.stop()))
-    ex.run_here()
+                    on_cell=lambda o: (seen.append(o), len(seen) == 3 and gpt_done.set()))
+    ex.start()
+    assert gpt_done.wait(60) and claude_sent.wait(60)
+    ex.stop()
+    assert ex.wait(60)
     first = {r.id: r.usage_id for r in cells(run.id) if r.state == "done"}
     assert len(first) == 3 and {o.pane.model for o in seen} == {GPT}
     p = runs.progress(run.id)
