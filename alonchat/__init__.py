@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 # name -> the module that owns it
 _EXPORTS = {
     "ai_service": "alonchat.calls.service", "AIService": "alonchat.calls.service",
-    "CallResult": "alonchat.calls.result", "RetryPolicy": "alonchat.calls.attempt",
-    "Accepts": "alonchat.calls.inputs", "check_messages": "alonchat.calls.inputs",
+    "CallResult": "alonchat.calls.result", "CallEvent": "alonchat.calls.result",
+    "RetryPolicy": "alonchat.calls.attempt",
+    "Accepts": "alonchat.calls.inputs", "Quote": "alonchat.calls.inputs", "check_messages": "alonchat.calls.inputs",
     "attachment_from_file": "alonchat.calls.inputs",
     "estimate_tokens": "alonchat.core.tokens", "estimate_prompt_tokens": "alonchat.core.tokens",
     "estimated_usage": "alonchat.core.tokens",
@@ -38,8 +39,8 @@ __all__ = sorted(_EXPORTS)
 if TYPE_CHECKING:  # for editors and type checkers; at run time names load lazily below
     from .access.identity import current_user
     from .calls.attempt import RetryPolicy
-    from .calls.inputs import Accepts, attachment_from_file, check_messages
-    from .calls.result import CallResult
+    from .calls.inputs import Accepts, Quote, attachment_from_file, check_messages
+    from .calls.result import CallEvent, CallResult
     from .calls.service import AIService, ai_service
     from .core.errors import *  # noqa: F403
     from .core.tokens import estimate_prompt_tokens, estimate_tokens, estimated_usage

@@ -20,6 +20,8 @@ from .storage.engine import session
 from .storage.tables import AttachmentBlob, Conversation, Message, MessageAttachment, UsageRecord, utcnow
 
 TITLE_MAX = 200
+# What a continuation asks after the cancelled answer it picks up from (the stored answer is the whole of it).
+CONTINUE_PROMPT = "Continue exactly where your previous answer stopped, without repeating it."
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,15 @@ class MessageView:
     error: str | None = None
     attachments: list[Attachment] = field(default_factory=list)  # the files sent with a prompt
     thinking: str = ""  # an answer's thinking text or summary, never part of `content`
+
+
+@dataclass(frozen=True)
+class Resend:
+    """A pane's last prompt sent again: as it was (Retry), or picking up a cancelled answer (Continue)."""
+
+    prompt_id: int  # the stored prompt the new answer answers
+    messages: list[ChatMessage]  # what the model is sent: the pane's history, the prompt, and for Continue more
+    prefix: str = ""  # the cancelled text a continuation picks up from: stored in front of its answer
 
 
 @dataclass
@@ -83,6 +94,35 @@ class ConversationView:
         """Every turn this conversation had with `model` (in pane `slot` only, when given: one model may sit
         in several panes with different settings)."""
         return [m for m in self.messages if m.model == model and (slot is None or m.pane == slot)]
+
+    def joined_later(self, model: str, slot: int | None = None) -> bool:
+        """Whether the pane came in after the conversation had answers: its history starts fresh then.
+
+        A send writes its prompts before any answer, so an answer older than the pane's first prompt
+        (or any answer, when it has none) means the pane joined later.
+        """
+        turns = self.pane(model, slot)
+        first = turns[0].id if turns else None
+        return any(m.role == "assistant" and (first is None or m.id < first) for m in self.messages)
+
+    def resend(self, model: str, slot: int | None = None, *, continuing: bool = False) -> Resend | None:
+        """The pane's last prompt to send again (None when its last turn is not an answer to one).
+
+        `continuing`: after the answer's text so far (a cancelled answer), asking the model to go on from it.
+        """
+        turns = self.pane(model, slot)
+        prompt = next((m for m in reversed(turns) if m.role == "user"), None)
+        if prompt is None or turns[-1].role != "assistant":
+            return None
+        again: ChatMessage = {"role": "user", "content": prompt.content}
+        if prompt.attachments:
+            again["attachments"] = list(prompt.attachments)
+        messages = [*self.history(model, slot), again]
+        last = turns[-1].content
+        if not (continuing and last):
+            return Resend(prompt.id, messages)
+        return Resend(prompt.id, [*messages, {"role": "assistant", "content": last},
+                                  {"role": "user", "content": CONTINUE_PROMPT}], prefix=last)
 
     def history(self, model: str, slot: int | None = None) -> list[ChatMessage]:
         """The turns to send `model` next: only answered turns, so a failed answer never becomes context.

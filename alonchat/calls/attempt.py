@@ -9,13 +9,12 @@ from __future__ import annotations
 import queue
 import random
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TypeVar
 
 from ..core.errors import CancelledError, ProviderError
-from ..core.types import ChatRequest, ChatResult, StreamEnd, TextDelta, ThinkingDelta
+from ..core.types import StreamEnd, TextDelta, ThinkingDelta
 
 T = TypeVar("T")
 POLL_SECONDS = 0.25  # how often a waiting caller looks at its cancel event
@@ -109,6 +108,7 @@ class RetryPolicy:
                            f"{accepted:g} s this call accepts, so it was not retried: try again in {wait:g} s.",
                            provider=error.provider, status_code=error.status_code, retry_after=error.retry_after)
 
+
 def joined(batch: Iterable) -> Iterator:
     """The batch's events in order, each run of text deltas joined into one (so a late reader sends one update)."""
     texts: list[str] = []
@@ -124,22 +124,29 @@ def joined(batch: Iterable) -> Iterator:
         yield TextDelta("".join(texts))
 
 
-def chat_once(provider, request: ChatRequest, cancel: threading.Event | None) -> ChatResult:
-    """One whole-answer request; with a cancel event it waits on a helper thread, so Stop is seen at once."""
+def chat_once(call, cancel: threading.Event | None) -> None:
+    """One whole-answer request into `call`; with a cancel event it waits on a helper thread: Stop is seen at once."""
+    provider, request = call.provider, call.request
     if cancel is None:
-        return provider.chat(request)
-    for batch in pumped(lambda: (provider.chat(request),), cancel):
-        return batch[0]
-    raise CancelledError()
+        reply = provider.chat(request)
+    else:
+        reply = next((batch[0] for batch in pumped(lambda: (provider.chat(request),), cancel)), None)
+        if reply is None:
+            raise CancelledError()
+    r = call.result
+    r.ttft_ms = call.elapsed_ms()
+    if reply.content:
+        call.add_text(reply.content)
+    r.usage, r.finish_reason, r.thinking = reply.usage, reply.finish_reason, reply.thinking or ""
 
 
-def stream_once(provider, request: ChatRequest, result, content: list[str], start: float,
-                cancel: threading.Event | None) -> Iterator:
-    """One streamed request: yields answer text and ThinkingDelta events, and fills `result` and `content` as it goes.
+def stream_once(call, cancel: threading.Event | None) -> Iterator[TextDelta | ThinkingDelta]:
+    """One streamed request: yields its text and thinking as they arrive, and keeps them (and the end) in `call`.
 
     With a cancel event (the playground, several CLI models) the read runs on a helper thread, so Stop is
     seen within POLL_SECONDS even while the provider sends nothing.
     """
+    provider, request, r = call.provider, call.request, call.result
     if cancel is None:
         events = provider.stream(request)
         batches = ((event,) for event in events)
@@ -150,17 +157,15 @@ def stream_once(provider, request: ChatRequest, result, content: list[str], star
             if cancel is not None and cancel.is_set():
                 raise CancelledError()
             for event in joined(batch):
-                if isinstance(event, TextDelta):
-                    if result.ttft_ms is None:
-                        result.ttft_ms = (time.perf_counter() - start) * 1000
-                    content.append(event.text)
-                    yield event.text
-                elif isinstance(event, ThinkingDelta):
-                    if event.text:
-                        result.thinking += event.text
+                match event:
+                    case StreamEnd(usage=usage, finish_reason=reason):
+                        r.usage, r.finish_reason = usage, reason
+                    case TextDelta(text=text) if text:
+                        call.add_text(text)
                         yield event
-                elif isinstance(event, StreamEnd):
-                    result.usage, result.finish_reason = event.usage, event.finish_reason
+                    case ThinkingDelta(text=text) if text:
+                        r.thinking += text
+                        yield event
     finally:
         close = getattr(events, "close", None)
         if close:

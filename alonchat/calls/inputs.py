@@ -1,14 +1,15 @@
-"""What a call may carry: messages and attachments checked once, and what each model accepts (the playground asks)."""
+"""What a call may carry: messages and attachments checked once, what each model accepts, and a pane's quote."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import UnsupportedInputError, ValidationError
-from ..core.types import IMAGE_TYPES, MEDIA_TYPES, PDF_TYPE, Attachment, ChatOptions, Message
+from ..core.errors import AlonChatError, ContextWindowError, UnsupportedInputError, ValidationError
+from ..core.types import IMAGE_TYPES, MEDIA_TYPES, PDF_TYPE, Attachment, ChatOptions, ChatRequest, Message
 
 ROLES = ("user", "assistant", "system")
 # Per file: OpenAI's and Gemini's inline limit (Anthropic refuses images over 5 MB itself).
@@ -174,3 +175,37 @@ def sent_options(options: ChatOptions, not_sent: Iterable[str] = ()) -> tuple[di
     if "json_schema" in data:
         data["json_schema"] = str(data["json_schema"].get("title") or "yes")
     return data, skipped
+
+
+# --- before Send: what a pane shows -------------------------------------------------------------------
+PER_WORDS = 100  # a quote prices this many more words of prompt: the draft is unknown until it is sent
+
+
+@dataclass(frozen=True)
+class Quote:
+    """One pane before Send (AIService.quote): whether its model takes the request, or why not, and its cost."""
+
+    model: str
+    problem: str | None = None  # why the call would be refused, in one line; None: it would be sent
+    unsupported: bool = False  # refused for an input the model cannot take (an image, a PDF): skipped, not wrong
+    input_usd: Decimal | None = None  # the request's input cost as it stands, estimated (None: unpriced)
+    per_words_usd: Decimal | None = None  # what each PER_WORDS more words of prompt add, estimated
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def problem_text(error: AlonChatError) -> str:
+    """An error as one line for a form: each field's message after its name, or the message alone where it names
+    the model itself (an input it cannot take, a prompt too long for it)."""
+    if not isinstance(error, ValidationError):
+        return str(error)
+    if isinstance(error, UnsupportedInputError | ContextWindowError):
+        return "; ".join(error.errors.values())
+    return "; ".join(f"{k.replace('_', ' ')}: {v}" if k else v for k, v in error.errors.items())
+
+
+def with_words(request: ChatRequest, words: int) -> ChatRequest:
+    """The request with its last prompt replaced by `words` words: what a longer draft would cost, by difference."""
+    return replace(request, messages=[*request.messages[:-1], {"role": "user", "content": "word " * words}])

@@ -1,16 +1,18 @@
-"""Run several model streams at once and hand their events to one consumer thread (the page's script)."""
+"""Run several model calls at once and hand their events to one consumer (the page's script, the CLI, compare())."""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 from ..core.errors import AlonChatError, ProviderError
 from ..core.types import Message, RetryNotice, TextDelta, ThinkingDelta
-from .result import CallResult
+from . import interrupts
+from .result import CallEvent, CallResult
 from .service import AIService, ai_service
 
 WARM_UP_SECONDS = 30.0  # the longest the panes wait for each other's client start-up before going anyway
@@ -25,15 +27,12 @@ class PaneRequest:
     options: dict = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(frozen=True)
 class PaneEvent:
-    """One thing that happened in one pane: a text or thinking delta, a retry notice, or its final result."""
+    """One thing that happened in one pane: the service's own event (text, thinking, a retry notice, the result)."""
 
     pane: int
-    kind: str  # "delta" | "thinking" | "notice" | "done" | "error"
-    text: str = ""
-    result: CallResult | None = None
-    notice: RetryNotice | None = None
+    event: CallEvent  # its result comes last
 
 
 @dataclass
@@ -67,23 +66,26 @@ class PaneState:
 
 
 class ParallelRun:
-    """One worker thread per pane consumes `service.stream`; the consumer drains a queue with `poll`.
+    """One worker thread per pane makes its call; the consumer drains their events with `poll` or `events`.
 
     Workers never touch the UI (Streamlit elements must be updated from the script thread). Every
     worker first builds (warms) its provider's SDK client, then all wait at one barrier, so the
     panes' requests leave together and no pane's timing includes client start-up.
     Leaving the `with` block before every pane finished sets the shared cancel event, so the
-    remaining calls stop and are recorded as cancelled, and waits briefly for them to be written.
+    remaining calls stop and are recorded as cancelled, and waits briefly for them to be written;
+    on the main thread, the first Ctrl+C inside the block does that and later ones wait for it.
+    `streaming=False` asks each model for its whole answer at once (compare() without on_delta).
     """
 
     def __init__(self, requests: list[PaneRequest], *, service: AIService | None = None,
                  user: str | None = None, conversation_id: int | None = None,
                  on_result: Callable[[int, CallResult], None] | None = None, source: str = "api",
-                 source_id: int | None = None):
+                 source_id: int | None = None, streaming: bool = True):
         self.requests = list(requests)
         self.service = service or ai_service
         self.user, self.conversation_id = user, conversation_id
         self.source, self.source_id = source, source_id  # kept on every pane's ledger row
+        self.streaming = streaming
         self.on_result = on_result
         self.cancel = threading.Event()  # the whole run
         self.cancels = [threading.Event() for _ in self.requests]  # one pane each
@@ -95,6 +97,7 @@ class ParallelRun:
         self._wake = threading.Event()
         self._threads: list[threading.Thread] = []
         self._barrier = threading.Barrier(max(1, len(self.requests)))
+        self._guard = ExitStack()
 
     # --- lifecycle ----------------------------------------------------
     def start(self) -> ParallelRun:
@@ -126,14 +129,16 @@ class ParallelRun:
             t.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
 
     def __enter__(self) -> ParallelRun:
+        self._guard.enter_context(interrupts.guarded())
         return self.start()
 
     def __exit__(self, *exc) -> None:
-        # Reached on normal completion and when a consumer gives up early.
-        if not self.finished:
-            self.stop()
-        else:
-            self.join(5.0)
+        # Reached on normal completion and when a consumer gives up early (Ctrl+C included).
+        with self._guard:
+            if not self.finished:
+                self.stop()
+            else:
+                self.join(5.0)
 
     # --- consumer side ------------------------------------------------
     @property
@@ -148,8 +153,8 @@ class ParallelRun:
             changed.add(event.pane)
         return changed
 
-    def events(self, timeout: float = 0.1):
-        """Every event in arrival order, then stop when all panes finished (for tests and scripts)."""
+    def events(self, timeout: float = 0.1) -> Iterator[PaneEvent]:
+        """Every event in arrival order, then stop when all panes finished (the CLI, compare(), tests)."""
         while not self.finished:
             for event in self._drain(timeout):
                 self._apply(event)
@@ -173,18 +178,19 @@ class ParallelRun:
 
     def _apply(self, event: PaneEvent) -> None:
         pane = self.panes[event.pane]
-        if event.kind == "delta":
-            pane.text += event.text
-            pane.notice = None
-        elif event.kind == "thinking":
-            pane.thinking += event.text
-            pane.notice = None
-        elif event.kind == "notice":
-            pane.notice, pane.notice_at = event.notice, time.perf_counter()
-        else:
-            pane.result = event.result
-            pane.text = event.result.content or pane.text
-            pane.thinking = getattr(event.result, "thinking", None) or pane.thinking
+        match event.event:
+            case TextDelta(text=text):
+                pane.text += text
+                pane.notice = None
+            case ThinkingDelta(text=text):
+                pane.thinking += text
+                pane.notice = None
+            case RetryNotice() as notice:
+                pane.notice, pane.notice_at = notice, time.perf_counter()
+            case CallResult() as result:
+                pane.result = result
+                pane.text = result.content or pane.text
+                pane.thinking = result.thinking or pane.thinking
 
     # --- worker side --------------------------------------------------
     def _release(self, i: int, req: PaneRequest) -> None:
@@ -196,43 +202,38 @@ class ParallelRun:
             pass  # a pane that took too long to warm up must not hold the others back
         self.panes[i].started = time.perf_counter()
 
+    def _call(self, i: int, req: PaneRequest) -> Iterator[CallEvent]:
+        """The pane's call as the service's events: streamed, or its whole answer as its one event."""
+        kwargs = dict(user=self.user, conversation_id=self.conversation_id, source=self.source,
+                      source_id=self.source_id, cancel=self.cancels[i], **req.options)
+        if self.streaming:
+            return self.service.stream(req.model, req.messages, **kwargs)
+        return iter((self.service.chat(req.model, req.messages, **kwargs),))
+
     def _work(self, i: int, req: PaneRequest) -> None:
-        kind, result = "done", None
+        result = None
         try:
             self._release(i, req)
             if self.cancel.is_set():
                 self.cancels[i].set()
-            for item in self.service.stream(req.model, req.messages, user=self.user,
-                                            conversation_id=self.conversation_id, source=self.source,
-                                            source_id=self.source_id,
-                                            cancel=self.cancels[i], **req.options):
+            for item in self._call(i, req):
                 if self.cancel.is_set():
                     self.cancels[i].set()
-                if isinstance(item, str):
-                    self.put(PaneEvent(i, "delta", text=item))
-                elif isinstance(item, TextDelta):
-                    self.put(PaneEvent(i, "delta", text=item.text))
-                elif isinstance(item, ThinkingDelta):
-                    self.put(PaneEvent(i, "thinking", text=item.text))
-                elif isinstance(item, RetryNotice):
-                    self.put(PaneEvent(i, "notice", notice=item))
-                elif isinstance(item, CallResult):
+                if isinstance(item, CallResult):
                     result = item
+                else:
+                    self.put(PaneEvent(i, item))
         except AlonChatError as e:
-            kind = "error"
             result = getattr(e, "result", None) or CallResult(model=req.model, status=e.status, error=e)
         except Exception as e:  # a bug must still end the pane, never leave the page waiting
-            kind = "error"
-            result = CallResult(model=req.model, status="error",
-                                error=ProviderError(f"{type(e).__name__}: {e}"))
+            result = CallResult(model=req.model, status="error", error=ProviderError(f"{type(e).__name__}: {e}"))
         if result is None:  # the stream ended without a result: treat as a truncated answer
-            kind, result = "error", CallResult(model=req.model, status="truncated",
-                                               error=ProviderError("The stream ended without a result."))
+            result = CallResult(model=req.model, status="truncated",
+                                error=ProviderError("The stream ended without a result."))
         if self.on_result is not None:
             try:
                 self.on_result(i, result)
             except Exception as e:  # storing failed: show it in the pane rather than lose the answer silently
-                kind = "error"
                 result.error = result.error or ProviderError(f"Could not save the answer: {e}")
                 result.status = "error" if result.status == "ok" else result.status
-        self.put(PaneEvent(i, kind, result=result))
+        self.put(PaneEvent(i, result))

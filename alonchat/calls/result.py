@@ -8,7 +8,7 @@ from decimal import Decimal
 from ..core.errors import AlonChatError
 from ..core.pricing import Receipt
 from ..core.text import redact
-from ..core.types import Usage
+from ..core.types import RetryNotice, TextDelta, ThinkingDelta, Usage
 
 
 @dataclass
@@ -75,3 +75,8 @@ class CallResult:
             "options": self.options,
             "skipped_options": self.skipped_options,
         }
+
+
+# What a call's stream yields, from the provider's wire to the pane: its text and thinking as they come, a notice
+# before each retry, then its result. The service, ParallelRun, the CLI and the playground all speak it.
+CallEvent = TextDelta | ThinkingDelta | RetryNotice | CallResult

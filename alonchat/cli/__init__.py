@@ -83,19 +83,41 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one command; every failure is one line on stderr (2: bad input, nothing written; 1: a call failed)."""
+    """Run one command; every failure is one line on stderr (2: bad input, nothing written; 1: a call failed).
+
+    The first Ctrl+C (or SIGTERM) stops the command, and any number after it wait until what it stopped is
+    recorded: one ledger row per call, no budget left held, exit 130 (143). Without `argv` this is the
+    `alonchat` program itself: once its command has ended, a press changes nothing but the wait to exit.
+    """
+    from ..calls import interrupts
+
+    program = argv is None
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = build_parser(argv).parse_args(argv)
     in_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminate) if in_main else None
     try:
-        return _run(args)
+        with interrupts.guarded():
+            try:
+                return _run(build_parser(argv).parse_args(argv))
+            finally:
+                if program:
+                    interrupts.ignore_from_now()
+                storage = sys.modules.get("alonchat.storage.engine")  # only when the command used the database
+                if storage is not None:
+                    storage.close_connections()  # checkpoints SQLite's WAL: the .db file alone is complete now
+    except KeyboardInterrupt as e:  # one that came before or after the command itself: nothing was cut short
+        return _interrupted(e)
     finally:
-        if in_main:
+        if in_main and not program:
             signal.signal(signal.SIGTERM, previous)
-        storage = sys.modules.get("alonchat.storage.engine")  # only when the command used the database
-        if storage is not None:
-            storage.close_connections()  # checkpoints SQLite's WAL: the .db file alone is complete after we exit
+
+
+def _interrupted(e: KeyboardInterrupt) -> int:
+    if isinstance(e, Terminated):
+        print("\nterminated: any call in progress is recorded as cancelled.", file=sys.stderr)
+        return 143
+    print("\ninterrupted: any call in progress is recorded as cancelled.", file=sys.stderr)
+    return 130
 
 
 def _run(args) -> int:
@@ -110,12 +132,8 @@ def _run(args) -> int:
     except AlonChatError as e:
         print(f"error: {redact(str(e))}", file=sys.stderr)
         return 1
-    except Terminated:
-        print("\nterminated: any call in progress is recorded as cancelled.", file=sys.stderr)
-        return 143
-    except KeyboardInterrupt:
-        print("\ninterrupted: any call in progress is recorded as cancelled.", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as e:  # Terminated (SIGTERM) too
+        return _interrupted(e)
     except BrokenPipeError:
         # `... | head` closed our stdout: stop quietly, and keep Python from complaining at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

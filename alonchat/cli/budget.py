@@ -18,7 +18,7 @@ def register(sub) -> None:
     s.add_argument("--soft-percent", default="80", metavar="N",
                    help="warn from this percentage of the budget (1-100, default 80)")
     s.set_defaults(func=run_set)
-    ls = bsub.add_parser("list", help="budgets with spend so far and month-end projection")
+    ls = bsub.add_parser("list", help="budgets with spend so far, money held by calls in flight, month-end projection")
     ls.add_argument("--json", action="store_true")
     ls.set_defaults(func=run_list)
     rm = bsub.add_parser("remove", help="delete a budget")
@@ -46,12 +46,15 @@ def run_list(args) -> int:
     if not rows:
         print("No budgets. Set one with `python -m alonchat budget set --monthly USD [--user NAME]`.")
         return 0
-    print(f"{'scope':<20} {'monthly':>12} {'spent':>12} {'used':>7} {'projected':>12} {'warn at':>8} level")
+    print(f"{'scope':<20} {'monthly':>12} {'spent':>12} {'used':>7} {'held':>12} {'projected':>12} {'warn at':>8} "
+          "level")
     for b in rows:
         scope = "team" if b.scope == budgets.TEAM else b.scope
         extra = f" ({b.unpriced_requests} unpriced calls not counted)" if b.unpriced_requests else ""
+        # Held: reserved by calls in flight (or by a process that died, until the hold goes stale), so refused
+        # calls are explained even while spend looks low.
         print(f"{scope:<20} {_usd(b.monthly_usd, 2):>12} {_usd(b.spent_usd, 4):>12} {b.percent:>6.1f}% "
-              f"{_usd(b.projection_usd, 2):>12} {b.soft_percent:>7}% {b.level}{extra}")
+              f"{_usd(b.reserved_usd, 4):>12} {_usd(b.projection_usd, 2):>12} {b.soft_percent:>7}% {b.level}{extra}")
     return 0
 
 

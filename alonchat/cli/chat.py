@@ -11,7 +11,7 @@ from ..calls.result import CallResult
 from ..calls.service import ai_service
 from ..core.errors import AlonChatError
 from ..core.text import redact
-from ..core.types import RetryNotice, ThinkingDelta
+from ..core.types import RetryNotice, TextDelta, ThinkingDelta
 from . import CLIError, add_command
 
 
@@ -118,16 +118,16 @@ def _several(models: list[str], prompt, options: dict, *, as_json: bool) -> int:
     messages = prompt if isinstance(prompt, list) else [{"role": "user", "content": prompt}]
     results: list[CallResult] = []
     with ParallelRun([PaneRequest(m, messages, options) for m in models], source="cli") as run:
-        for event in run.events():
-            if event.kind == "notice":
-                print(f"[{models[event.pane]}] {notice_text(event.notice)}", file=sys.stderr, flush=True)
-            elif event.kind in ("done", "error"):
-                r = event.result
-                results.append(r)
-                if as_json:
-                    print(json.dumps(r.to_json(), ensure_ascii=False), flush=True)
-                else:
-                    print(f"=== {r.model} ===\n{r.content}\n{_summary(r)}\n", flush=True)
+        for e in run.events():
+            match e.event:
+                case RetryNotice() as notice:
+                    print(f"[{models[e.pane]}] {notice_text(notice)}", file=sys.stderr, flush=True)
+                case CallResult() as r:
+                    results.append(r)
+                    if as_json:
+                        print(json.dumps(r.to_json(), ensure_ascii=False), flush=True)
+                    else:
+                        print(f"=== {r.model} ===\n{r.content}\n{_summary(r)}\n", flush=True)
     return 0 if all(r.ok for r in results) else 1
 
 
@@ -136,18 +136,19 @@ def _stream_one(name: str, prompt, options: dict) -> int:
     events = ai_service.stream(name, prompt, source="cli", **options)
     try:
         for item in events:
-            if isinstance(item, str):
-                if thinking:  # the answer starts: end the thinking's line on stderr
-                    print(file=sys.stderr)
-                    thinking = False
-                print(item, end="", flush=True)
-            elif isinstance(item, ThinkingDelta):
-                _thinking(item.text)
-                thinking = True
-            elif isinstance(item, RetryNotice):
-                print(notice_text(item), file=sys.stderr, flush=True)
-            elif isinstance(item, CallResult):
-                print(f"\n{_summary(item)}", file=sys.stderr)
+            match item:
+                case TextDelta(text=text):
+                    if thinking:  # the answer starts: end the thinking's line on stderr
+                        print(file=sys.stderr)
+                        thinking = False
+                    print(text, end="", flush=True)
+                case ThinkingDelta(text=text):
+                    _thinking(text)
+                    thinking = True
+                case RetryNotice():
+                    print(notice_text(item), file=sys.stderr, flush=True)
+                case CallResult():
+                    print(f"\n{_summary(item)}", file=sys.stderr)
         return 0
     except AlonChatError as e:
         print(f"\n{_summary(e.result)}" if getattr(e, "result", None) else f"error: {redact(str(e))}",

@@ -129,7 +129,7 @@ class BudgetStatus:
                 "monthly_usd": float(self.monthly_usd), "soft_percent": self.soft_percent,
                 "spent_usd": float(self.spent_usd), "percent": round(self.percent, 2),
                 "projection_usd": float(self.projection_usd), "unpriced_requests": self.unpriced_requests,
-                "level": self.level}
+                "reserved_usd": float(self.reserved_usd), "level": self.level}
 
 
 @dataclass(frozen=True)
@@ -168,8 +168,10 @@ def list_budgets(now: datetime | None = None) -> list[BudgetStatus]:
         rows = for_user(who.email)
     if not rows:
         return []
+    from .reservations import held_rows
+
     with get_engine().connect() as conn:
-        return statuses(conn, rows, now)
+        return statuses(conn, rows, now, held_rows(conn, now))  # what calls in flight hold shows too
 
 
 def _money(amount: str) -> str:

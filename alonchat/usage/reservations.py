@@ -75,7 +75,7 @@ def reserve(user: str, team: str, ceiling: Decimal | None, now: datetime | None 
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
         try:
             # Held money first, spend second: a call settling in between is then counted twice, never missed.
-            held = conn.execute(_HELD, params).all()
+            held = held_rows(conn, now)
             for b in budgets.statuses(conn, rows, now, held):
                 if b.spent_usd + b.reserved_usd + ceiling > b.monthly_usd:
                     raise BudgetExceededError(_refusal(b, ceiling, now))
@@ -96,9 +96,14 @@ def release(reservation: Reservation | None) -> None:
         conn.execute(delete(_TABLE).where(_TABLE.c.id == reservation.id))
 
 
+def held_rows(conn, now: datetime) -> list:
+    """(user, team, amount_usd) of every hold this month that is not stale: what calls in flight reserve."""
+    return conn.execute(_HELD, {"month": month_of(now), "fresh": now - STALE_AFTER}).all()
+
+
 def held(now: datetime | None = None) -> Decimal:
     """Money held by calls in flight this month (for pages and tests)."""
     now = now or utcnow()
     with get_engine().connect() as conn:
-        rows = conn.execute(_HELD, {"month": month_of(now), "fresh": now - STALE_AFTER}).all()
+        rows = held_rows(conn, now)
     return sum((Decimal(str(r.amount_usd)) for r in rows), Decimal(0))

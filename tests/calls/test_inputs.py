@@ -12,7 +12,7 @@ from alonchat.calls.inputs import MAX_ATTACHMENT_BYTES, attachment_from_file, me
 from alonchat.catalog import models as catalog
 from alonchat.core import errors
 from alonchat.core.tokens import estimate_attachment_tokens, estimate_prompt_tokens, pdf_pages
-from alonchat.core.types import Attachment, ChatOptions, ChatRequest, ThinkingDelta
+from alonchat.core.types import Attachment, ChatOptions, ChatRequest, TextDelta, ThinkingDelta
 from alonchat.storage.engine import get_engine, session
 from alonchat.storage.tables import UsageRecord
 from tests.support import media
@@ -109,7 +109,7 @@ def test_echo_streams_thinking_apart_from_the_answer_and_the_ledger_keeps_the_op
     events = list(ai_service.stream("echo", _with(media.attachment()), reasoning_effort="high", top_p=0.5,
                                     seed=7, stop=["zzz"], system="You are terse.", json_schema={"type": "object"}))
     thinking = "".join(e.text for e in events if isinstance(e, ThinkingDelta))
-    answer = "".join(e for e in events if isinstance(e, str))
+    answer = "".join(e.text for e in events if isinstance(e, TextDelta))
     result = events[-1]
     assert "high effort" in thinking and "high effort" not in answer
     assert result.thinking == thinking and result.content == answer

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import threading
-import time
 
 from sqlalchemy import select
 
 from alonchat.calls.attempt import RetryPolicy
-from alonchat.calls.parallel import PaneRequest, ParallelRun
+from alonchat.calls.parallel import PaneEvent, PaneRequest, ParallelRun
 from alonchat.calls.service import AIService, ai_service
 from alonchat.core import errors
+from alonchat.core.types import RetryNotice
 from alonchat.providers import Provider, SDKProvider, StreamEnd, TextDelta, Usage
 from alonchat.providers.registry import registry
 from alonchat.storage.engine import session
 from alonchat.storage.tables import UsageRecord
+from tests.support.cli_process import wait_for
 from tests.support.scripted import ScriptedProvider, add_model
+
+
+def text(event: PaneEvent) -> bool:
+    """Whether the event is answer text (the service's own TextDelta, handed on as it is)."""
+    return isinstance(event.event, TextDelta)
 
 
 def usage_rows():
@@ -51,13 +57,13 @@ def test_both_panes_receive_text_before_either_finishes():
     with ParallelRun([PaneRequest("slow-a", [{"role": "user", "content": "hi"}]),
                       PaneRequest("slow-b", [{"role": "user", "content": "hi"}])]) as run:
         for event in run.events():
-            order.append((event.pane, event.kind))
-            if event.kind == "delta":
+            order.append((event.pane, text(event)))
+            if text(event):
                 seen_text.add(event.pane)
                 if seen_text == {0, 1}:
                     gate.set()  # the consumer has text from both panes while both are still running
-    first_done = next(i for i, (_, kind) in enumerate(order) if kind != "delta")
-    assert {pane for pane, kind in order[:first_done] if kind == "delta"} == {0, 1}
+    first_done = next(i for i, (_, is_text) in enumerate(order) if not is_text)
+    assert {pane for pane, is_text in order[:first_done] if is_text} == {0, 1}
     assert [p.text for p in run.panes] == ["slow-a-first slow-a-last", "slow-b-first slow-b-last"]
     assert all(p.result.status == "ok" for p in run.panes)
 
@@ -109,7 +115,7 @@ def test_leaving_early_cancels_running_panes_and_records_cancelled():
     try:
         with run:
             for event in run.events():
-                if event.kind == "delta":
+                if text(event):
                     raise Interrupt
     except Interrupt:
         pass
@@ -151,18 +157,34 @@ def test_two_slow_models_stream_at_once_through_the_real_sdks(fake_providers):
         fake_providers.script(model, chunks=chunks, delay=0.3)
     order = []
     with ParallelRun([PaneRequest("gpt-5.4-mini", "go"), PaneRequest("claude-haiku-4-5", "go")]) as run:
-        order = [(e.pane, e.kind) for e in run.events()]
-    first_done = next(i for i, (_, kind) in enumerate(order) if kind != "delta")
-    assert {pane for pane, kind in order[:first_done] if kind == "delta"} == {0, 1}
+        order = [(e.pane, text(e)) for e in run.events()]
+    first_done = next(i for i, (_, is_text) in enumerate(order) if not is_text)
+    assert {pane for pane, is_text in order[:first_done] if is_text} == {0, 1}
     assert [p.text for p in run.panes] == ["".join(chunks)] * 2
     assert [p.result.status for p in run.panes] == ["ok", "ok"]
+
+
+class FakeClock:
+    """Seconds that pass only when a test says so: timings are then exact, however loaded the machine is."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self._lock = threading.Lock()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self.now += seconds
 
 
 class SlowStartProvider(SDKProvider):
     """An SDK-style provider whose client takes `build_s` to build (as `import openai` and a client do)."""
 
-    def __init__(self, name: str, build_s: float):
-        self.name, self.build_s = name, build_s
+    def __init__(self, name: str, build_s: float, clock: FakeClock):
+        self.name, self.build_s, self.clock = name, build_s, clock
+        self.before_warm = lambda: None
         self.built_at: list[float] = []
         self.sent_at: list[float] = []
         super().__init__()
@@ -170,14 +192,18 @@ class SlowStartProvider(SDKProvider):
     def _settings(self) -> tuple:
         return ()
 
+    def warm(self) -> None:
+        self.before_warm()  # outside the lock every client build takes
+        super().warm()
+
     def _build_client(self, settings):
-        time.sleep(self.build_s)
-        self.built_at.append(time.perf_counter())
+        self.clock.advance(self.build_s)
+        self.built_at.append(self.clock())
         return object()
 
     def stream(self, request):
         self._client()
-        self.sent_at.append(time.perf_counter())
+        self.sent_at.append(self.clock())
         yield TextDelta("ready")
         yield StreamEnd(Usage(input_tokens=1, output_tokens=1), "stop")
 
@@ -186,22 +212,25 @@ class SlowStartProvider(SDKProvider):
 
 
 def test_client_start_up_is_outside_the_timings_and_panes_start_together():
-    providers = [SlowStartProvider("cold-slow", 1.0), SlowStartProvider("cold-fast", 0.0)]
-    for p in providers:
+    clock = FakeClock()
+    slow, fast = SlowStartProvider("cold-slow", 1.0, clock), SlowStartProvider("cold-fast", 0.0, clock)
+    for p in (slow, fast):
         add_model(p.name, provider=p.name)
         registry.register(p)
-    with ParallelRun([PaneRequest(p.name, "hi") for p in providers]) as run:
+    run = ParallelRun([PaneRequest(p.name, "hi") for p in (slow, fast)], service=AIService(clock=clock))
+    # The slow client is built only once the fast pane waits for it: panes that did not wait for each other
+    # would never get there (and the test fails instead of passing by luck).
+    slow.before_warm = lambda: wait_for(lambda: run._barrier.n_waiting == 1, what="the fast pane to wait")
+    with run:
         list(run.events())
-    done = time.perf_counter()
-    every_client_ready = max(t for p in providers for t in p.built_at)
+    every_client_ready = max(slow.built_at + fast.built_at)
     # Released together: no pane's request left before the slowest client was built.
-    assert min(t for p in providers for t in p.sent_at) >= every_client_ready
+    assert min(slow.sent_at + fast.sent_at) >= every_client_ready == 1.0
     for pane in run.panes:
         assert pane.result.ok
-        # The clock started after the client existed: a first token can't be older than the ready client.
-        assert pane.result.ttft_ms / 1000 <= done - every_client_ready
-        assert pane.result.latency_ms / 1000 <= done - every_client_ready
-    assert [len(p.built_at) for p in providers] == [1, 1]  # warmed once, reused by the call
+        # The clock started after the client existed: the second its start-up took is in no timing.
+        assert pane.result.ttft_ms < 1000 and pane.result.latency_ms < 1000
+    assert [len(p.built_at) for p in (slow, fast)] == [1, 1]  # warmed once, reused by the call
 
 
 def test_stop_pane_cancels_one_pane_and_the_other_finishes():
@@ -212,7 +241,7 @@ def test_stop_pane_cancels_one_pane_and_the_other_finishes():
     with run:
         seen = False
         for event in run.events():
-            if event.pane == 0 and event.kind == "delta" and not seen:
+            if event.pane == 0 and text(event) and not seen:
                 seen = True
                 run.stop_pane(0)
                 gate.set()  # let the provider go on: the service must refuse its next chunk
@@ -227,7 +256,7 @@ def test_a_retry_is_announced_in_the_pane_state(fake_providers):
     notices = []
     with run:
         for event in run.events():
-            if event.kind == "notice":
+            if isinstance(event.event, RetryNotice):
                 notices.append(run.panes[0].notice)  # what the pane shows while it waits
     assert [(n.attempt, n.attempts, n.wait_seconds, n.reason) for n in notices] == [(2, 3, 0.3, "rate limited")]
     assert run.panes[0].notice is None and run.panes[0].result.content == "after the wait"
@@ -239,7 +268,7 @@ def test_stop_during_a_retry_wait_records_cancelled(fake_providers):
     run = ParallelRun([PaneRequest("gpt-5", [{"role": "user", "content": "q"}])],
                       service=AIService(retry=RetryPolicy(retries=2, max_wait=30))).start()
     for event in run.events():
-        if event.kind == "notice":
+        if isinstance(event.event, RetryNotice):
             break
     run.stop(wait=5)  # the 25 s wait ends at once
     run.poll(timeout=1)
@@ -296,17 +325,18 @@ def test_a_consumer_that_fell_behind_gets_the_text_joined_in_order():
     deltas = []
     with ParallelRun([PaneRequest("burst", "hi")]) as run:
         for event in run.events():
-            if event.kind == "delta":
+            if text(event):
                 if not deltas:  # the page is drawing: the reader runs ahead until the provider has sent it all
                     assert burst.sent_all.wait(timeout=20)
-                deltas.append(event.text)
+                deltas.append(event.event.text)
     assert "".join(deltas) == "".join(f"t{i} " for i in range(3000)) == run.panes[0].result.content
     assert len(deltas) < 100  # one per batch, not one per token
 
 
 def test_timings_start_when_the_request_goes_out_not_before_the_checks():
     """Budget reservations and provider lookups happen before the clock starts (issue 9, item 8)."""
-    provider = SlowStartProvider("checked-slowly", 0.0)
+    clock = FakeClock()
+    provider = SlowStartProvider("checked-slowly", 0.0, clock)
     add_model(provider.name, provider=provider.name)
     registry.register(provider)
 
@@ -314,14 +344,9 @@ def test_timings_start_when_the_request_goes_out_not_before_the_checks():
         """A registry whose lookup is slow, as a DB-backed endpoint lookup under load can be."""
 
         def get(self, name, session=None):
-            time.sleep(0.8)
-            self.looked_up = time.perf_counter()
+            clock.advance(0.8)
             return registry.get(name)
 
-    lookup = SlowLookup()
-    service = AIService(registry=lookup)
-    final = [item for item in service.stream(provider.name, "hi") if not isinstance(item, str)][-1]
-    done = time.perf_counter()
+    final = list(AIService(registry=SlowLookup(), clock=clock).stream(provider.name, "hi"))[-1]
     assert final.ok
-    assert final.ttft_ms / 1000 <= done - lookup.looked_up
-    assert final.latency_ms / 1000 <= done - lookup.looked_up
+    assert final.ttft_ms < 800 and final.latency_ms < 800

@@ -7,7 +7,7 @@ import pytest
 from alonchat.calls.attempt import RetryPolicy
 from alonchat.calls.service import AIService
 from alonchat.core import errors
-from alonchat.core.types import RetryNotice
+from alonchat.core.types import RetryNotice, TextDelta
 from tests.support.provider_checks import ledger
 
 # (catalog model, path fragment of its API call, its transient "overloaded" status)
@@ -59,7 +59,7 @@ def test_streams_are_retried_before_any_text_arrives(fake_providers, model, path
     fake_providers.script(model, chunks=["a", "b"], status=429, retry_after=1, fail_times=1)
     waits: list[float] = []
     notice, *deltas, final = list(service(waits).stream(model, "q"))
-    assert deltas == ["a", "b"] and final.ok and waits == [1.0]
+    assert deltas == [TextDelta("a"), TextDelta("b")] and final.ok and waits == [1.0]
     # The consumer hears of the retry before it waits (the CLI's stderr line, the pane's notice).
     assert notice == RetryNotice(attempt=2, attempts=3, wait_seconds=1.0, reason="rate limited")
 

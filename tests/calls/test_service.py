@@ -12,7 +12,7 @@ from alonchat.calls.attempt import RetryPolicy
 from alonchat.calls.service import AIService, ai_service
 from alonchat.core import errors
 from alonchat.core.tokens import estimate_tokens
-from alonchat.core.types import StreamEnd, Usage
+from alonchat.core.types import StreamEnd, TextDelta, Usage
 from alonchat.providers.registry import registry
 from alonchat.storage.engine import session
 from alonchat.storage.tables import UsageRecord
@@ -39,8 +39,8 @@ def test_echo_chat_is_priced_zero_and_recorded():
 def test_stream_yields_deltas_then_result():
     items = list(ai_service.stream("echo", "abc def"))
     *deltas, final = items
-    assert all(isinstance(d, str) for d in deltas) and len(deltas) > 5
-    assert "".join(deltas) == final.content
+    assert all(isinstance(d, TextDelta) for d in deltas) and len(deltas) > 5
+    assert "".join(d.text for d in deltas) == final.content
     assert final.ttft_ms is not None and final.ttft_ms <= final.latency_ms
 
 
@@ -97,7 +97,7 @@ def test_truncated_stream_is_recorded_as_truncated_not_complete():
     with pytest.raises(errors.TruncatedStreamError) as info:
         for item in ai_service.stream("cut", "q"):
             seen.append(item)
-    assert seen == ["partial ", "answer"]
+    assert seen == [TextDelta("partial "), TextDelta("answer")]
     assert info.value.result.status == "truncated"
     row = rows()[-1]
     assert row.status == "truncated" and row.usage_estimated
@@ -155,7 +155,7 @@ def test_cancel_event_stops_a_stream_and_records_cancelled():
         for item in ai_service.stream("long", "q", cancel=cancel):
             got.append(item)
             cancel.set()
-    assert got == ["a"]
+    assert got == [TextDelta("a")]
     assert rows()[-1].status == "cancelled"
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+from decimal import Decimal
 
 import pytest
 
 from alonchat.cli import main
-from alonchat.usage import budgets, reports
+from alonchat.usage import budgets, reports, reservations
 from tests.support.ledger_fixture import small_ledger
 
 CONTRACT = {"requests", "errors", "input_tokens", "cached_input_tokens", "output_tokens", "reasoning_tokens",
@@ -114,6 +115,20 @@ def test_budget_set_list_remove(capsys):
     assert "alice" in out and "team" in out
     assert run(capsys, "budget", "remove", "--user", "alice")[0] == 0
     assert [b.scope for b in budgets.list_budgets()] == ["*"]
+
+
+def test_budget_list_shows_the_money_calls_in_flight_hold(capsys):
+    """Refused calls must be explainable: a hold (a call in flight, or one a killed process left) shows in the list."""
+    assert run(capsys, "budget", "set", "--monthly", "5")[0] == 0
+    hold = reservations.reserve("tester", "", Decimal("3.84"))
+    code, out, _ = run(capsys, "budget", "list", "--json")
+    [team] = json.loads(out)
+    assert code == 0 and team["reserved_usd"] == 3.84 and team["spent_usd"] == 0
+    code, out, _ = run(capsys, "budget", "list")
+    assert "held" in out.splitlines()[0] and "$3.8400" in out
+    reservations.release(hold)
+    code, out, _ = run(capsys, "budget", "list", "--json")
+    assert json.loads(out)[0]["reserved_usd"] == 0
 
 
 def test_budget_bad_values_write_nothing(capsys):

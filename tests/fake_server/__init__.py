@@ -63,6 +63,7 @@ class Script:
     stall: float | None = None
     thinking: str | None = None  # reasoning text sent apart from the answer, in the wire's own form
     silent: float | None = None
+    disconnect: bool = False  # the connection drops after the text: no end, no finish reason
     failures: int = 0  # how many failures this script has served so far
 
     def pieces(self, default: str) -> list[str]:
@@ -147,7 +148,8 @@ class FakeServer:
                usage: dict | None = None, delay: float = 0.0, status: int | None = None,
                error_message: str | None = None, retry_after: float | str | None = None,
                fail_times: int | None = None, truncate: bool = False, malformed: bool | bytes = False,
-               stall: float | None = None, thinking: str | None = None, silent: float | None = None) -> Script:
+               stall: float | None = None, thinking: str | None = None, silent: float | None = None,
+               disconnect: bool = False) -> Script:
         """Set how `model_id` answers from now on.
 
         reply/chunks: the text, or the exact stream chunks (the JSON reply joins them).
@@ -172,11 +174,13 @@ class FakeServer:
           `thought: true`; streamed word by word.
         silent: seconds to send nothing at all (no status line, no headers) before answering:
           a provider that takes the request and goes quiet before the first token.
+        disconnect: the stream's text is sent, then the connection closes in the middle of the body
+          (no end chunk): a network drop after part of the answer was shown.
         """
         if fail_times is not None and status is None:
             status = 500
         s = Script(reply, chunks, usage, delay, status, error_message, retry_after, fail_times,
-                   truncate, malformed, stall, thinking, silent)
+                   truncate, malformed, stall, thinking, silent, disconnect)
         with self._lock:
             self.scripts[model_id] = s
         return s
@@ -328,6 +332,9 @@ class _Handler(BaseHTTPRequestHandler):
                 if i == 0 and s.stall:
                     srv._wait(s.stall)
             srv.last_chunks.append((model, time.time()))  # when the last text left (bench/ui_stream.py)
+            if s.disconnect:  # drop the connection mid-body: the client sees the stream cut, not its end
+                self.close_connection = True
+                return
             if not s.truncate:
                 for part in wire.tail(model, usage, body):
                     self._chunk(part)

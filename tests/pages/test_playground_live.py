@@ -28,17 +28,17 @@ def test_a_long_paragraph_without_breaks_is_still_cut_so_no_element_grows_for_ev
 
 def test_a_pane_waiting_to_retry_says_so_and_counts_down():
     from alonchat.calls.parallel import PaneEvent, PaneRequest, ParallelRun
-    from alonchat.core.types import RetryNotice
+    from alonchat.core.types import RetryNotice, TextDelta
     from ui.playground.live import waiting
 
     run = ParallelRun([PaneRequest("echo", "hi")])  # not started: events are applied by hand
     assert waiting(run.panes[0]) is None
-    run.put(PaneEvent(0, "notice", notice=RetryNotice(2, 3, 4.2, "rate limited")))
+    run.put(PaneEvent(0, RetryNotice(2, 3, 4.2, "rate limited")))
     run.poll(0)
     assert waiting(run.panes[0]) == "rate limited, retrying in 5 s (attempt 2 of 3)"
     run.panes[0].notice_at -= 2.5  # as if 2.5 s went by
     assert waiting(run.panes[0]) == "rate limited, retrying in 2 s (attempt 2 of 3)"
-    run.put(PaneEvent(0, "delta", text="Hello"))
+    run.put(PaneEvent(0, TextDelta("Hello")))
     run.poll(0)
     assert waiting(run.panes[0]) is None  # text arrived: the notice is gone
 

@@ -11,7 +11,7 @@ import pytest
 from alonchat.calls.service import ai_service
 from alonchat.catalog.models import resolve
 from alonchat.core import errors
-from alonchat.core.types import ThinkingDelta
+from alonchat.core.types import TextDelta, ThinkingDelta
 from tests.fake_server.wires import camel
 from tests.support import media
 from tests.support.provider_checks import ledger
@@ -103,7 +103,7 @@ def test_settings_and_attachments_on_the_wire_and_thinking_apart(fake_providers,
     if streamed:
         events = list(ai_service.stream(model, MESSAGES, **OPTIONS))
         result = events[-1]
-        answer = "".join(e for e in events if isinstance(e, str))
+        answer = "".join(e.text for e in events if isinstance(e, TextDelta))
         thinking = "".join(e.text for e in events if isinstance(e, ThinkingDelta))
         assert len([e for e in events if isinstance(e, ThinkingDelta)]) > 1  # streamed, not at the end
     else:

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from alonchat.calls.attempt import RetryPolicy
 from alonchat.calls.service import AIService, ai_service
 from alonchat.core import errors
+from alonchat.core.types import TextDelta
 from alonchat.providers.registry import registry
 from alonchat.storage.engine import session
 from alonchat.storage.tables import ProviderEndpoint
@@ -105,7 +106,7 @@ def test_chat_maps_usage_prices_it_and_sends_the_key(case, fake_server):
 def test_stream_maps_usage_and_prices_it(case, fake_server):
     fake_server.script(case.model, chunks=["Hel", "lo", " world"], usage=case.usage)
     *deltas, final = list(ai_service.stream(case.model, "hi"))
-    assert deltas == ["Hel", "lo", " world"] and final.content == "Hello world"
+    assert deltas == [TextDelta("Hel"), TextDelta("lo"), TextDelta(" world")] and final.content == "Hello world"
     assert_usage(final.usage, case.usage)
     assert final.cost_usd == expected_cost(case.model, case.usage)
     [row] = ledger()
@@ -121,10 +122,24 @@ def test_truncated_stream_is_recorded_as_truncated(case, fake_server):
     with pytest.raises(errors.TruncatedStreamError, match="no finish reason"):
         for item in ai_service.stream(case.model, "q"):
             deltas.append(item)
-    assert deltas == ["The answer is", " forty"]
+    assert deltas == [TextDelta("The answer is"), TextDelta(" forty")]
     [row] = ledger()
     assert row.status == "truncated" and row.error_class == "TruncatedStreamError"
     assert row.usage_estimated and row.output_tokens > 0
+
+
+def test_a_connection_lost_after_text_was_shown_is_truncated_not_an_error(case, fake_server):
+    """A drop mid-answer (issue 21) is a cut answer, like a stream that ended early: truncated, billed as estimated."""
+    fake_server.script(case.model, chunks=["The answer is", " forty"], disconnect=True, usage=case.usage)
+    deltas = []
+    with pytest.raises(errors.TruncatedStreamError, match="lost after part of the answer was shown"):
+        for item in ai_service.stream(case.model, "q"):
+            deltas.append(item)
+    assert deltas == [TextDelta("The answer is"), TextDelta(" forty")]
+    [row] = ledger()
+    assert (row.status, row.error_class) == ("truncated", "TruncatedStreamError")
+    assert row.usage_estimated and row.output_tokens > 0
+    assert len(fake_server.requests) == 1  # text was shown: never retried
 
 
 def test_truncated_json_reply_is_truncated(case, fake_server):
@@ -157,7 +172,7 @@ def test_stalled_stream_ends_with_a_timeout_and_is_not_retried(case, fake_server
     with pytest.raises(errors.ProviderTimeoutError, match="0.3 s"):
         for item in ai_service.stream(case.model, "q", timeout=0.3):
             seen.append(item)
-    assert seen == ["first"]  # text already shown: not retried
+    assert seen == [TextDelta("first")]  # text already shown: not retried
     [row] = ledger()
     assert (row.status, row.error_class) == ("truncated", "ProviderTimeoutError")
     assert len(fake_server.requests) == 1

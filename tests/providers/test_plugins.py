@@ -15,6 +15,7 @@ import pytest
 
 from alonchat.calls.service import ai_service
 from alonchat.core import errors
+from alonchat.core.types import TextDelta
 from alonchat.providers.registry import registry
 from tests.support.provider_checks import ledger
 from tests.support.scripted import add_model
@@ -75,7 +76,7 @@ def test_installed_plugin_is_found_and_chats_through_the_service(install):
     result = ai_service.chat("reverse-1", "hello plugin world")
     assert result.content == "dlrow nigulp olleh" and result.cost_usd == 0
     *deltas, final = list(ai_service.stream("reverse-1", "ab cd"))
-    assert deltas == ["dc ", "ba"] and final.ok
+    assert deltas == [TextDelta("dc "), TextDelta("ba")] and final.ok
     rows = ledger()
     assert [(r.provider, r.status, r.usage_estimated) for r in rows] == [("reverse", "ok", True)] * 2
     status = {s.name: s for s in registry.status()}["reverse"]

@@ -7,7 +7,7 @@ import pytest
 from alonchat.calls.service import ai_service
 from alonchat.core import errors
 from alonchat.core.tokens import estimate_tokens
-from alonchat.core.types import ChatRequest, StreamEnd
+from alonchat.core.types import ChatRequest, StreamEnd, TextDelta
 from alonchat.providers.registry import registry
 from tests.fake_server import FakeServer
 from tests.support.catalog import add_endpoint, set_endpoint
@@ -27,7 +27,7 @@ def test_keyless_endpoint_chats_and_streams_with_reported_usage(fake_server):
     assert_usage(result.usage, usage)
     assert result.cost_usd is None  # the test model has no prices: unpriced, never $0
     *deltas, final = list(ai_service.stream("llama3", "hello"))
-    assert deltas == ["Hi", " from", " llama"] and final.ok
+    assert deltas == [TextDelta("Hi"), TextDelta(" from"), TextDelta(" llama")] and final.ok
     first, second = fake_server.requests_to("chat/completions")
     assert first.json["max_tokens"] == 20  # compatible servers know max_tokens
     assert second.json["stream_options"] == {"include_usage": True}

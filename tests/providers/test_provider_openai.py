@@ -8,7 +8,7 @@ import pytest
 
 from alonchat.calls.service import ai_service
 from alonchat.core import errors
-from alonchat.core.types import ChatOptions, ChatRequest
+from alonchat.core.types import ChatOptions, ChatRequest, TextDelta
 from alonchat.providers.registry import registry
 from tests.fake_server import FAKE_KEYS
 from tests.support.provider_checks import ledger
@@ -94,7 +94,7 @@ def test_a_chunk_in_a_shape_the_wire_never_has_is_a_recorded_truncation(fake_pro
         for item in ai_service.stream(MODEL, "q"):
             shown.append(item)
     assert why in str(info.value)
-    assert shown == ["Part one"]
+    assert shown == [TextDelta("Part one")]
     [row] = ledger()
     assert (row.status, row.error_class) == ("truncated", "TruncatedStreamError")
     assert why in row.error_message

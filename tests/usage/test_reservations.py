@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from alonchat.calls.service import ai_service
 from alonchat.core import errors
-from alonchat.core.types import StreamEnd, Usage
+from alonchat.core.types import StreamEnd, TextDelta, Usage
 from alonchat.providers.registry import registry
 from alonchat.storage.engine import get_engine
 from alonchat.storage.tables import UsageRecord
@@ -89,7 +89,7 @@ def test_failed_and_cancelled_calls_settle_their_hold():
         ai_service.chat("metered", "go")
     assert reservations.held() == 0
     stream = ai_service.stream("metered", "go")
-    assert next(stream) == "partial"
+    assert next(stream) == TextDelta("partial")
     stream.close()  # cancelled: billed its estimate, hold released
     assert reservations.held() == 0 and ledger_counts() == {"error": 1, "cancelled": 1}
 

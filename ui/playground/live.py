@@ -12,10 +12,11 @@ from __future__ import annotations
 import math
 import re
 import time
+from dataclasses import dataclass, field
 
 import streamlit as st
 
-from alonchat.calls.parallel import PaneState
+from alonchat.calls.parallel import PaneState, ParallelRun
 from ui import format as fmt
 from ui.playground import panes
 
@@ -25,6 +26,38 @@ PAGE_UPDATES_PER_S = 30  # for all panes together: six panes update 5 times a se
 CLOCK_S = 0.5  # how often a streaming pane's timer (and a retry countdown) is redrawn
 TAIL_MAX = 1500  # characters: a longer tail without a paragraph break is frozen at a line or word break
 _FENCE = re.compile(r"^\s*(```|~~~)", re.MULTILINE)
+
+
+@dataclass
+class LivePane:
+    """Where one pane's live answer goes: its place in the run, the prompt it answers, and what is drawn so far."""
+
+    index: int  # in the run
+    prompt_id: int  # the stored prompt it answers: turns after it are drawn live, not from the database
+    prefix: str = ""  # the cancelled text a continuation picks up from
+    cuts: list[int] = field(default_factory=list)  # where its answer was frozen so far (LiveAnswer.cuts)
+
+
+@dataclass
+class LiveSend:
+    """The send streaming right now: one object in session state, kept across reruns until its answers are drawn."""
+
+    run: ParallelRun
+    panes: dict[int, LivePane]  # by pane id
+
+    def pane(self, pane_id: int) -> LivePane | None:
+        return self.panes.get(pane_id)
+
+    def streaming(self, pane_id: int) -> bool:
+        """Whether the pane's answer is still coming (its Stop button shows)."""
+        where = self.panes.get(pane_id)
+        return where is not None and not self.run.panes[where.index].finished
+
+    def stop_pane(self, pane_id: int) -> None:
+        """Cancel one pane; the others stream on."""
+        where = self.panes.get(pane_id)
+        if where is not None:
+            self.run.stop_pane(where.index)
 
 
 def freeze_point(text: str, start: int) -> int:

@@ -6,12 +6,13 @@ from decimal import Decimal
 
 import streamlit as st
 
+from alonchat.calls.inputs import PER_WORDS
 from alonchat.calls.result import CallResult
 from alonchat.conversations import ConversationView, MessageView
 from ui import format as fmt
 from ui import receipt
 from ui.playground import settings, state
-from ui.playground.send import PER_WORDS, PanePlan
+from ui.playground.send import PanePlan
 
 PANE_HEIGHT = 460  # px: answers scroll inside the pane, so the composer stays in view
 
@@ -49,7 +50,7 @@ def metrics_line(result: CallResult) -> str:
     return " · ".join(parts)
 
 
-def header(p: PanePlan, estimate, *, busy: bool) -> None:
+def header(p: PanePlan, *, busy: bool) -> None:
     """Model, its settings (shared or its own), its buttons, and what it would cost before sending."""
     spec = p.choice.spec
     # One flex row (not columns): on a phone columns stack, which put each button on its own line.
@@ -57,7 +58,7 @@ def header(p: PanePlan, estimate, *, busy: bool) -> None:
         st.markdown(f"**{spec.display_name or spec.name}** :gray-badge[{spec.provider}]", width="stretch")
         with st.popover("", icon=":material/tune:", help="This pane's own settings"):
             settings.widgets(p.id, reasons=p.choice.reasons, max_tokens=spec.max_tokens,
-                             not_sent=p.choice.ignored_options, model=spec.name)
+                             not_sent=p.choice.accepts.not_sent, model=spec.name)
         st.button("", icon=":material/content_copy:", key=f"pg_dup_{p.id}", help="Same model in a new pane",
                   on_click=state.duplicate_pane, args=(p.id,), disabled=busy, type="tertiary")
         st.button("", icon=":material/close:", key=f"pg_rm_{p.id}", help="Remove this pane",
@@ -76,10 +77,10 @@ def header(p: PanePlan, estimate, *, busy: bool) -> None:
     if unused:
         st.caption(f":material/info: Not sent to {spec.name}: {_names(unused)} (not a reasoning model, "
                    "says the catalog).")
-    if estimate is not None:
-        before, per = estimate
-        per_text = f" + {fmt.money(per)} per {PER_WORDS} words" if per is not None else ""
-        st.caption(f"Next prompt ≈ {fmt.money(before)}{per_text} input *(estimate)*")
+    if not busy and p.problem is None:
+        q = p.quote
+        per_text = f" + {fmt.money(q.per_words_usd)} per {PER_WORDS} words" if q.per_words_usd is not None else ""
+        st.caption(f"Next prompt ≈ {fmt.money(q.input_usd)}{per_text} input *(estimate)*")
 
 
 def _names(names: list[str]) -> str:
@@ -134,17 +135,18 @@ def message(m: MessageView) -> None:
         receipt.for_usage(m.result.usage_id, m.result.cost_usd, key=f"pg_receipt_{m.id}")  # the cost opens it
 
 
-def estimate_total(estimates: dict[int, tuple | None], problems: int) -> str:
+def estimate_total(plans: list[PanePlan]) -> str:
     """One line over the composer: the next send's input cost on every pane, estimated."""
-    ok = [e for e in estimates.values() if e is not None]
-    priced = [e for e in ok if e[0] is not None]
+    ok = [p.quote for p in plans if p.problem is None]
+    priced = [q for q in ok if q.input_usd is not None]
     unpriced = len(ok) - len(priced)
-    n = len(estimates)
+    problems = len(plans) - len(ok)
+    n = len(plans)
     if not priced:
         total = "—" if problems and not ok else fmt.UNPRICED
     else:
-        before = fmt.money(sum((e[0] for e in priced), Decimal(0)))
-        per = sum((e[1] for e in priced if e[1] is not None), Decimal(0))
+        before = fmt.money(sum((q.input_usd for q in priced), Decimal(0)))
+        per = sum((q.per_words_usd for q in priced if q.per_words_usd is not None), Decimal(0))
         total = f"{before} + {fmt.money(per)} per {PER_WORDS} words"
     tail = []
     if priced and unpriced:

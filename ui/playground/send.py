@@ -1,32 +1,31 @@
-"""What each pane would send (options, problems, estimates) and starting a send, a retry or a continuation."""
+"""What each pane would send (its settings and the engine's quote) and starting a send, a retry or a continuation."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from decimal import Decimal
+from dataclasses import dataclass
 
 import streamlit as st
 
 from alonchat import conversations
+from alonchat.calls.inputs import Quote
 from alonchat.calls.parallel import PaneRequest, ParallelRun
 from alonchat.calls.service import ai_service
-from alonchat.core import errors
-from ui.playground import settings, state
+from alonchat.conversations import ConversationView
+from ui.playground import live, settings, state
 
-CONTINUE_PROMPT = "Continue exactly where your previous answer stopped, without repeating it."
-PER_WORDS = 100  # the estimate adds this many words' worth of prompt, since the draft is unknown until Enter
+DRAFT = "·"  # the prompt a quote is made for before the real one is typed (its words are priced apart)
 
 
 @dataclass
 class PanePlan:
-    """One pane's next call as the page sees it before sending: its options and what is wrong with them."""
+    """One pane's next call as the page sees it before sending: its settings, and the engine's answer to them."""
 
     pane: dict
     choice: state.ModelChoice
     values: dict  # the settings as set (shared + the pane's own), for the header and the URL
     options: dict  # the ChatOptions keywords it sends
-    problem: str | None = None
-    not_sent: list[str] = field(default_factory=list)
+    quote: Quote | None  # what the engine says of this pane's next call; None when its settings can't be read
+    settings_problem: str | None = None
 
     @property
     def model(self) -> str:
@@ -36,17 +35,31 @@ class PanePlan:
     def id(self) -> int:
         return self.pane["id"]
 
+    @property
+    def problem(self) -> str | None:
+        return self.settings_problem or (self.quote.problem if self.quote is not None else None)
 
-def plan(pane: dict, choice: state.ModelChoice) -> PanePlan:
+    @property
+    def not_sent(self) -> list[str]:
+        """Settings set here that the model never gets: refused by its provider's API, or reasoning it can't do."""
+        accepts = self.choice.accepts
+        return sorted(k for k in self.options if k in accepts.not_sent) + \
+            ([k for k in settings.REASONING if k in self.values] if not accepts.reasoning else [])
+
+
+def history(conversation: ConversationView | None, pane: dict) -> list[dict]:
+    return conversation.history(pane["model"], pane["id"]) if conversation is not None else []
+
+
+def plan(pane: dict, choice: state.ModelChoice, conversation: ConversationView | None = None) -> PanePlan:
+    """The pane's settings, and the engine's quote for its next prompt (one lookup of its model)."""
     values = settings.effective(pane["id"])
     options, problems = settings.to_options(values, reasons=choice.reasons)
-    not_sent = sorted(k for k in options if k in choice.ignored_options)
-    if not choice.reasons:
-        not_sent += [k for k in settings.REASONING if k in values]
-    p = PanePlan(pane, choice, values, options, not_sent=not_sent)
     if problems:
-        p.problem = "; ".join(problems.values())
-    return p
+        return PanePlan(pane, choice, values, options, None, "; ".join(problems.values()))
+    quote = ai_service.quote(pane["model"], history(conversation, pane) + [{"role": "user", "content": DRAFT}],
+                             **options)
+    return PanePlan(pane, choice, values, options, quote)
 
 
 def warm(plans: list[PanePlan]) -> None:
@@ -56,110 +69,65 @@ def warm(plans: list[PanePlan]) -> None:
             ai_service.warm(p.choice.spec)
 
 
-def _message(error: errors.AlonChatError) -> str:
-    if isinstance(error, errors.ValidationError):
-        return "; ".join(f"{k.replace('_', ' ')}: {v}" if k else v for k, v in error.errors.items())
-    return str(error)
+def start(pending: dict, plans: list[PanePlan], conversation: ConversationView | None, user: str) -> str | None:
+    """Store the prompt and start the send (or retry, or continuation); returns why nothing was sent."""
+    if pending["kind"] == "send":
+        return _send(pending["text"], pending.get("files") or [], plans, conversation, user)
+    return _resend(pending, plans, conversation, user)
 
 
-def history(view, p: PanePlan) -> list[dict]:
-    return view.history(p.model, p.id) if view is not None else []
-
-
-def check(plans: list[PanePlan], view, prompt: str = "·") -> None:
-    """Each pane's settings (and its context) against its model's limits, before anything is sent."""
-    for p in plans:
-        if p.problem:
+def _send(text: str, files: list[dict], plans: list[PanePlan], conversation, user: str) -> str | None:
+    prompt = {"role": "user", "content": text, **({"attachments": files} if files else {})}
+    skipped = {}
+    for p in plans:  # each pane's model asked again, with the real prompt and its files
+        if p.settings_problem:
+            skipped[p.id] = f"Not sent: {p.settings_problem}"
             continue
-        try:
-            ai_service.prepare(p.model, history(view, p) + [{"role": "user", "content": prompt}], **p.options)
-        except errors.AlonChatError as e:
-            p.problem = _message(e)
+        quote = ai_service.quote(p.model, history(conversation, p.pane) + [prompt], **p.options)
+        if not quote.ok:  # a model that can't take the files is skipped; the other panes get them
+            skipped[p.id] = f"{'Skipped' if quote.unsupported else 'Not sent'}: {quote.problem}"
+    st.session_state[state.SKIPPED] = skipped
+    go = [p for p in plans if p.id not in skipped]
+    if not go:
+        return None if skipped else "Add a pane (pick a model above) to send to."
+    budget = state.budget_check(user)
+    if budget is not None and budget.level == "hard":
+        return budget.message
+    cid = conversation.id if conversation is not None else \
+        conversations.create(conversations.title_from(text or files[0]["name"]), user)
+    # Stored in every pane that sends it, with its files (kept with the conversation), before any answer.
+    prompt_ids = conversations.add_prompt(cid, [p.model for p in go], text, slots=[p.id for p in go],
+                                          attachments=files)
+    requests = [PaneRequest(p.model, history(conversation, p.pane) + [prompt], p.options) for p in go]
+    _launch(cid, go, requests, prompt_ids, [""] * len(go), user)
+    return None
 
 
-def estimate(p: PanePlan, view) -> tuple[Decimal | None, Decimal | None] | None:
-    """(input cost before the prompt, cost per PER_WORDS words of prompt), estimated; None for a pane in error."""
+def _resend(pending: dict, plans: list[PanePlan], conversation, user: str) -> str | None:
+    """Retry a pane's last prompt, or continue its cancelled answer."""
+    p = next((p for p in plans if p.id == pending["pane"]), None)
+    again = conversation.resend(p.model, p.id, continuing=pending["kind"] == "continue") \
+        if conversation is not None and p is not None else None
+    if again is None:
+        return "Nothing to retry in that pane."
     if p.problem:
-        return None
-    base = history(view, p)
-    try:
-        before = ai_service.estimate(p.model, base + [{"role": "user", "content": "·"}], **p.options)
-        words = ai_service.estimate(p.model, base + [{"role": "user", "content": "word " * PER_WORDS}], **p.options)
-    except errors.AlonChatError as e:
-        p.problem = _message(e)
-        return None
-    per = None if before is None or words is None else max(Decimal(0), words - before)
-    return before, per
+        return f"{p.model}: {p.problem}"
+    st.session_state[state.SKIPPED] = {k: v for k, v in st.session_state[state.SKIPPED].items() if k != p.id}
+    _launch(conversation.id, [p], [PaneRequest(p.model, again.messages, p.options)], [again.prompt_id],
+            [again.prefix], user)
+    return None
 
 
-def refusal(p: PanePlan, files: list[dict]) -> str | None:
-    """Why this pane's model can't take these attachments (it is skipped, not failed), or None."""
-    kinds = {("pdf" if f["media_type"] == "application/pdf" else "image") for f in files}
-    missing = [k for k in sorted(kinds) if not p.choice.media.get(k)]
-    if not missing:
-        return None
-    what = " or ".join({"image": "images", "pdf": "PDFs"}[k] for k in missing)
-    return f"Skipped: {p.model} does not accept {what} (see its catalog capabilities); the other panes got them."
-
-
-def start(pending: dict, plans: list[PanePlan], view, user: str) -> str | None:
-    """Store the prompt and start the run for a send, retry or continuation; returns why nothing was sent."""
-    ss = st.session_state
-    kind = pending["kind"]
-    if kind == "send":
-        text, files = pending["text"], pending.get("files") or []
-        skipped = {p.id: r for p in plans if (r := refusal(p, files))}
-        check([p for p in plans if p.id not in skipped], view, text.strip() or "·")
-        skipped |= {p.id: f"Not sent: {p.problem}" for p in plans if p.problem and p.id not in skipped}
-        ss[state.SKIPPED] = skipped
-        go = [p for p in plans if p.id not in skipped]
-        if not go:
-            return None if skipped else "Add a pane (pick a model above) to send to."
-        check_budget = state.budget_check(user)
-        if check_budget is not None and check_budget.level == "hard":
-            return check_budget.message
-        user_msg = {"role": "user", "content": text}
-        if files:
-            user_msg["attachments"] = files
-        requests = [PaneRequest(p.model, history(view, p) + [user_msg], p.options) for p in go]
-        cid = view.id if view is not None else conversations.create(conversations.title_from(text or files[0]["name"]),
-                                                                     user)
-        prompt_ids = _add_prompt(cid, go, text, files)
-        prefixes = [""] * len(go)
-    else:  # retry or continue one pane's last prompt
-        p = next((p for p in plans if p.id == pending["pane"]), None)
-        turns = view.pane(p.model, p.id) if (view is not None and p is not None) else []
-        prompt = next((m for m in reversed(turns) if m.role == "user"), None)
-        last = turns[-1] if turns else None
-        if p is None or prompt is None or last is None or last.role != "assistant":
-            return "Nothing to retry in that pane."
-        if p.problem:
-            return f"{p.model}: {p.problem}"
-        user_msg = {"role": "user", "content": prompt.content}
-        if getattr(prompt, "attachments", None):
-            user_msg["attachments"] = prompt.attachments
-        messages = history(view, p) + [user_msg]
-        prefix = ""
-        if kind == "continue" and last.content:
-            prefix = last.content
-            messages += [{"role": "assistant", "content": prefix}, {"role": "user", "content": CONTINUE_PROMPT}]
-        go, cid, prompt_ids, prefixes = [p], view.id, [prompt.id], [prefix]
-        requests = [PaneRequest(p.model, messages, p.options)]
-        ss[state.SKIPPED] = {k: v for k, v in ss[state.SKIPPED].items() if k != p.id}
-    ss[state.CONV] = cid
+def _launch(cid: int, go: list[PanePlan], requests: list[PaneRequest], prompt_ids: list[int], prefixes: list[str],
+            user: str) -> None:
+    """Start the run and keep it as the one live send; its workers store each answer as it ends."""
     slots = [p.id for p in go]
 
     def store(i: int, result) -> None:  # runs in the pane's worker, so a cancelled answer is saved too
         conversations.add_answer(cid, slots[i], result, prefix=prefixes[i])
 
     run = ParallelRun(requests, user=user, conversation_id=cid, on_result=store, source="playground")
-    ss[state.RUN_PANES] = {p.id: (i, prompt_ids[i], prefixes[i]) for i, p in enumerate(go)}
-    ss[state.LIVE_CUTS] = {}
+    st.session_state[state.CONV] = cid
     # Started now, before the page is drawn: a provider's first token takes longer than drawing it.
-    ss[state.ACTIVE_RUN] = run.start()
-    return None
-
-
-def _add_prompt(cid: int, go: list[PanePlan], text: str, files: list[dict]) -> list[int]:
-    """Store the prompt in every pane that sends it, with its attachments (kept with the conversation)."""
-    return conversations.add_prompt(cid, [p.model for p in go], text, slots=[p.id for p in go], attachments=files)
+    st.session_state[state.LIVE] = live.LiveSend(run.start(), {
+        p.id: live.LivePane(i, prompt_ids[i], prefixes[i]) for i, p in enumerate(go)})

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from functools import partial
 
 import streamlit as st
 
 from alonchat import conversations
 from alonchat.access import identity
 from alonchat.core import errors
+from ui import auth
 from ui.playground import state
 
 
@@ -49,12 +51,13 @@ def render(view) -> None:
                           icon=":material/edit:")
                 slug = _slug(view.title)
                 c1, c2 = st.columns(2)
-                c1.download_button("Markdown", conversations.export_markdown(view.id, user),
-                                   file_name=f"{slug}.md", mime="text/markdown", key="pg_export_md",
-                                   icon=":material/download:", on_click="ignore", width="stretch")
-                c2.download_button("JSON", conversations.export_json(view.id, user),
-                                   file_name=f"{slug}.json", mime="application/json", key="pg_export_json",
-                                   icon=":material/data_object:", on_click="ignore", width="stretch")
+                # Each built when its button is clicked, not on every rerun.
+                auth.download_button(c1, "Markdown", partial(conversations.export_markdown, view.id, user),
+                                     file_name=f"{slug}.md", mime="text/markdown", key="pg_export_md",
+                                     width="stretch")
+                auth.download_button(c2, "JSON", partial(conversations.export_json, view.id, user),
+                                     file_name=f"{slug}.json", mime="application/json", key="pg_export_json",
+                                     icon=":material/data_object:", width="stretch")
                 confirm = st.checkbox("I want to delete it", key="pg_delete_confirm")
                 st.button("Delete conversation", key="pg_delete", on_click=_delete, args=(view.id,),
                           disabled=not confirm, icon=":material/delete:")

@@ -8,6 +8,7 @@ import streamlit as st
 
 from alonchat import conversations
 from alonchat.access import identity
+from alonchat.calls.inputs import Accepts, accepts
 from alonchat.catalog import models as catalog
 from alonchat.catalog.models import ModelSpec
 from alonchat.core import errors
@@ -23,9 +24,7 @@ CONV = "pg_conversation"
 COMPOSER = "pg_composer"  # st.chat_input
 PENDING = "pg_pending"  # what the next script run sends: {"kind": "send"|"retry"|"continue", ...}
 NOTICE = "pg_notice"
-ACTIVE_RUN = "pg_active_run"  # the ParallelRun streaming right now (it outlives reruns)
-LIVE_CUTS = "pg_live_cuts"  # pane id -> where its live answer was frozen so far (live.LiveAnswer.cuts)
-RUN_PANES = "pg_run_panes"  # pane id -> (index in the active run, id of the prompt it answers, prefix)
+LIVE = "pg_live"  # the send streaming right now (live.LiveSend): it outlives reruns
 SKIPPED = "pg_skipped"  # pane id -> why the last send skipped it
 URL_READ = "pg_url_read"
 PER_PANE = "pg_per_pane"
@@ -33,11 +32,11 @@ PER_PANE = "pg_per_pane"
 
 @dataclass
 class ModelChoice:
-    """A catalog model as the picker shows it, with what its provider still needs."""
+    """A catalog model as the picker shows it: what it accepts, and what its provider still needs."""
 
     spec: ModelSpec
+    accepts: Accepts  # what the engine says it takes (reasoning, images, PDFs) and which options it never sends
     missing_env: list[str] = field(default_factory=list)
-    ignored_options: frozenset[str] = frozenset()  # options its provider's API refuses, so never sent
 
     @property
     def label(self) -> str:
@@ -46,13 +45,7 @@ class ModelChoice:
 
     @property
     def reasons(self) -> bool:
-        return bool(getattr(self.spec, "supports_reasoning", False))
-
-    @property
-    def media(self) -> dict[str, bool]:
-        """Which attachment kinds the model accepts (catalog capabilities)."""
-        return {"image": bool(getattr(self.spec, "supports_vision", False)),
-                "pdf": bool(getattr(self.spec, "supports_pdf", False))}
+        return self.accepts.reasoning
 
 
 def choices() -> dict[str, ModelChoice]:
@@ -65,7 +58,7 @@ def choices() -> dict[str, ModelChoice]:
             missing, ignored = provider.missing_env_vars(), provider.ignored_options
         except errors.AlonChatError as e:  # e.g. a deleted endpoint still named by a model
             missing = [str(e)]
-        out[spec.name] = ModelChoice(spec, missing, ignored)
+        out[spec.name] = ModelChoice(spec, accepts(spec, ignored), missing)
     return out
 
 
@@ -154,17 +147,22 @@ def continue_answer(pane_id: int) -> None:
     st.session_state[PENDING] = {"kind": "continue", "pane": pane_id}
 
 
+def live():
+    """The send streaming now (live.LiveSend), or None."""
+    return st.session_state.get(LIVE)
+
+
 def stop_all() -> None:
-    run = st.session_state.get(ACTIVE_RUN)
-    if run is not None:
-        run.stop()  # waits (briefly) until the cancelled answers are saved
+    sending = live()
+    if sending is not None:
+        sending.run.stop()  # waits (briefly) until the cancelled answers are saved
     st.session_state[NOTICE] = ("warning", "Stopped. The running answers were cancelled and saved as cancelled.")
 
 
 def stop_pane(pane_id: int) -> None:
-    run, where = st.session_state.get(ACTIVE_RUN), st.session_state.get(RUN_PANES, {}).get(pane_id)
-    if run is not None and where is not None:
-        run.stop_pane(where[0])
+    sending = live()
+    if sending is not None:
+        sending.stop_pane(pane_id)
 
 
 def new_chat() -> None:
@@ -180,9 +178,9 @@ def open_conversation(conversation_id: int) -> None:
     except errors.ValidationError as e:
         st.session_state[NOTICE] = ("error", str(e))
         return
-    run = st.session_state.get(ACTIVE_RUN)
-    if run is not None:
-        run.stop()
+    sending = live()
+    if sending is not None:
+        sending.run.stop()
     st.session_state[CONV] = view.id
     st.session_state[SKIPPED] = {}
     slots = view.slots[:MAX_PANES]
@@ -251,8 +249,3 @@ def write_url(view) -> None:
                 st.query_params[key] = values
             elif key in st.query_params:
                 del st.query_params[key]
-
-
-def live_cuts(pane_id: int) -> list[int]:
-    """The pane's freeze points in the running answer, kept across reruns so a rerun redraws the same elements."""
-    return st.session_state.setdefault(LIVE_CUTS, {}).setdefault(pane_id, [])

@@ -1,0 +1,51 @@
+"""AIService.quote: what a pane shows before Send, from one lookup (accepted or why not, the estimate, the rate)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from alonchat.calls.inputs import PER_WORDS
+from alonchat.calls.service import AIService, ai_service
+from alonchat.providers.registry import registry
+from tests.support import media
+from tests.support.scripted import add_model
+
+
+def test_a_quote_prices_the_prompt_and_each_hundred_more_words_as_estimates_do():
+    add_model("pricey", provider="echo", input_price=Decimal("2"), output_price=Decimal("8"))
+    history = [{"role": "user", "content": "earlier"}, {"role": "assistant", "content": "reply"}]
+    quote = ai_service.quote("pricey", history + [{"role": "user", "content": "·"}])
+    assert quote.ok and quote.problem is None
+    before = ai_service.estimate("pricey", history + [{"role": "user", "content": "·"}])
+    words = ai_service.estimate("pricey", history + [{"role": "user", "content": "word " * PER_WORDS}])
+    assert quote.input_usd == before > 0
+    assert quote.per_words_usd == words - before > 0
+
+
+def test_an_unpriced_model_is_quoted_unpriced_never_zero():
+    add_model("mystery", provider="echo")
+    quote = ai_service.quote("mystery", "hi")
+    assert quote.ok and quote.input_usd is None and quote.per_words_usd is None
+
+
+def test_a_refused_request_says_why_and_an_input_the_model_cannot_take_is_marked():
+    add_model("blind", provider="echo")  # no vision, no PDFs
+    image = [{"role": "user", "content": "look", "attachments": [media.attachment()]}]
+    quote = ai_service.quote("blind", image)
+    assert not quote.ok and quote.unsupported and "blind does not accept images" in quote.problem
+    too_many = ai_service.quote("echo", "hi", max_tokens=10**5)
+    assert not too_many.ok and not too_many.unsupported and "max tokens" in too_many.problem
+    gone = ai_service.quote("no-such-model", "hi")
+    assert not gone.ok and "Unknown model" in gone.problem
+
+
+def test_a_quote_looks_the_model_and_its_provider_up_once():
+    lookups = []
+
+    class Counting:
+        def get(self, name, session=None):
+            lookups.append(name)
+            return registry.get(name, session)
+
+    assert AIService(registry=Counting()).quote("echo", "hi").ok
+    assert lookups == ["echo"]

@@ -1,0 +1,168 @@
+"""One rerun of the playground: what it draws from, and its sections in the order the page shows them.
+
+What a rerun draws from is built once (`open`): who is using it, the catalog's models, the panes with
+their settings and the engine's quote for each, the open conversation, and the send streaming now (it
+outlives reruns: a click re-attaches to it, and once it is over its stored answers are drawn instead).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from alonchat.access import identity
+from alonchat.conversations import ConversationView
+from ui.arena import blind
+from ui.evaluate.state import carry
+from ui.playground import live, panes, send, settings, state
+
+
+@dataclass
+class Page:
+    """What this rerun draws from."""
+
+    user: str
+    models: dict[str, state.ModelChoice]
+    conversation: ConversationView | None
+    plans: list[send.PanePlan]
+    sending: live.LiveSend | None  # the send streaming now
+    problem: str | None = None  # why the send this rerun started was not sent
+
+    @property
+    def busy(self) -> bool:
+        return self.sending is not None
+
+
+def load() -> Page | None:
+    """Read the session (the URL once), start a send Enter, Retry or Continue queued, re-attach to the live one.
+
+    None when blind mode (the arena) draws the page instead: nothing may name a pane before the vote.
+    """
+    user = identity.current_user()
+    models = state.choices()
+    state.init(models)
+    state.read_url(models)
+    if blind.page(models, user):
+        return None
+    conversation = state.current_view(user)
+    plans = [send.plan(p, models[p["model"]], conversation) for p in state.panes()]
+    send.warm(plans)
+    problem = None
+    pending = st.session_state.pop(state.PENDING, None)
+    if pending and state.live() is None:
+        problem = send.start(pending, plans, conversation, user)
+        conversation = state.current_view(user)
+    sending = state.live()
+    if sending is not None:
+        sending.run.poll(0)
+        if sending.run.finished:
+            st.session_state.pop(state.LIVE, None)
+            sending, conversation = None, state.current_view(user)
+    state.write_url(conversation)
+    return Page(user, models, conversation, plans, sending, problem)
+
+
+def notices(page: Page) -> None:
+    """What happened since the last rerun, and where the budget stands (a refused send says so once)."""
+    notice = st.session_state.pop(state.NOTICE, None)
+    if notice:
+        getattr(st, notice[0])(notice[1])
+    if page.problem:
+        st.error(page.problem, icon=":material/error:")
+    budget = state.budget_check(page.user)
+    if budget is not None and budget.level in ("soft", "hard") and budget.message != page.problem:
+        (st.warning if budget.level == "soft" else st.error)(budget.message, icon=":material/savings:")
+
+
+def picker(page: Page) -> None:
+    """Add a pane, and the settings every pane shares."""
+    pick, opts, evaluate = st.columns([3, 1, 1], vertical_alignment="bottom")
+    pick.selectbox(f"Add a pane ({len(page.plans)} of {state.MAX_PANES})", list(page.models), index=None,
+                   key=state.ADD, format_func=lambda name: page.models[name].label, on_change=state.add_from_picker,
+                   placeholder="Pick a model to add a pane (the same model again is fine)",
+                   disabled=len(page.plans) >= state.MAX_PANES)
+    with opts.popover("Shared settings", icon=":material/tune:", width="stretch"):
+        st.caption("Every pane uses these unless it sets its own (the :material/tune: button on the pane).")
+        settings.widgets(reasons=any(p.choice.reasons for p in page.plans))
+    if evaluate.button("Evaluate these panes", icon=":material/fact_check:", key="pg_evaluate", width="stretch",
+                       disabled=not page.plans, help="Run a test set over these panes (models with their settings)"):
+        carry([{"model": p.model, "options": p.options} for p in page.plans])
+        st.switch_page("pages/evaluate.py")
+    if not page.plans:
+        st.info("Add a pane above. The keyless **echo** model works with no API key.", icon=":material/info:")
+
+
+def panes_grid(page: Page) -> dict[int, live.LiveAnswer]:
+    """Every pane: its header, its turns, and (while a send streams) its live answer; returns those by run index."""
+    slots: dict[int, live.LiveAnswer] = {}
+    for i, (p, cell) in enumerate(zip(page.plans, panes.grid(len(page.plans)), strict=True)):
+        with cell:
+            answer = _pane(page, i, p)
+            if answer is not None:
+                slots[page.sending.pane(p.id).index] = answer
+    if not page.busy:
+        panes.summary(panes.latest_answers(page.conversation, page.plans))
+    return slots
+
+
+def _pane(page: Page, i: int, p: send.PanePlan) -> live.LiveAnswer | None:
+    conversation = page.conversation
+    where = page.sending.pane(p.id) if page.sending is not None else None
+    panes.header(p, busy=page.busy)
+    stop = st.empty()  # cleared when the pane's answer ends
+    if where is not None and page.sending.streaming(p.id):
+        stop.button("Stop", icon=":material/stop_circle:", key=f"pg_stop_{p.id}", on_click=state.stop_pane,
+                    args=(p.id,), type="tertiary")
+    turns = conversation.pane(p.model, p.id) if conversation is not None else []
+    if where is not None:  # the send's answer is drawn live, not from the database
+        turns = [m for m in turns if m.id <= where.prompt_id]
+    answer = None
+    with st.container(height=panes.PANE_HEIGHT, key=f"pg_scroll_{i}"):
+        if conversation is not None and conversation.joined_later(p.model, p.id):
+            st.caption(":material/fiber_new: Joined this conversation later: this pane starts fresh "
+                       "(earlier turns are not sent to it).")
+        for m in turns:
+            panes.message(m)
+        if not turns and where is None:
+            st.caption("No messages in this pane yet. Write a prompt below and press Enter.")
+        if where is not None:
+            answer = live.LiveAnswer(settings.label(p.values, reasons=p.choice.reasons), prefix=where.prefix,
+                                     stop=stop, cuts=where.cuts)
+        elif p.id in st.session_state[state.SKIPPED]:
+            st.info(st.session_state[state.SKIPPED][p.id], icon=":material/block:")
+    last = turns[-1] if turns else None
+    if not page.busy and last is not None and last.role == "assistant":
+        if last.status != "ok":
+            b1, b2 = st.columns(2)
+            b1.button("Retry", icon=":material/refresh:", key=f"pg_retry_{p.id}", on_click=state.retry,
+                      args=(p.id,), width="stretch")
+            if last.status == "cancelled" and last.content:
+                b2.button("Continue", icon=":material/play_arrow:", key=f"pg_more_{p.id}",
+                          on_click=state.continue_answer, args=(p.id,), width="stretch")
+        elif len(page.plans) > 1:
+            st.button("Continue with this pane only", key=f"pg_continue_{p.id}", type="tertiary",
+                      icon=":material/arrow_forward:", on_click=state.continue_with, args=(p.id,))
+    return answer
+
+
+def composer(page: Page) -> None:
+    """The prompt box, with the next send's estimate over it (or Stop all while a send streams)."""
+    with st.bottom:
+        if page.busy:
+            st.button("Stop all", icon=":material/stop_circle:", key="pg_stop_all", on_click=state.stop_all)
+        elif page.plans:
+            st.caption(panes.estimate_total(page.plans), width="stretch")
+        st.chat_input("Ask every pane… (Enter sends, Shift+Enter adds a line; attach images or PDFs)",
+                      key=state.COMPOSER, on_submit=state.submit, accept_file="multiple",
+                      file_type=["png", "jpg", "jpeg", "gif", "webp", "pdf"],
+                      disabled=page.busy or not page.plans)
+
+
+def stream(page: Page, slots: dict[int, live.LiveAnswer]) -> None:
+    """Draw the send's answers as they stream, then rerun to show them stored, with their metrics and ranking."""
+    if page.sending is None:
+        return
+    live.drain(page.sending.run, slots)  # a rerun (a click, a reconnect) interrupts this, never the send
+    st.session_state.pop(state.LIVE, None)
+    st.rerun()
