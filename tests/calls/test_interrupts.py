@@ -10,6 +10,14 @@ import pytest
 from alonchat.calls import interrupts
 
 
+@pytest.fixture(autouse=True)
+def ctrl_c_raises():
+    """Ctrl+C raising KeyboardInterrupt, as in a program started from a terminal (a background job ignores it)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 def test_the_first_ctrl_c_interrupts_and_later_ones_are_ignored_until_the_block_ends():
     before = signal.getsignal(signal.SIGINT)
     stopped_at = []
