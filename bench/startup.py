@@ -1,14 +1,15 @@
-"""Prints what start-up costs: the cold import of alonchat.calls.service, and `alonchat --help` end to end (no asserts).
+"""Prints what start-up costs: three CLI commands end to end beside a bare interpreter, and the engine's cold import.
 
     python bench/startup.py [--runs 9]
 
-1. Import: median wall time of `python -c "import alonchat.calls.service"` minus `python -c pass`, each in a
-   fresh interpreter (so every module is imported cold), and the median of what `-X importtime`
-   says alonchat.calls.service took. Goal: <= 300 ms. Lists the heavy packages the import loaded: no
-   vendor SDK may be among them.
-2. CLI: median wall time of `alonchat --help` (`python -m alonchat --help` when the console script
-   is not on PATH), the whole process.
-Runs this checkout's code (PYTHONPATH), whatever is installed.
+1. CLI: median wall (and CPU) time of `alonchat --help`, `alonchat usage` and `alonchat chat -m echo hi` (echo
+   with no per-word pause), each a whole process, beside `python -c pass` measured in the same run, on a
+   throwaway database migrated and seeded first. Goal: <= 300 ms wall each. Lists what each command loaded
+   of the heavy packages.
+2. Import: median of `python -c "import alonchat.calls.service"` minus `python -c pass`; no vendor SDK and no
+   database layer may be loaded by it.
+Runs this checkout's code (PYTHONPATH), whatever is installed. On a busy machine wall times grow with the load
+(the bare interpreter's shows by how much); CPU time much less so.
 """
 
 from __future__ import annotations
@@ -19,18 +20,22 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-HEAVY = ("openai", "anthropic", "google.genai", "httpx2", "sqlalchemy", "sqlalchemy.orm", "pydantic",
-         "alembic", "genai_prices", "streamlit", "alonchat.storage.tables", "alonchat.catalog.models",
-         "alonchat.usage.ledger", "alonchat.providers.registry")
+HEAVY = ("openai", "anthropic", "google.genai", "httpx2", "sqlalchemy", "sqlalchemy.orm", "pydantic", "alembic",
+         "genai_prices", "streamlit", "alonchat.storage.tables", "alonchat.catalog.models", "alonchat.usage.ledger",
+         "alonchat.providers.registry")
 SDKS = ("openai", "anthropic", "google.genai")
+COMMANDS = (("alonchat --help", ["--help"]), ("alonchat usage", ["usage"]),
+            ("alonchat chat -m echo hi", ["chat", "-m", "echo", "hi"]))
 
 
-def _env() -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+def _env(db: Path) -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+            "ALONCHAT_DATABASE_URL": f"sqlite:///{db}", "ALONCHAT_ECHO_DELAY_MS": "0"}
 
 
 def _cpu() -> float:
@@ -38,63 +43,52 @@ def _cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def _wall(cmd: list[str], runs: int) -> tuple[float, float]:
-    """Median (wall, CPU) seconds of `cmd`, run `runs` times after one warm-up (the OS file cache).
-
-    On a busy machine wall times grow with the load; CPU time (user + system) much less so.
-    """
+def _wall(cmd: list[str], runs: int, env: dict) -> tuple[float, float]:
+    """Median (wall, CPU) seconds of `cmd`, run `runs` times after one warm-up (the OS file cache)."""
     walls, cpus = [], []
     for i in range(runs + 1):
         t, c = time.perf_counter(), _cpu()
-        subprocess.run(cmd, env=_env(), cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(cmd, env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if i:
             walls.append(time.perf_counter() - t)
             cpus.append(_cpu() - c)
     return statistics.median(walls), statistics.median(cpus)
 
 
-def _importtime(module: str, runs: int) -> float:
-    """Median seconds `-X importtime` reports for `module`, cumulative (its own imports included)."""
-    times = []
-    for _ in range(runs):
-        err = subprocess.run([sys.executable, "-X", "importtime", "-c", f"import {module}"], env=_env(), cwd=ROOT,
-                             check=True, capture_output=True, text=True).stderr
-        line = next(x for x in err.splitlines() if x.rstrip().endswith(f"| {module}"))
-        times.append(int(line.split("|")[1]) / 1e6)
-    return statistics.median(times)
-
-
-def _loaded(module: str) -> list[str]:
-    code = f"import sys, {module}; print(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
-    out = subprocess.run([sys.executable, "-c", code], env=_env(), cwd=ROOT, check=True, capture_output=True,
-                         text=True).stdout
-    return out.split()
+def _loaded(code: str, env: dict) -> list[str]:
+    probe = f"import sys, contextlib, io\n{code}\nprint(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", probe], env=env, cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout
+    return out.split()[-len(HEAVY):] if out.strip() else []
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=9)
     runs = ap.parse_args().runs
+    db = Path(tempfile.mkdtemp(prefix="alonchat_startup_")) / "startup.db"
+    env = _env(db)
+    subprocess.run([sys.executable, "-m", "alonchat", "db", "path"], env=env, cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL)  # create, migrate and seed the database once, outside the timings
 
-    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    bare, bare_cpu = _wall([sys.executable, "-c", "pass"], runs)
-    service, service_cpu = _wall([sys.executable, "-c", "import alonchat.calls.service"], runs)
-    own = _importtime("alonchat.calls.service", runs)
-    loaded = _loaded("alonchat.calls.service")
-    print(f"python -c pass                       {bare * 1000:7.0f} ms wall, {bare_cpu * 1000:5.0f} ms CPU")
-    print(f"import alonchat.calls.service              {(service - bare) * 1000:7.0f} ms wall, "
-          f"{(service_cpu - bare_cpu) * 1000:5.0f} ms CPU over a bare interpreter (goal <= 300)")
-    print(f"import alonchat.calls.service (importtime) {own * 1000:7.0f} ms")
-    print(f"  loaded at import: {', '.join(loaded) or 'none of ' + ', '.join(HEAVY)}")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; {runs} runs each, medians")
+    bare, bare_cpu = _wall([sys.executable, "-c", "pass"], runs, env)
+    print(f"{'python -c pass':<32} {bare * 1000:7.0f} ms wall {bare_cpu * 1000:6.0f} ms CPU")
+    for label, args in COMMANDS:
+        wall, cpu = _wall([sys.executable, "-m", "alonchat", *args], runs, env)
+        code = (f"from alonchat.cli import main\nwith contextlib.redirect_stdout(io.StringIO()), "
+                f"contextlib.redirect_stderr(io.StringIO()), contextlib.suppress(SystemExit):\n    main({args!r})")
+        loaded = _loaded(code, env)
+        goal = "ok" if wall <= 0.3 else "over the 300 ms goal"
+        print(f"{label:<32} {wall * 1000:7.0f} ms wall {cpu * 1000:6.0f} ms CPU  ({goal}; "
+              f"{(wall - bare) * 1000:.0f} ms over a bare interpreter)  loads: {', '.join(loaded) or 'none of them'}")
+
+    service, service_cpu = _wall([sys.executable, "-c", "import alonchat.calls.service"], runs, env)
+    loaded = _loaded("import alonchat.calls.service", env)
     sdks = [m for m in loaded if m in SDKS]
-    print(f"  vendor SDKs imported: {', '.join(sdks) if sdks else 'none'}")
-
-    # The venv's own script, not a shim on PATH (pyenv's shims are shell scripts that add ~100 ms).
-    script = next((str(p) for p in (Path(sys.executable).parent / "alonchat",) if p.exists()), None)
-    cmd = [script, "--help"] if script else [sys.executable, "-m", "alonchat", "--help"]
-    cli, cli_cpu = _wall(cmd, runs)
-    print(f"{'alonchat --help' if script else 'python -m alonchat --help':<36} {cli * 1000:7.0f} ms wall, "
-          f"{cli_cpu * 1000:5.0f} ms CPU (whole process)")
+    print(f"{'import alonchat.calls.service':<32} {(service - bare) * 1000:7.0f} ms wall "
+          f"{(service_cpu - bare_cpu) * 1000:6.0f} ms CPU over a bare interpreter; loads: "
+          f"{', '.join(loaded) or 'none of them'}; vendor SDKs: {', '.join(sdks) or 'none'}")
 
 
 if __name__ == "__main__":
