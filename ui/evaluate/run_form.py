@@ -124,7 +124,7 @@ def _pane_widgets(p: dict, i: int, models: dict[str, ModelChoice], busy: bool) -
                         continue
                     k = opt_key(s.name, p["id"])
                     help_ = s.help + (" Its provider does not take it: not sent." if s.name in
-                                      choice.ignored_options else "")
+                                      choice.accepts.not_sent else "")
                     if s.kind == "choice":
                         st.selectbox(s.label, settings.efforts(), index=None, key=k, placeholder="default",
                                      help=help_)
