@@ -33,7 +33,7 @@ def test_seeded_catalog_takes_new_models_and_prices_calls(pg):
     expected = (result.usage.input_tokens * 2 + result.usage.output_tokens * 8) / Decimal(1_000_000)
     assert result.cost_usd == expected
     streamed = list(ai_service.stream("pg-priced", "again"))
-    assert streamed[-1].ok and "".join(streamed[:-1]) == streamed[-1].content
+    assert streamed[-1].ok and "".join(e.text for e in streamed[:-1]) == streamed[-1].content
     catalog.update_model("pg-priced", {"input_price": "3"})
     with db.session() as s:
         costs = [r.cost_usd for r in s.scalars(select(UsageRecord).order_by(UsageRecord.id))]
