@@ -18,7 +18,7 @@ def table(b: Board) -> None:
     data = pd.DataFrame([{
         "Rank": r.rank, "Model": r.model, "Rating": round(r.rating), "95% interval":
             f"{_bound(r.rating_lower)} – {_bound(r.rating_upper)}",
-        "Battles": r.battles, "Win rate": r.win_rate, "Wins": r.wins, "Ties": r.ties, "Losses": r.losses,
+        "Battles": r.battles, "Win rate": 100 * r.win_rate, "Wins": r.wins, "Ties": r.ties, "Losses": r.losses,
         "Median cost / answer": "unknown" if r.median_cost_usd is None else money(r.median_cost_usd, badge=False),
         "Best value": "✓" if r.frontier else ""} for r in b.rows])
     st.dataframe(data, hide_index=True, width="stretch", key="arena_table", column_config={
@@ -28,7 +28,7 @@ def table(b: Board) -> None:
                                                      "the mean is 1000."),
         "95% interval": st.column_config.TextColumn(help="Sandwich (robust) 95% interval; “open” when the model "
                                                          "won (or lost) every battle."),
-        "Win rate": st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0,
+        "Win rate": st.column_config.ProgressColumn(format="%.1f%%", min_value=0.0, max_value=100.0,
                                                     help="Share of its battles won; a tie counts half."),
         "Median cost / answer": st.column_config.TextColumn(
             help="From the arena's own ledger rows (exact); unknown for unpriced models and imported battles."),
