@@ -40,3 +40,18 @@ def test_the_cli_imports_only_the_named_command():
     assert loaded_after(run.format(argv=["--help"])) == set()
     assert loaded_after(run.format(argv=["chat", "--help"]) + "assert 'alonchat.cli.chat' in sys.modules and "
                         "'alonchat.cli.usage' not in sys.modules") == set()
+
+
+def test_a_call_on_a_migrated_sqlite_database_loads_no_sqlalchemy(tmp_path):
+    """The per-call hot path runs on the driver: once the database is at the newest migration, a CLI call (and
+    any call through the service) imports neither SQLAlchemy nor Alembic nor the ORM tables."""
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    first = (f"import os; os.environ['ALONCHAT_DATABASE_URL'] = {url!r}; os.environ['ALONCHAT_ECHO_DELAY_MS'] = '0'\n"
+             "from alonchat.calls.service import ai_service\nassert ai_service.chat('echo', 'hi').ok")
+    assert "sqlalchemy" in loaded_after(first)  # a new database is created and migrated: that needs them
+    again = (f"import os; os.environ['ALONCHAT_DATABASE_URL'] = {url!r}; os.environ['ALONCHAT_ECHO_DELAY_MS'] = '0'\n"
+             "import contextlib, io\nfrom alonchat.cli import main\n"
+             "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
+             "    assert main(['chat', '-m', 'echo', 'hi']) == 0\n"
+             "from alonchat.calls.service import ai_service\nassert ai_service.chat('echo', 'again').ok")
+    assert loaded_after(again) & {"sqlalchemy", "alembic", "alonchat.storage.tables"} == set()

@@ -6,16 +6,11 @@ import re
 import threading
 import time
 
-from sqlalchemy import delete, select
-
 from ..core.errors import ValidationError
-from ..storage.engine import get_engine
-from ..storage.tables import TeamMember
-from . import audit
+from ..storage import sqlite
 from .identity import require_admin
 
 NO_TEAM = ""
-_TABLE = TeamMember.__table__
 # The map is read before every call and changes rarely: kept for a few seconds per database
 # (changes made in this process apply at once, another process's within CACHE_SECONDS).
 CACHE_SECONDS = 5.0
@@ -29,18 +24,35 @@ def forget_cached() -> None:
 
 
 def mapping() -> dict[str, str]:
-    """{pattern: team} (patterns are lower-case user names, emails or @domains)."""
-    engine = get_engine()
-    key = str(engine.url)
+    """{pattern: team} (patterns are lower-case user names, emails or @domains).
+
+    Read before every call: on SQLite straight on the driver, so a call loads no SQLAlchemy for it.
+    """
+    key = sqlite.resolve_url(sqlite.database_url())
     with _lock:
         at, rows = _cache.get(key, (float("-inf"), {}))
         if time.monotonic() - at <= CACHE_SECONDS:
             return rows
-    with engine.connect() as conn:
-        rows = {r.pattern: r.team for r in conn.execute(select(_TABLE.c.pattern, _TABLE.c.team))}
+    with sqlite.fast_path() as dbapi:
+        if dbapi is not None:
+            rows = dict(dbapi.execute("SELECT pattern, team FROM team_members").fetchall())
+        else:
+            from sqlalchemy import select
+
+            from ..storage.engine import get_engine
+
+            table = _table()
+            with get_engine().connect() as conn:
+                rows = {r.pattern: r.team for r in conn.execute(select(table.c.pattern, table.c.team))}
     with _lock:
         _cache[key] = (time.monotonic(), rows)
     return rows
+
+
+def _table():
+    from ..storage.tables import TeamMember
+
+    return TeamMember.__table__
 
 
 def team_of(user: str) -> str:
@@ -76,14 +88,20 @@ def assign(pattern: str, team: str) -> None:
     name = (team or "").strip()
     if not name or len(name) > 100:
         raise ValidationError({"team": "Give a team name of 1 to 100 characters."})
+    from sqlalchemy import select
+
+    from ..storage.engine import get_engine
+    from . import audit
+
+    table = _table()
     with get_engine().begin() as conn:
-        old = conn.execute(select(_TABLE.c.team).where(_TABLE.c.pattern == p)).scalar()
+        old = conn.execute(select(table.c.team).where(table.c.pattern == p)).scalar()
         if old == name:
             return
         if old is None:
-            conn.execute(_TABLE.insert(), {"pattern": p, "team": name, "created_by": who.email})
+            conn.execute(table.insert(), {"pattern": p, "team": name, "created_by": who.email})
         else:
-            conn.execute(_TABLE.update().where(_TABLE.c.pattern == p).values(team=name))
+            conn.execute(table.update().where(table.c.pattern == p).values(team=name))
         audit.record("team", p, "create" if old is None else "update", {"team": [old, name]}, who.email, conn)
     forget_cached()
 
@@ -92,10 +110,16 @@ def unassign(pattern: str) -> None:
     """Take a user, an email or a domain out of its team (admins only; audited)."""
     who = require_admin("change teams")
     p = _pattern(pattern)
+    from sqlalchemy import delete, select
+
+    from ..storage.engine import get_engine
+    from . import audit
+
+    table = _table()
     with get_engine().begin() as conn:
-        old = conn.execute(select(_TABLE.c.team).where(_TABLE.c.pattern == p)).scalar()
+        old = conn.execute(select(table.c.team).where(table.c.pattern == p)).scalar()
         if old is None:
             raise ValidationError({"pattern": f"{p} is in no team."})
-        conn.execute(delete(_TABLE).where(_TABLE.c.pattern == p))
+        conn.execute(delete(table).where(table.c.pattern == p))
         audit.record("team", p, "delete", {"team": [old, None]}, who.email, conn)
     forget_cached()

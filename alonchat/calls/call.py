@@ -19,6 +19,7 @@ from ..core.errors import AlonChatError
 from ..core.pricing import cache_savings_usd, cost_usd, receipt
 from ..core.tokens import estimate_prompt_tokens, estimated_usage
 from ..core.types import ChatRequest, Usage
+from ..usage import budget_scopes
 from . import interrupts
 from .result import CallResult
 
@@ -96,7 +97,12 @@ class Call:
         return cost_usd(Usage(input_tokens=prompt, output_tokens=most, estimated=True), spec.prices)
 
     def hold_budget(self) -> None:
-        """Hold the call's ceiling against the budgets covering it, or refuse it (see usage/reservations.py)."""
+        """Hold the call's ceiling against the budgets covering it, or refuse it (see usage/reservations.py).
+
+        A call no budget covers holds nothing (and loads no more than the definitions it read).
+        """
+        if not budget_scopes.for_user(self.user, self.team):
+            return
         with interrupts.critical():  # the hold is either the call's or not made: never made and lost
             self.reservation = reservations.reserve(self.user, self.team, self.ceiling_usd())
 

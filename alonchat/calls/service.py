@@ -32,7 +32,7 @@ from .call import Call, LazyModule, finish
 from .result import CallEvent, CallResult
 
 # Imported at the first call, not with this module: they bring SQLAlchemy and the ORM tables (bench/startup.py).
-catalog = LazyModule("alonchat.catalog.models")
+catalog = LazyModule("alonchat.catalog.lookup")
 teams = LazyModule("alonchat.access.teams")
 
 

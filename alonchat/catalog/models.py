@@ -1,99 +1,31 @@
-"""The model catalog: the one place that looks models up (and, below, changes them)."""
+"""The model catalog's write side: the one validation, adding, editing and retiring models (lookups: lookup.py)."""
 
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Annotated
 
 import pydantic
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..access.identity import require_admin
 from ..core.errors import InactiveModelError, UnknownModelError, ValidationError
-from ..core.pricing import PRICE_FIELDS, Prices, PriceVersion, parse_tiers
+from ..core.pricing import PRICE_FIELDS, Prices, parse_tiers
 from ..core.text import no_control_chars, strip_invisible
-from ..storage.engine import get_engine, sqlite_fast_path, with_session, writing
+from ..storage.engine import with_session, writing
 from ..storage.tables import AIModel, ModelPrice, UsageRecord
 from . import audit
+from .lookup import CAPABILITIES, ModelSpec, resolve
 from .tiers import MAX_PRICE, MAX_TOKENS_BOUND, TIER_LABELS, TIER_PRICES, TiersIn
 from .validation import blank_to_none, errors_of, no_bool
 
 
-@dataclass(frozen=True)
-class ModelSpec:
-    """A detached, immutable view of a catalog row, safe to hand to threads."""
-
-    name: str
-    display_name: str
-    provider: str
-    model_id: str
-    context_window: int | None
-    max_tokens: int | None
-    is_active: bool
-    prices: Prices
-    description: str = ""
-    # Capabilities decide which settings and attachments the model is offered (and accepts).
-    supports_reasoning: bool = False
-    supports_vision: bool = False
-    supports_pdf: bool = False
-    price_version: PriceVersion | None = None  # the price-history entry in force: a call's receipt names it
-
-    @classmethod
-    def of(cls, row: AIModel) -> ModelSpec:
-        version = None
-        if getattr(row, "price_id", None) is not None:
-            when = row.price_effective
-            if isinstance(when, str):  # the SQLite fast path hands back SQLAlchemy's stored text
-                when = datetime.fromisoformat(when).replace(tzinfo=UTC)
-            version = PriceVersion(row.price_id, when, row.price_source)
-        return cls(row.name, row.display_name, row.provider, row.model_id, row.context_window,
-                   row.max_tokens, bool(row.is_active), Prices.of(row), row.description or "",
-                   *(bool(getattr(row, c, False)) for c in CAPABILITIES), price_version=version)
-
-
-CAPABILITIES = ("supports_reasoning", "supports_vision", "supports_pdf")
-_SPEC_COLUMNS = ("name", "display_name", "provider", "model_id", "context_window", "max_tokens",
-                 "is_active", *PRICE_FIELDS, "tiers", "description", *CAPABILITIES)
-_VERSION_COLUMNS = ("price_id", "price_effective", "price_source")
-_M, _P = AIModel.__table__, ModelPrice.__table__
-# The row and its latest price version (model_prices is append-only, so the highest id is the one in force).
-_LATEST = select(func.max(_P.c.id)).where(_P.c.model_pk == _M.c.id).correlate(_M).scalar_subquery()
-_BY_NAME = (select(*(_M.c[c] for c in _SPEC_COLUMNS), _P.c.id.label("price_id"),
-                   _P.c.changed_at.label("price_effective"), _P.c.source.label("price_source"))
-            .select_from(_M.outerjoin(_P, _P.c.id == _LATEST)).where(_M.c.name == bindparam("name")))
-_BY_NAME_SQLITE = (f"SELECT {', '.join('m.' + c for c in _SPEC_COLUMNS)}, p.id, p.changed_at, p.source "
-                   "FROM ai_models m LEFT JOIN model_prices p ON p.id = "
-                   "(SELECT max(id) FROM model_prices WHERE model_pk = m.id) WHERE m.name = ?")
-
-
-def resolve(name: str, *, active_only: bool = True, session: Session | None = None) -> ModelSpec:
-    """The catalog entry called `name`, read fresh on every call so edits elsewhere apply at once."""
-    # The hot path of every call: a plain indexed read, straight on the driver where it is SQLite.
-    row = None
-    if session is None:
-        with sqlite_fast_path() as dbapi:
-            if dbapi is not None:
-                found = dbapi.execute(_BY_NAME_SQLITE, (name,)).fetchone()
-                row = SimpleNamespace(**dict(zip((*_SPEC_COLUMNS, *_VERSION_COLUMNS), found, strict=True))) \
-                    if found else None
-            else:
-                with get_engine().connect() as conn:
-                    row = conn.execute(_BY_NAME, {"name": name}).first()
-    else:
-        row = session.connection().execute(_BY_NAME, {"name": name}).first()
-    if row is not None and (row.is_active or not active_only):
-        return ModelSpec.of(row)
-    return _resolve_slow(name, active_only=active_only, session=session)
-
-
 @with_session
-def _resolve_slow(s: Session, name: str, *, active_only: bool = True) -> ModelSpec:
+def resolve_slow(s: Session, name: str, *, active_only: bool = True) -> ModelSpec:
     """Case-insensitive match, inactive models and suggestions: only when the exact lookup failed."""
     row = s.scalars(select(AIModel).where(AIModel.name == name)).first()
     if row is None:
@@ -240,7 +172,7 @@ def get_row(s: Session, name: str) -> AIModel:
     """The catalog row called exactly `name` (any state), or UnknownModelError with suggestions."""
     row = s.scalars(select(AIModel).where(AIModel.name == name)).first()
     if row is None:  # a case-insensitive match, or UnknownModelError with "did you mean"
-        spec = _resolve_slow(name, active_only=False, session=s)
+        spec = resolve_slow(name, active_only=False, session=s)
         row = s.scalars(select(AIModel).where(AIModel.name == spec.name)).first()
     return row
 

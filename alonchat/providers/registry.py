@@ -8,8 +8,6 @@ import threading
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 
-from sqlalchemy import select
-
 from ..core.errors import UnknownProviderError
 from ..core.text import redact
 from .base import Provider
@@ -101,6 +99,8 @@ class Registry:
             return self._builtins[name]
 
     def _endpoint(self, name: str, session=None) -> Provider | None:
+        from sqlalchemy import select  # only for an endpoint: a built-in provider's call loads no SQLAlchemy
+
         from ..storage.engine import session as new_session
         from ..storage.tables import ProviderEndpoint
 
@@ -143,6 +143,8 @@ class Registry:
 
     def status(self, session=None) -> list[ProviderStatus]:
         """Every provider and endpoint, configured or not, for `providers` and the pages."""
+        from sqlalchemy import select
+
         from ..storage.engine import session as new_session
         from ..storage.tables import ProviderEndpoint
 

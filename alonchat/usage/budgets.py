@@ -9,8 +9,6 @@ shows in the request and error counts but never in spend.
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -21,45 +19,17 @@ from ..core.errors import BudgetExceededError, ValidationError
 from ..core.pricing import plain_decimal as plain
 from ..storage.engine import get_engine
 from ..storage.tables import Budget, UsageMonthly, utcnow
+
+# Which budgets cover a call is budget_scopes.py's (read before every call, without SQLAlchemy); its names are
+# also this module's, where the pages, the CLI and the tests use them.
+from .budget_scopes import TEAM, TEAM_PREFIX, applies, covers, definitions, for_user, forget_cached  # noqa: F401
 from .rollups import month_of
 
-TEAM = "*"  # everyone: the whole organisation's budget
-TEAM_PREFIX = "team:"  # "team:<name>" is the budget of one team (teams.py maps users to teams)
 LEVELS = ("ok", "soft", "hard")
 _BUDGETS = Budget.__table__
 _MONTHLY = UsageMonthly.__table__
 _SPEND = select(_MONTHLY.c.user, _MONTHLY.c.team, _MONTHLY.c.cost_usd, _MONTHLY.c.unpriced_requests).where(
     _MONTHLY.c.month == bindparam("month"))
-
-
-# Budget definitions change rarely and are read before every call: keep them for a few seconds.
-# Changes made in this process apply at once; a change made by another process within CACHE_SECONDS.
-CACHE_SECONDS = 5.0
-_cache: dict[str, tuple[float, tuple]] = {}  # database URL -> (monotonic time read, rows)
-_cache_lock = threading.Lock()
-
-
-def _definitions() -> tuple:
-    """(scope, monthly_usd, soft_percent) of every budget, the team's first; cached per database."""
-    engine = get_engine()
-    key = str(engine.url)
-    with _cache_lock:
-        at, rows = _cache.get(key, (float("-inf"), ()))
-        if time.monotonic() - at <= CACHE_SECONDS:
-            return rows
-    with engine.connect() as conn:
-        rows = tuple(tuple(r) for r in conn.execute(
-            select(_BUDGETS.c.scope, _BUDGETS.c.monthly_usd, _BUDGETS.c.soft_percent)
-            .order_by(_BUDGETS.c.scope != TEAM, _BUDGETS.c.scope)))
-    with _cache_lock:
-        _cache[key] = (time.monotonic(), rows)
-    return rows
-
-
-def forget_cached() -> None:
-    """Read budget definitions afresh on the next check (after a change here or elsewhere)."""
-    with _cache_lock:
-        _cache.clear()
 
 
 def month_bounds(now: datetime) -> tuple[datetime, datetime]:
@@ -83,20 +53,6 @@ def scope_label(scope: str) -> str:
     if scope.startswith(TEAM_PREFIX):
         return f"team '{scope[len(TEAM_PREFIX):]}'"
     return f"user '{scope}'"
-
-
-def applies(scope: str, user: str, team: str) -> bool:
-    """Whether the budget `scope` covers a call by `user` of `team`."""
-    return scope in (TEAM, user) or (bool(team) and scope == TEAM_PREFIX + team)
-
-
-def covers(scope: str, row_user: str, row_team: str) -> bool:
-    """Whether spend by `row_user` (in `row_team` then) counts against the budget `scope`."""
-    if scope == TEAM:
-        return True
-    if scope.startswith(TEAM_PREFIX):
-        return row_team == scope[len(TEAM_PREFIX):]
-    return row_user == scope
 
 
 @dataclass(frozen=True)
@@ -162,7 +118,7 @@ def list_budgets(now: datetime | None = None) -> list[BudgetStatus]:
 
     now = now or utcnow()
     forget_cached()
-    rows = _definitions()
+    rows = definitions()
     who = actor()
     if not who.is_admin:  # a member sees the budgets that cover them, not other people's
         rows = for_user(who.email)
@@ -200,18 +156,6 @@ def message(b: BudgetStatus, now: datetime) -> str:
     return (f"{who[0].upper()}{who[1:]} has spent {_money(b.spent_usd)} of the {_money(b.monthly_usd)} monthly "
             f"budget ({b.percent:.0f}%, warning from {b.soft_percent}%) in {month} (UTC){unpriced}; "
             f"projected month-end {_money(b.projection_usd)}.")
-
-
-def for_user(user: str, team: str | None = None) -> list[tuple]:
-    """The budget definitions that cover `user` (theirs, their team's, everyone's); team looked up when None."""
-    rows = _definitions()
-    if not rows:
-        return []
-    if team is None:
-        from ..access.teams import team_of
-
-        team = team_of(user)
-    return [r for r in rows if applies(r[0], user, team)]
 
 
 def check(user: str, now: datetime | None = None) -> BudgetCheck:

@@ -8,15 +8,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-
-from sqlalchemy import bindparam, insert
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from ..core.text import redact
 from ..core.types import Usage
-from ..storage.engine import get_engine, sqlite_fast_path
-from ..storage.tables import UsageRecord, utcnow
-from . import rollups
+from ..storage import sqlite
+from . import contributions
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 @dataclass
@@ -49,7 +49,7 @@ class UsageEntry:
     def row(self, redactor=redact) -> dict:
         u = self.usage
         return {
-            "created_at": self.created_at or utcnow(),
+            "created_at": self.created_at or datetime.now(UTC),  # stored in UTC, as every timestamp
             "user": self.user,
             "model_name": self.model_name,
             "provider": self.provider,
@@ -83,26 +83,31 @@ class UsageEntry:
         }
 
 
-_INSERT = insert(UsageRecord.__table__)
+@functools.cache
+def _insert():
+    """The row's insert as SQLAlchemy Core: for other databases, a caller's session and bulk writes."""
+    from sqlalchemy import insert
+
+    from ..storage.tables import UsageRecord
+
+    return insert(UsageRecord.__table__)
 
 
 def _write(conn, entry: UsageEntry) -> int:
+    from . import rollups
+
     row = entry.row()
-    usage_id = conn.execute(_INSERT, row).inserted_primary_key[0]
+    usage_id = conn.execute(_insert(), row).inserted_primary_key[0]
     # Same transaction: the rollups can never disagree with the raw ledger.
-    rollups.add(conn, *rollups.contribution(row))
+    rollups.add(conn, *contributions.contribution(row))
     return usage_id
 
 
 @functools.cache
-def _insert_sqlite() -> tuple[str, tuple[str, ...]]:
-    """The usage insert compiled once to SQLite's SQL, with its parameter order."""
-    from sqlalchemy.dialects import sqlite
-
-    columns = [c.name for c in UsageRecord.__table__.c if c.name != "id"]
-    compiled = _INSERT.values({c: bindparam(c) for c in columns}).compile(
-        dialect=sqlite.dialect(paramstyle="qmark"))
-    return str(compiled), tuple(compiled.positiontup)
+def _insert_sqlite(columns: tuple[str, ...]) -> str:
+    """The row's insert as SQLite's SQL, for the columns a row has (UsageEntry.row: all but the id)."""
+    names = ", ".join(f'"{c}"' for c in columns)
+    return f"INSERT INTO usage_records ({names}) VALUES ({', '.join('?' * len(columns))})"
 
 
 def _sqlite_value(value):
@@ -118,18 +123,20 @@ def record(entry: UsageEntry, session: Session | None = None) -> int:
     """Write one usage row and its rollup sums in one short transaction (or the caller's); return its id."""
     if session is not None:
         return _write(session.connection(), entry)
-    with sqlite_fast_path(write=True) as dbapi:
+    with sqlite.fast_path(write=True) as dbapi:
         if dbapi is None:
+            from ..storage.engine import get_engine
+
             with get_engine().begin() as conn:
                 return _write(conn, entry)
         row = entry.row()
-        sql, names = _insert_sqlite()
+        columns = tuple(row)
         cursor = dbapi.cursor()
         try:
-            cursor.execute(sql, [_sqlite_value(row[n]) for n in names])
+            cursor.execute(_insert_sqlite(columns), [_sqlite_value(row[c]) for c in columns])
             usage_id = cursor.lastrowid
             # Same transaction: the rollups can never disagree with the raw ledger.
-            rollups.add_sqlite(cursor, rollups.contribution(row))
+            contributions.add_sqlite(cursor, contributions.contribution(row))
         finally:
             cursor.close()
         return usage_id
@@ -142,13 +149,16 @@ def record_many(entries: Iterable[UsageEntry], session: Session | None = None) -
     rows = [e.row(memo) for e in entries]
     if not rows:
         return 0
+    from ..storage.engine import get_engine
+    from . import rollups
+
     levels = rollups.combine(rows)
     if session is not None:
         conn = session.connection()
-        conn.execute(_INSERT, rows)
+        conn.execute(_insert(), rows)
         rollups.add(conn, *levels)
     else:
         with get_engine().begin() as conn:
-            conn.execute(_INSERT, rows)
+            conn.execute(_insert(), rows)
             rollups.add(conn, *levels)
     return len(rows)

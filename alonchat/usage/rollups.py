@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterable
-from datetime import UTC, datetime
-from decimal import Decimal
 
 from sqlalchemy import Connection, Integer, case, delete, func, insert, literal_column, select
 from sqlalchemy.ext.compiler import compiles
@@ -13,13 +10,15 @@ from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
 from ..storage.tables import ROLLUP_SUMS, UsageDaily, UsageMonthly, UsageRecord, UsageRollup
 
+# What one row adds, in Python: contributions.py (every write); here the same rules in SQL (rebuild, report edges).
+from .contributions import TOKENS, contribution, hour_of, is_unpriced, month_of  # noqa: F401
+
 RAW = UsageRecord.__table__
 HOURLY = UsageRollup.__table__
 DAILY = UsageDaily.__table__
 MONTHLY = UsageMonthly.__table__
 KEY = ("user", "team", "source", "model_name", "provider", "status")
 MONTH_KEY = ("month", "user", "team")
-TOKENS = ("input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens")
 SUMS = ROLLUP_SUMS  # every additive column of the hourly and daily rollups, owned by the schema
 MONTH_SUMS = ("requests", "priced_requests", "unpriced_requests", "cost_usd")
 
@@ -60,11 +59,6 @@ def _month_pg(element, compiler, **kw):
 
 # --- what one row contributes: the same rules in Python (on write) and SQL (edges, rebuild) ---
 
-def is_unpriced(cost, status: str, input_tokens: int, output_tokens: int) -> bool:
-    """A call with no known cost that used tokens (or succeeded); a refused or empty failure was not billed."""
-    return cost is None and (status == "ok" or input_tokens > 0 or output_tokens > 0)
-
-
 def raw_measures(t=RAW) -> dict[str, ColumnElement]:
     """Per-row values of every rollup sum, as SQL over raw ledger rows (mirrors `contribution`)."""
     return {
@@ -84,44 +78,6 @@ def raw_measures(t=RAW) -> dict[str, ColumnElement]:
         "tiered_requests": case((t.c.tier_threshold.is_not(None), 1), else_=0),
         "tiered_cost_usd": case((t.c.tier_threshold.is_not(None), func.coalesce(t.c.cost_usd, 0)), else_=0),
     }
-
-
-def hour_of(dt: datetime) -> int:
-    """epoch_hour in Python; naive datetimes are UTC, as the ledger stores them."""
-    return calendar.timegm(dt.utctimetuple()) // 3600
-
-
-def month_of(dt: datetime) -> int:
-    if dt.tzinfo is not None:
-        dt = dt.astimezone(UTC)
-    return dt.year * 100 + dt.month
-
-
-def contribution(row: dict) -> tuple[dict, dict, dict]:
-    """The hourly, daily and monthly upsert parameters of one ledger row (the dict UsageEntry.row() makes)."""
-    cost, status = row["cost_usd"], row["status"]
-    unpriced = int(is_unpriced(cost, status, row["input_tokens"], row["output_tokens"]))
-    priced = int(cost is not None)
-    cost = cost if cost is not None else Decimal(0)
-    hourly = {
-        "hour": hour_of(row["created_at"]), "user": row["user"], "team": row.get("team") or "",
-        "source": row.get("source") or "", "model_name": row["model_name"],
-        "provider": row["provider"], "status": status, "requests": 1, "errors": int(status != "ok"),
-        "priced_requests": priced, "unpriced_requests": unpriced,
-        **{k: row[k] for k in TOKENS},
-        "cost_usd": cost, "cache_savings_usd": row.get("cache_savings_usd") or Decimal(0),
-        "latency_ms": row["latency_ms"],
-        "cache_write_1h_tokens": row.get("cache_write_1h_tokens") or 0,
-        "cache_write_usd": row.get("cache_write_usd") or Decimal(0),
-        "cache_write_1h_usd": row.get("cache_write_1h_usd") or Decimal(0),
-        "tiered_requests": int(row.get("tier_threshold") is not None),
-        "tiered_cost_usd": cost if row.get("tier_threshold") is not None else Decimal(0),
-    }
-    daily = {**hourly, "day": hourly["hour"] // 24}
-    del daily["hour"]
-    monthly = {"month": month_of(row["created_at"]), "user": row["user"], "team": hourly["team"], "requests": 1,
-               "priced_requests": priced, "unpriced_requests": unpriced, "cost_usd": cost}
-    return hourly, daily, monthly
 
 
 # (table, key columns, sum columns) of each rollup, in the order `contribution` returns them.
@@ -161,30 +117,6 @@ def _upserts(dialect: str):
                 index_elements=list(key), set_={c: table.c[c] + stmt.excluded[c] for c in sums}))
         _UPSERTS[dialect] = tuple(stmts)
     return _UPSERTS[dialect]
-
-
-_SQLITE: list[tuple[str, tuple[str, ...]]] = []
-
-
-def _sqlite_statements() -> list[tuple[str, tuple[str, ...]]]:
-    """The upserts compiled once to SQLite's SQL, with their parameter order."""
-    if not _SQLITE:
-        from sqlalchemy.dialects import sqlite
-
-        for stmt in _upserts("sqlite"):
-            compiled = stmt.compile(dialect=sqlite.dialect(paramstyle="qmark"))
-            _SQLITE.append((str(compiled), tuple(compiled.positiontup)))
-    return _SQLITE
-
-
-def _plain(value):
-    return float(value) if isinstance(value, Decimal) else value  # sqlite3 binds no Decimal
-
-
-def add_sqlite(cursor, levels: tuple[dict, dict, dict]) -> None:
-    """One call's three upserts on a SQLite DB-API cursor, inside the transaction that wrote its row."""
-    for (sql, names), params in zip(_sqlite_statements(), levels, strict=True):
-        cursor.execute(sql, [_plain(params[n]) for n in names])
 
 
 def add(conn: Connection, *levels: list[dict] | dict) -> None:
