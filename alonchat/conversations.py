@@ -32,6 +32,23 @@ class ConversationSummary:
     models: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class PaneLayout:
+    """One pane of a send as the page had it: reopening the conversation puts it back exactly."""
+
+    pane: int  # the pane's number: its turns are the messages with this pane
+    model: str
+    settings: dict = field(default_factory=dict)  # the pane's settings as set (shared and its own together)
+    since: int | None = None  # the first prompt of the send from which the pane was on the page
+
+    def to_json(self) -> dict:
+        return {"pane": self.pane, "model": self.model, "settings": self.settings, "since": self.since}
+
+    @classmethod
+    def from_json(cls, data: dict) -> PaneLayout:
+        return cls(int(data["pane"]), str(data["model"]), dict(data.get("settings") or {}), data.get("since"))
+
+
 @dataclass
 class MessageView:
     """One stored turn; an answer carries the metrics of its call (rebuilt from its usage row)."""
@@ -66,6 +83,13 @@ class ConversationView:
     created_at: datetime
     updated_at: datetime
     messages: list[MessageView] = field(default_factory=list)
+    saved: list[PaneLayout] = field(default_factory=list)  # the panes of the last send, as stored with it
+
+    @property
+    def panes(self) -> list[PaneLayout]:
+        """The panes to reopen, in page order, with their settings: as the last send stored them (older
+        conversations, stored before layouts were: the panes that got its prompt, without settings)."""
+        return self.saved or [PaneLayout(slot, model) for slot, model in self.slots]
 
     @property
     def layout(self) -> list[str]:
@@ -98,11 +122,13 @@ class ConversationView:
     def joined_later(self, model: str, slot: int | None = None) -> bool:
         """Whether the pane came in after the conversation had answers: its history starts fresh then.
 
-        A send writes its prompts before any answer, so an answer older than the pane's first prompt
-        (or any answer, when it has none) means the pane joined later.
+        A send writes its prompts before any answer, so an answer older than the send the pane was first on
+        the page for (its first prompt, for conversations stored before layouts) means the pane joined later.
+        A pane that was there but skipped (an image its model cannot see) did not join later.
         """
+        saved = next((p for p in self.saved if p.pane == slot and p.model == model), None)
         turns = self.pane(model, slot)
-        first = turns[0].id if turns else None
+        first = saved.since if saved is not None and saved.since is not None else turns[0].id if turns else None
         return any(m.role == "assistant" and (first is None or m.id < first) for m in self.messages)
 
     def resend(self, model: str, slot: int | None = None, *, continuing: bool = False) -> Resend | None:
@@ -226,7 +252,8 @@ def load(conversation_id: int, user: str | None = None) -> ConversationView:
         usage_ids = [m.usage_id for m in rows if m.usage_id is not None]
         usage = {u.id: u for u in s.scalars(select(UsageRecord).where(UsageRecord.id.in_(usage_ids)))}
         files = _attachments(s, [m.id for m in rows if m.role == "user"])
-        view = ConversationView(conv.id, conv.title, conv.user, conv.created_at, conv.updated_at)
+        view = ConversationView(conv.id, conv.title, conv.user, conv.created_at, conv.updated_at,
+                                saved=_layout(conv))
         for m in rows:
             u = usage.get(m.usage_id)
             view.messages.append(MessageView(
@@ -255,11 +282,19 @@ def remove(conversation_id: int, user: str | None = None) -> None:
         s.execute(delete(AttachmentBlob).where(~AttachmentBlob.sha256.in_(select(MessageAttachment.sha256))))
 
 
+def _layout(conv: Conversation) -> list[PaneLayout]:
+    try:
+        return [PaneLayout.from_json(p) for p in json.loads(conv.layout)] if conv.layout else []
+    except (ValueError, TypeError, KeyError):  # unreadable: reopen from the messages, as before layouts
+        return []
+
+
 def add_prompt(conversation_id: int, models: list[str], content: str, slots: list[int] | None = None, *,
-               attachments: list[Attachment] | None = None) -> list[int]:
+               attachments: list[Attachment] | None = None, layout: list[PaneLayout] | None = None) -> list[int]:
     """Store one prompt in every pane of a send (`slots`: the panes' numbers, default 0..n-1), together.
 
     Its files (`attachments`) are validated first and stored once each, however many panes get them.
+    `layout`: every pane on the page at this send, skipped ones too, with its settings: what reopening shows.
     """
     slots = list(range(len(models))) if slots is None else slots
     files = [check_attachment(a) for a in attachments or ()]
@@ -275,10 +310,25 @@ def add_prompt(conversation_id: int, models: list[str], content: str, slots: lis
                 s.flush()
             s.add_all(MessageAttachment(message_id=m.id, name=a.name, media_type=a.media_type, sha256=digest)
                       for m in msgs)
-        s.execute(update(Conversation).where(Conversation.id == conversation_id)
-                  .values(updated_at=utcnow()))
+        values: dict = {"updated_at": utcnow()}
+        if layout is not None:
+            values["layout"] = _next_layout(s, conversation_id, layout, min(m.id for m in msgs))
+        s.execute(update(Conversation).where(Conversation.id == conversation_id).values(**values))
         s.flush()
         return [m.id for m in msgs]
+
+
+def _next_layout(s, conversation_id: int, layout: list[PaneLayout], send_id: int) -> str:
+    """The layout as JSON, with each pane's `since`: kept from the last layout when the pane was in it, else its
+    first prompt (a conversation stored before layouts), else this send (a pane new on the page)."""
+    conv = s.get(Conversation, conversation_id)
+    before = {(p.pane, p.model): p.since for p in (_layout(conv) if conv is not None else [])}
+    first = {(pane, model): mid for pane, model, mid in s.execute(
+        select(Message.pane, Message.model_name, func.min(Message.id))
+        .where(Message.conversation_id == conversation_id, Message.role == "user")
+        .group_by(Message.pane, Message.model_name))}
+    return json.dumps([{**p.to_json(), "since": before.get((p.pane, p.model)) or first.get((p.pane, p.model), send_id)}
+                       for p in layout])
 
 
 def add_answer(conversation_id: int, pane: int, result: CallResult, prefix: str = "") -> int:

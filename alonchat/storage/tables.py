@@ -190,6 +190,8 @@ class Conversation(Base):
     user: Mapped[str] = mapped_column(String(100), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # The panes of the last send as JSON, in page order: [{"pane", "model", "settings", "since"}] (0015).
+    layout: Mapped[str | None] = mapped_column(Text)
 
     messages: Mapped[list[Message]] = relationship(
         back_populates="conversation", cascade="all, delete-orphan", order_by="Message.id"

@@ -96,8 +96,10 @@ def _send(text: str, files: list[dict], plans: list[PanePlan], conversation, use
     cid = conversation.id if conversation is not None else \
         conversations.create(conversations.title_from(text or files[0]["name"]), user)
     # Stored in every pane that sends it, with its files (kept with the conversation), before any answer.
+    # The layout goes with it: every pane on the page (a skipped one too) with its settings, for reopening.
     prompt_ids = conversations.add_prompt(cid, [p.model for p in go], text, slots=[p.id for p in go],
-                                          attachments=files)
+                                          attachments=files,
+                                          layout=[conversations.PaneLayout(p.id, p.model, p.values) for p in plans])
     requests = [PaneRequest(p.model, history(conversation, p.pane) + [prompt], p.options) for p in go]
     _launch(cid, go, requests, prompt_ids, [""] * len(go), user)
     return None

@@ -103,6 +103,27 @@ def preset(pane_id: int, values: dict) -> None:
             st.session_state[key(name, pane_id)] = value
 
 
+def restore(panes: dict[int, dict]) -> None:
+    """Put back the settings of reopened panes (pane id -> its settings as set), so each is set exactly as before.
+
+    What every pane had in common becomes the shared settings, the rest each pane's own; whatever is not in
+    them is cleared, so nothing from the session before leaks into a reopened compare.
+    """
+    common = {k: v for k, v in next(iter(panes.values()), {}).items()
+              if all(k in values and values[k] == v for values in panes.values())}
+    for s in SETTINGS:
+        _put(key(s.name), common.get(s.name))
+        for pane_id, values in panes.items():
+            _put(key(s.name, pane_id), None if s.name in common else values.get(s.name))
+
+
+def _put(widget_key: str, value) -> None:
+    if value is None:
+        st.session_state.pop(widget_key, None)  # its widget starts blank
+    else:
+        st.session_state[widget_key] = value
+
+
 def to_options(values: dict, *, reasons: bool) -> tuple[dict, dict[str, str]]:
     """(the ChatOptions keywords these widget values mean, problems by setting).
 

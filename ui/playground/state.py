@@ -183,12 +183,19 @@ def open_conversation(conversation_id: int) -> None:
         sending.run.stop()
     st.session_state[CONV] = view.id
     st.session_state[SKIPPED] = {}
-    slots = view.slots[:MAX_PANES]
-    if slots:  # reopen the panes of the last send; their own ids keep their histories apart
-        st.session_state[PANES] = []
-        for slot, model in slots:
-            st.session_state[PANES] = [*st.session_state[PANES], {"id": slot, "model": model}]
-        st.session_state[NEXT_ID] = max(st.session_state[NEXT_ID], max(s for s, _ in slots) + 1)
+    reopen(view)
+
+
+def reopen(view) -> None:
+    """The panes of the conversation's last send, each with its own number (which keeps its history apart), its
+    model and its settings, in their order (a model no longer in the catalog drops out in `init`)."""
+    layout = view.panes[:MAX_PANES]
+    if not layout:
+        return
+    st.session_state[PANES] = [{"id": p.pane, "model": p.model} for p in layout]
+    st.session_state[NEXT_ID] = max(st.session_state[NEXT_ID], max(p.pane for p in layout) + 1)
+    if view.saved:  # older conversations kept no settings: the page's stay as they are
+        settings.restore({p.pane: p.settings for p in layout})
 
 
 def continue_with(pane_id: int) -> None:
