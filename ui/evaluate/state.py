@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui import query
+
 DRAFT = "ev_draft"  # dict: the set being edited (see set_editor.new_draft)
 PANES = "ev_panes"  # list[dict]: {"id": int, "model": str, "options": dict}; settings live in their widget keys
 NEXT_PANE = "ev_next_pane"
@@ -24,8 +26,13 @@ def show_notice() -> None:
 
 
 def opened_run() -> int | None:
+    """The run ?run= opens; a value that is not a run number is dropped from the URL with a notice."""
     value = st.query_params.get(RUN)
-    return int(value) if value and value.isdigit() else None
+    run_id = query.row_id(value)
+    if value and run_id is None:
+        st.query_params.pop(RUN, None)
+        notice("warning", f"Part of this link was ignored: {query.quoted(value)} is not a run number.")
+    return run_id
 
 
 def open_run(run_id: int | None) -> None:

@@ -68,6 +68,9 @@ def notices(page: Page) -> None:
     notice = st.session_state.pop(state.NOTICE, None)
     if notice:
         getattr(st, notice[0])(notice[1])
+    dropped = st.session_state.pop(state.URL_NOTICE, None)
+    if dropped:
+        st.warning(dropped, icon=":material/link_off:")
     if page.problem:
         st.error(page.problem, icon=":material/error:")
     budget = state.budget_check(page.user)

@@ -7,7 +7,6 @@ is None and is not sent, never a widget's minimum. A pane's blank override means
 
 from __future__ import annotations
 
-import json
 import typing
 from dataclasses import dataclass
 
@@ -15,10 +14,12 @@ import annotated_types
 import streamlit as st
 
 from alonchat.core.types import ChatOptions
+from ui import query
 from ui.playground import cache
 
 REASONING = ("reasoning_effort", "reasoning_budget")
 JS_SAFE_INT = 2**53 - 1
+MAX_PANE_ID = 9_999  # a link's pane numbers; the page counts its own from 0
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,12 @@ def bounds(name: str) -> tuple[float | None, float | None]:
         elif isinstance(m, annotated_types.Le):
             hi = m.le
     return lo, hi
+
+
+def max_length(name: str) -> int | None:
+    """The longest text ChatOptions takes for this setting (Field(max_length=)), None when it sets none."""
+    return next((m.max_length for m in ChatOptions.model_fields[name].metadata
+                 if isinstance(m, annotated_types.MaxLen)), None)
 
 
 def efforts() -> list[str]:
@@ -140,9 +147,9 @@ def to_options(values: dict, *, reasons: bool) -> tuple[dict, dict[str, str]]:
                 out[name] = lines
         elif s.kind == "json":
             try:
-                out[name] = json.loads(value)
+                out[name] = query.json_value(str(value))
             except ValueError as e:
-                problems[name] = f"{s.label} is not JSON ({e.msg} at line {e.lineno}); paste a JSON object."
+                problems[name] = f"{s.label} {e}; paste a JSON object."
         elif s.kind == "text":
             out[name] = str(value).strip()
         else:
@@ -170,26 +177,48 @@ def format_pane(pane_id: int, model: str, values: dict) -> str:
     return "|".join([f"{pane_id}:{model}", *(f"{k}={v}" for k, v in values.items())])
 
 
-def parse_pane(text: str) -> tuple[int | None, str, dict]:
-    """(pane id or None, model, settings) from the URL form; an unreadable setting is dropped, not fatal."""
+def parse_pane(text: str, dropped: query.Dropped) -> tuple[int | None, str, dict]:
+    """(pane id or None, model, settings) from the URL form; what can't be read is dropped and noted, never fatal."""
     head, *pairs = text.split("|")
     pane_id, model = None, head
-    if ":" in head and head.split(":", 1)[0].isdigit():
-        pane_id, model = int(head.split(":", 1)[0]), head.split(":", 1)[1]
+    number, sep, rest = head.partition(":")
+    if sep and number.isdigit():  # '²' passes isdigit() and fails int(): query.small_int reads ASCII only
+        pane_id, model = query.small_int(number, most=MAX_PANE_ID), rest
+        if pane_id is None:
+            dropped.add(f"pane number {query.quoted(number)} is not a number from 0 to {MAX_PANE_ID:,}; "
+                        f"the pane got a new one")
     values = {}
     for pair in pairs:
         name, _, raw = pair.partition("=")
         s = BY_NAME.get(name)
         if s is None:
+            dropped.add(f"{query.quoted(name)} is not a setting the playground has")
             continue
         try:
-            value = float(raw) if s.kind == "float" else int(raw) if s.kind == "int" else raw
-        except ValueError:
-            continue
-        if (s.kind == "choice" and value not in efforts()) or (s.kind == "cache" and value not in cache.CHOICES):
-            continue
-        values[name] = value
+            values[name] = _url_value(s, raw)
+        except ValueError as e:
+            dropped.add(f"{s.label} {query.quoted(raw)} {e}")
     return pane_id, model, values
+
+
+def _url_value(s: Setting, raw: str):
+    """One setting's value from its URL text; raises ValueError saying why it can't be used."""
+    if s.kind in ("float", "int"):
+        lo, hi = bounds(s.name)
+        if s.kind == "int":
+            lo = -JS_SAFE_INT if lo is None else max(int(lo), -JS_SAFE_INT)
+            hi = JS_SAFE_INT if hi is None else min(int(hi), JS_SAFE_INT)
+        return query.number(raw, integer=s.kind == "int", lo=lo, hi=hi)
+    if s.kind == "choice" and raw not in efforts():
+        raise ValueError(f"is not one of {', '.join(efforts())}")
+    if s.kind == "cache" and raw not in cache.CHOICES:
+        raise ValueError(f"is not one of {', '.join(cache.CHOICES)}")
+    if s.kind == "json":
+        query.json_value(raw)
+    most = max_length(s.name)
+    if most is not None and len(raw) > most:
+        raise ValueError(f"is longer than {most:,} characters")
+    return raw
 
 
 # --- widgets -------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from alonchat.catalog import models as catalog
 from alonchat.catalog.models import ModelSpec
 from alonchat.core import errors
 from alonchat.providers.registry import registry
+from ui import query
 from ui.playground import settings
 
 # --- session-state keys (one name each; widgets and callbacks use these, never string literals) ----------
@@ -27,6 +28,7 @@ NOTICE = "pg_notice"
 LIVE = "pg_live"  # the send streaming right now (live.LiveSend): it outlives reruns
 SKIPPED = "pg_skipped"  # pane id -> why the last send skipped it
 URL_READ = "pg_url_read"
+URL_NOTICE = "pg_url_notice"  # what the link asked for that was dropped, and why (shown once)
 PER_PANE = "pg_per_pane"
 
 
@@ -230,20 +232,35 @@ def budget_check(user: str):
 
 # --- the URL: ?c=<conversation>&p=<pane>&p=<pane>..., so a compare can be shared and reopened -------------
 def read_url(models: dict[str, ModelChoice]) -> None:
-    """Once per session: ?p= sets the panes (models and settings), ?c= reopens that conversation."""
+    """Once per session: ?p= sets the panes (models and settings), ?c= reopens that conversation.
+
+    A link may be crafted: whatever in it can't be used is dropped, and the page says what and why (URL_NOTICE).
+    """
     ss = st.session_state
     if ss.get(URL_READ):
         return
     ss[URL_READ] = True
-    cid = st.query_params.get("c")
-    if ss.get(CONV) is None and cid and cid.isdigit():
-        open_conversation(int(cid))
-    wanted = [settings.parse_pane(v) for v in st.query_params.get_all("p")]
-    wanted = [(pid, m, values) for pid, m, values in wanted if m in models]
+    dropped = query.Dropped()
+    raw = st.query_params.get("c")
+    cid = query.row_id(raw)
+    if raw and cid is None:
+        dropped.add(f"{query.quoted(raw)} is not a conversation number")
+    if ss.get(CONV) is None and cid is not None:
+        open_conversation(cid)
+    wanted = []
+    for value in st.query_params.get_all("p"):
+        pane_id, model, values = settings.parse_pane(value, dropped)
+        if model not in models:
+            dropped.add(f"model {query.quoted(model)} is not in the catalog (or is switched off)")
+        else:
+            wanted.append((pane_id, model, values))
+    if len(wanted) > MAX_PANES:
+        dropped.add(f"{len(wanted)} panes: the page holds {MAX_PANES}, so the first {MAX_PANES} were opened")
     if wanted:
         ss[PANES] = []
         for pane_id, model, values in wanted[:MAX_PANES]:
             new_pane(model, values, pane_id)
+    ss[URL_NOTICE] = dropped.notice()
 
 
 def write_url(view) -> None:
