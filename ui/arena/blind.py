@@ -20,6 +20,7 @@ from alonchat.calls.parallel import PaneRequest, ParallelRun
 from alonchat.calls.service import ai_service
 from alonchat.core import errors
 from ui import format as fmt
+from ui import safe_markdown as md
 from ui.playground import live, panes, send, settings, state
 
 ON = "arena_blind_on"  # the sidebar toggle
@@ -206,7 +207,7 @@ def _answer(m) -> None:
         if m.status != "ok":
             st.markdown(fmt.STATUS_BADGE.get(m.status, f":red-badge[{m.status}]"))
         if m.content:
-            st.markdown(m.content)
+            md.show(m.content, key=f"arena_msg_{m.id}")  # its images load only when the reader asks
 
 
 def _header(current: Blind, index: int, answer) -> None:
@@ -215,8 +216,8 @@ def _header(current: Blind, index: int, answer) -> None:
         st.subheader(SIDES[index], anchor=False)
         return
     side, revealed = current.sides[index], current.revealed.side("ab"[index])
-    st.subheader(f"{SIDES[index]} · {side.pane.model}", anchor=False)
-    st.caption(f":material/tune: {settings.label(side.values)}"
+    st.subheader(f"{SIDES[index]} · {md.plain(side.pane.model)}", anchor=False)
+    st.caption(f":material/tune: {md.plain(settings.label(side.values))}"
                + (" · :orange-badge[its answer named its model or vendor]" if revealed.names_self else ""))
     if answer is not None and answer.result is not None:
         st.caption(panes.metrics_line(answer.result))
@@ -239,12 +240,13 @@ def _votes(current: Blind, answers: list) -> None:
 
 def _after_vote(current: Blind) -> None:
     b = current.revealed
-    names = {"model_a": f"A ({b.a.model})", "model_b": f"B ({b.b.model})"}
+    names = {"model_a": f"A ({md.plain(b.a.model)})", "model_b": f"B ({md.plain(b.b.model)})"}
     said = names.get(b.winner, battles.VOTE_LABELS[b.winner])
     st.success(f"Your vote: **{said}**" + (" is better." if b.winner in names else "."), icon=":material/how_to_vote:")
     with st.container(horizontal=True, key="arena_blind_continue"):
         for i, label in enumerate(SIDES):
-            st.button(f"Continue with {label} ({current.sides[i].pane.model})", key=f"arena_blind_continue_{i}",
+            st.button(f"Continue with {label} ({md.plain(current.sides[i].pane.model)})",
+                      key=f"arena_blind_continue_{i}",
                       icon=":material/arrow_forward:", on_click=continue_with, args=(i,),
                       type="primary" if b.winner == ("model_a", "model_b")[i] else "secondary")
         st.caption("…or write another prompt for a new pair.")
@@ -253,7 +255,7 @@ def _after_vote(current: Blind) -> None:
 def battle(current: Blind, user: str, bottom) -> None:
     """The prompt, A and B side by side (live while streaming), then the vote or the reveal."""
     with st.chat_message("user"):
-        st.markdown(current.prompt)
+        md.show(current.prompt)
     running = current.run is not None and not current.run.finished
     answers = [None, None] if running else _stored(current, user)
     slots = {}

@@ -17,6 +17,7 @@ from alonchat.evals import executor, exports, results, runs, sets
 from alonchat.evals.inputs import Inputs
 from ui import auth
 from ui import format as fmt
+from ui import safe_markdown as md
 from ui.evaluate import state
 
 PAGE_ROWS = 25
@@ -286,15 +287,15 @@ def _case(run: runs.RunInfo, test_set, case_idx: int, prompt_idx: int) -> None:
     """One case: what was sent, and every pane's answers (each repeat) side by side, with their verdicts."""
     case = test_set.cases[case_idx]
     with st.container(border=True, key="ev_case"):
-        st.markdown(f"**Case {case_idx + 1}**" + (f" · {case.description}" if case.description else "")
-                    + f" · {test_set.prompts[prompt_idx].title(prompt_idx)}")
+        st.markdown(f"**Case {case_idx + 1}**" + (f" · {md.plain(case.description)}" if case.description else "")
+                    + f" · {md.plain(test_set.prompts[prompt_idx].title(prompt_idx))}")
         try:
             rendered = Inputs(test_set).rendered(case_idx, prompt_idx)
             if rendered.system:
-                st.caption(f"System: {rendered.system}")
+                st.caption(f"System: {md.plain(rendered.system)}")
             st.code(rendered.user, language=None, wrap_lines=True)
             if rendered.attachments:
-                st.caption("Attached: " + ", ".join(f.name for f in rendered.attachments))
+                st.caption("Attached: " + ", ".join(md.plain(f.name) for f in rendered.attachments))
         except ValidationError as e:
             st.error(str(e))
         checks = [*test_set.checks, *case.checks]
@@ -307,7 +308,7 @@ def _case(run: runs.RunInfo, test_set, case_idx: int, prompt_idx: int) -> None:
         cols = st.columns(min(3, max(1, len(run.panes))))
         for i, pane in enumerate(run.panes):
             with cols[i % len(cols)], st.container(border=True, key=f"ev_case_pane_{i}"):
-                st.markdown(f"**{pane.model}** :gray-badge[{pane.settings}]")
+                st.markdown(f"**{md.plain(pane.model)}** :gray-badge[{md.plain(pane.settings)}]")
                 for d in per_pane.get(i, []):
                     _answer(d, len(per_pane.get(i, [])) > 1)
 
@@ -324,7 +325,7 @@ def _answer(d: results.CellDetail, several: bool) -> None:
         with st.container(height=220 if len(d.output) > 600 else "content", border=False):
             st.text(d.output)
     if d.error:
-        st.error(d.error, icon=":material/error:")
+        st.error(md.safe(d.error), icon=":material/error:")
     for v in d.checks:
         mark = {True: ":green[✓]", False: ":red[✗]", None: ":gray[?]"}[v.get("passed")]
         score = f" (score {v['score']:.2f})" if v.get("score") is not None else ""

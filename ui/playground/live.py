@@ -18,6 +18,7 @@ import streamlit as st
 
 from alonchat.calls.parallel import PaneState, ParallelRun
 from ui import format as fmt
+from ui import safe_markdown as md
 from ui.playground import panes
 
 CURSOR = " ▌"
@@ -101,7 +102,7 @@ class LiveAnswer:
         self.box = st.chat_message("assistant")
         with self.box:
             if settings_label:
-                st.caption(f":material/tune: {settings_label}")
+                st.caption(f":material/tune: {md.plain(settings_label)}")
             self.thinking = st.empty()
             self.body = st.container()  # the frozen paragraphs, then the tail
             self.meta = st.empty()
@@ -127,7 +128,7 @@ class LiveAnswer:
         if self.tail is not None:  # drawn already
             return
         for cut in self.cuts:
-            self.body.markdown(text[self.frozen_at:cut])
+            self.body.markdown(md.safe(text[self.frozen_at:cut]))
             self.frozen_at = cut
         self.tail = self.body.empty()
 
@@ -150,12 +151,12 @@ class LiveAnswer:
         if pane.result is None:
             cut = freeze_point(text, self.frozen_at)
             if cut > self.frozen_at:  # the tail's element keeps the finished paragraphs; a new one takes the rest
-                self.tail.markdown(text[self.frozen_at:cut])
+                self.tail.markdown(md.safe(text[self.frozen_at:cut]))
                 self.frozen_at = cut
                 self.cuts.append(cut)
                 self.tail = self.body.empty()
             if text:
-                self.tail.markdown(text[self.frozen_at:] + CURSOR)
+                self.tail.markdown(md.safe(text[self.frozen_at:]) + CURSOR)
             elif waiting(pane):
                 self.tail.markdown(f":orange[:material/schedule: {waiting(pane)}]")
             if self.last - self.clock_at >= CLOCK_S:
@@ -169,9 +170,9 @@ class LiveAnswer:
             if r.status != "ok":
                 st.markdown(fmt.STATUS_BADGE.get(r.status, r.status))
             if text[self.frozen_at:]:
-                st.markdown(text[self.frozen_at:])
+                st.markdown(md.safe(text[self.frozen_at:]))
             if r.error_message and r.status != "cancelled":
-                st.error(r.error_message, icon=":material/error:")
+                st.error(md.safe(r.error_message), icon=":material/error:")
         self.meta.caption(panes.metrics_line(r))
 
 

@@ -13,6 +13,7 @@ import streamlit as st
 
 from alonchat.access import identity
 from alonchat.conversations import ConversationView
+from ui import safe_markdown as md
 from ui.arena import blind
 from ui.evaluate.state import carry
 from ui.playground import live, panes, send, settings, state
@@ -72,7 +73,7 @@ def notices(page: Page) -> None:
     if dropped:
         st.warning(dropped, icon=":material/link_off:")
     if page.problem:
-        st.error(page.problem, icon=":material/error:")
+        st.error(md.safe(page.problem), icon=":material/error:")
     budget = state.budget_check(page.user)
     if budget is not None and budget.level in ("soft", "hard") and budget.message != page.problem:
         (st.warning if budget.level == "soft" else st.error)(budget.message, icon=":material/savings:")
@@ -133,7 +134,7 @@ def _pane(page: Page, i: int, p: send.PanePlan) -> live.LiveAnswer | None:
             answer = live.LiveAnswer(settings.label(p.values, reasons=p.choice.reasons), prefix=where.prefix,
                                      stop=stop, cuts=where.cuts)
         elif p.id in st.session_state[state.SKIPPED]:
-            st.info(st.session_state[state.SKIPPED][p.id], icon=":material/block:")
+            st.info(md.safe(st.session_state[state.SKIPPED][p.id]), icon=":material/block:")
     last = turns[-1] if turns else None
     if not page.busy and last is not None and last.role == "assistant":
         if last.status != "ok":

@@ -11,6 +11,7 @@ from alonchat.calls.result import CallResult
 from alonchat.conversations import ConversationView, MessageView
 from ui import format as fmt
 from ui import receipt
+from ui import safe_markdown as md
 from ui.playground import settings, state
 from ui.playground.send import PanePlan
 
@@ -55,7 +56,9 @@ def header(p: PanePlan, *, busy: bool) -> None:
     spec = p.choice.spec
     # One flex row (not columns): on a phone columns stack, which put each button on its own line.
     with st.container(horizontal=True, vertical_alignment="center", gap="small"):
-        st.markdown(f"**{spec.display_name or spec.name}** :gray-badge[{spec.provider}]", width="stretch")
+        # A display name is plain text, never markdown: no image, link or formatting in it is drawn.
+        st.text(spec.display_name or spec.name, width="content")
+        st.markdown(f":gray-badge[{md.plain(spec.provider)}]", width="stretch")
         with st.popover("", icon=":material/tune:", help="This pane's own settings"):
             settings.widgets(p.id, reasons=p.choice.reasons, max_tokens=spec.max_tokens,
                              not_sent=p.choice.accepts.not_sent, model=spec.name)
@@ -64,18 +67,19 @@ def header(p: PanePlan, *, busy: bool) -> None:
         st.button("", icon=":material/close:", key=f"pg_rm_{p.id}", help="Remove this pane",
                   on_click=state.remove_pane, args=(p.id,), disabled=busy, type="tertiary")
     own = " :blue-badge[own settings]" if settings.overrides(p.id) else ""
-    st.caption(f":material/tune: {settings.label(p.values, reasons=p.choice.reasons)}{own}")
+    st.caption(f":material/tune: {md.plain(settings.label(p.values, reasons=p.choice.reasons))}{own}")
     if p.choice.missing_env:
         st.warning(f"Not configured: set {' or '.join(f'`{v}`' for v in p.choice.missing_env)} "
                    "in the environment or `.streamlit/secrets.toml`.", icon=":material/key:")
     if p.problem:
-        st.error(p.problem, icon=":material/rule:")
+        st.error(md.safe(p.problem), icon=":material/rule:")
     refused = [n for n in p.not_sent if n not in settings.REASONING]
     if refused:
-        st.caption(f":material/info: Not sent to {spec.provider}: {_names(refused)} (its current API refuses it).")
+        st.caption(f":material/info: Not sent to {md.plain(spec.provider)}: {_names(refused)} "
+                   "(its current API refuses it).")
     unused = [n for n in p.not_sent if n in settings.REASONING]
     if unused:
-        st.caption(f":material/info: Not sent to {spec.name}: {_names(unused)} (not a reasoning model, "
+        st.caption(f":material/info: Not sent to {md.plain(spec.name)}: {_names(unused)} (not a reasoning model, "
                    "says the catalog).")
     if not busy and p.problem is None:
         q = p.quote
@@ -95,7 +99,7 @@ def attachments(items) -> None:
         st.image([_field(a, "data") for a in images], width=96, caption=[_field(a, "name") for a in images])
     for a in items:
         if _field(a, "media_type") == "application/pdf":
-            st.caption(f":material/picture_as_pdf: {_field(a, 'name')}")
+            st.caption(f":material/picture_as_pdf: {md.plain(_field(a, 'name'))}")
 
 
 def _field(a, name: str, default=None):
@@ -108,14 +112,14 @@ def thinking(text: str | None, *, live: bool = False) -> None:
     if text:
         words = len(text.split())
         with st.expander(f"Thinking{'…' if live else ''} · {words:,} words", icon=":material/psychology:"):
-            st.markdown(text)
+            md.show(text)
 
 
 def message(m: MessageView) -> None:
     """A stored turn; a failed or cancelled answer says so and is never shown as complete."""
     if m.role == "user":
         with st.chat_message("user"):
-            st.markdown(m.content)
+            md.show(m.content, key=f"pg_msg_{m.id}")
             attachments(m.attachments)
         return
     with st.chat_message("assistant"):
@@ -123,14 +127,14 @@ def message(m: MessageView) -> None:
             st.markdown(fmt.STATUS_BADGE.get(m.status, f":red-badge[{m.status}]"))
         thinking(m.thinking)
         if m.content:
-            st.markdown(m.content)
+            md.show(m.content, key=f"pg_msg_{m.id}")  # its images load only when the reader asks
         if m.error and m.status != "cancelled":
-            st.error(m.error, icon=":material/error:")
+            st.error(md.safe(m.error), icon=":material/error:")
         if m.result is not None:
             st.caption(metrics_line(m.result))
             options = getattr(m.result, "options", None)
             if options:
-                st.caption(f":material/tune: {settings.label(options)}")
+                st.caption(f":material/tune: {md.plain(settings.label(options))}")
     if m.result is not None and m.result.usage_id is not None and m.result.cost_usd is not None:
         receipt.for_usage(m.result.usage_id, m.result.cost_usd, key=f"pg_receipt_{m.id}")  # the cost opens it
 
@@ -184,7 +188,7 @@ def summary(answers: dict[str, CallResult]) -> None:
     failed = [f"{m} ({r.status})" for m, r in answers.items() if not r.ok]
 
     def ranked(items):
-        return "  ›  ".join(f":primary-badge[{i}] **{m}** {v}" for i, (m, v) in enumerate(items, 1))
+        return "  ›  ".join(f":primary-badge[{i}] **{md.plain(m)}** {v}" for i, (m, v) in enumerate(items, 1))
 
     with st.container(border=True, key="pg_summary"):
         c1, c2 = st.columns(2)

@@ -15,6 +15,7 @@ import streamlit as st
 
 from alonchat.core.types import ChatOptions
 from ui import query
+from ui import safe_markdown as md
 from ui.playground import cache
 
 REASONING = ("reasoning_effort", "reasoning_budget")
@@ -215,7 +216,7 @@ def _url_value(s: Setting, raw: str):
         raise ValueError(f"is not one of {', '.join(cache.CHOICES)}")
     if s.kind == "json":
         query.json_value(raw)
-    most = max_length(s.name)
+    most = max_length(s.name) if s.kind == "text" else None  # a list's max_length counts its items
     if most is not None and len(raw) > most:
         raise ValueError(f"is longer than {most:,} characters")
     return raw
@@ -229,14 +230,14 @@ def widgets(pane_id: int | None = None, *, reasons: bool = True, max_tokens: int
     blank_means = "shared value" if per_pane else "default"
     if per_pane:
         st.caption(f"This pane's own settings. A blank field uses the shared value (and a blank shared "
-                   f"value, {model}'s default).")
+                   f"value, {md.plain(model)}'s default).")
     for s in SETTINGS:
         if s.name in REASONING and not reasons:
             continue
         k = key(s.name, pane_id)
         help_ = s.help
         if s.name == "max_tokens" and max_tokens:
-            help_ += f" {model} allows up to {max_tokens:,}."
+            help_ += f" {md.plain(model)} allows up to {max_tokens:,}."
         if s.name in not_sent:
             help_ += " Its provider does not take it: not sent."
         common = {"key": k, "help": help_, "persist_state": "session"}

@@ -11,6 +11,7 @@ from alonchat import conversations
 from alonchat.access import identity
 from alonchat.core import errors
 from ui import auth
+from ui import safe_markdown as md
 from ui.playground import state
 
 
@@ -65,7 +66,7 @@ def render(view) -> None:
         st.caption(f"Conversations · {len(items)}" if items else "No saved conversations yet.")
         for c in items:
             current = view is not None and c.id == view.id
-            st.button(c.title, key=f"pg_open_{c.id}", on_click=state.open_conversation, args=(c.id,),
+            st.button(md.plain(c.title), key=f"pg_open_{c.id}", on_click=state.open_conversation, args=(c.id,),
                       help=f"{', '.join(c.models) or 'no models yet'} · {c.updated_at:%Y-%m-%d %H:%M} UTC",
                       type="secondary" if current else "tertiary", width="stretch",
                       icon=":material/chat:" if current else None)

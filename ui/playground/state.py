@@ -14,6 +14,7 @@ from alonchat.catalog.models import ModelSpec
 from alonchat.core import errors
 from alonchat.providers.registry import registry
 from ui import query
+from ui import safe_markdown as md
 from ui.playground import settings
 
 # --- session-state keys (one name each; widgets and callbacks use these, never string literals) ----------
@@ -206,7 +207,7 @@ def continue_with(pane_id: int) -> None:
     if pane is None:
         return
     st.session_state[PANES] = [pane]
-    st.session_state[NOTICE] = ("info", f"Continuing with **{pane['model']}**; its pane keeps its history.")
+    st.session_state[NOTICE] = ("info", f"Continuing with **{md.plain(pane['model'])}**; its pane keeps its history.")
 
 
 def current_view(user: str):
