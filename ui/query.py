@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ui import safe_markdown as md
+
 MAX_ID = 2**53 - 1  # a row id: fits the database's 64 bits and the browser's doubles
 ECHO_CHARS = 60  # how much of a bad value a notice quotes
 JSON_MAX_DEPTH = 32  # a JSON schema nests a handful of levels; thousands would exhaust Python's stack
@@ -23,9 +25,10 @@ _FLOAT = re.compile(r"[+-]?([0-9]{1,20}(\.[0-9]{0,20})?|\.[0-9]{1,20})([eE][+-]?
 
 
 def quoted(value: str) -> str:
-    """A bad value as a notice shows it: quoted, cut, with line breaks and invisible characters made visible."""
+    """A bad value as a notice (markdown) shows it: quoted, cut, line breaks and invisible characters made visible,
+    and as plain text (a crafted value may hold a markdown image)."""
     text = repr(str(value))[1:-1]
-    return f"'{text[:ECHO_CHARS]}…'" if len(text) > ECHO_CHARS else f"'{text}'"
+    return md.plain(f"'{text[:ECHO_CHARS]}…'" if len(text) > ECHO_CHARS else f"'{text}'")
 
 
 @dataclass

@@ -13,6 +13,7 @@ import streamlit as st
 
 from alonchat.access import identity
 from alonchat.conversations import ConversationView
+from ui import query
 from ui import safe_markdown as md
 from ui.arena import blind
 from ui.evaluate.state import carry
@@ -51,6 +52,8 @@ def load() -> Page | None:
     send.warm(plans)
     problem = None
     pending = st.session_state.pop(state.PENDING, None)
+    if pending and state.link_systems():  # a link's system prompt is sent only once the reader accepted it
+        st.session_state[state.HELD], pending = pending, None
     if pending and state.live() is None:
         problem = send.start(pending, plans, conversation, user)
         conversation = state.current_view(user)
@@ -72,11 +75,40 @@ def notices(page: Page) -> None:
     dropped = st.session_state.pop(state.URL_NOTICE, None)
     if dropped:
         st.warning(dropped, icon=":material/link_off:")
+    link_system(page)
     if page.problem:
         st.error(md.safe(page.problem), icon=":material/error:")
     budget = state.budget_check(page.user)
     if budget is not None and budget.level in ("soft", "hard") and budget.message != page.problem:
         (st.warning if budget.level == "soft" else st.error)(budget.message, icon=":material/savings:")
+
+
+def link_system(page: Page) -> None:
+    """The system prompt a shared link set, in full, with the choice to keep or remove it before it is sent."""
+    waiting = state.link_systems()
+    if not waiting:
+        st.session_state.pop(state.HELD, None)
+        return
+    held = st.session_state.get(state.HELD)
+    names = {p.id: f"pane {i} ({p.model})" for i, p in enumerate(page.plans, 1)}
+    with st.container(border=True, key="pg_link_system"):
+        st.markdown(f":material/warning: **This link sets a system prompt** for "
+                    f"{md.plain(', '.join(names.get(pid, str(pid)) for pid in waiting))}. It is sent with every prompt "
+                    "of that pane and can steer its answers: read it before you send.")
+        for pid, text in waiting.items():
+            if len(waiting) > 1:
+                st.caption(md.plain(names.get(pid, str(pid))))
+            # All of it, as text (never rendered): a long one scrolls in its box.
+            st.code(text, language=None, wrap_lines=True, height="content" if len(text) < 1500 else 320)
+        if held is not None:
+            st.info(f"Your prompt {query.quoted(held.get('text') or '')} is waiting: send it with this system "
+                    "prompt, or without it?" if held.get("kind") == "send" else "Your retry is waiting: send it "
+                    "with this system prompt, or without it?", icon=":material/schedule_send:")
+        yes, no = ("Send with it", "Send without it") if held is not None else ("Keep it", "Remove it")
+        with st.container(horizontal=True):
+            st.button(yes, key="pg_link_system_keep", on_click=state.accept_link_system, type="primary",
+                      icon=":material/check:")
+            st.button(no, key="pg_link_system_remove", on_click=state.remove_link_system, icon=":material/delete:")
 
 
 def picker(page: Page) -> None:

@@ -30,6 +30,8 @@ LIVE = "pg_live"  # the send streaming right now (live.LiveSend): it outlives re
 SKIPPED = "pg_skipped"  # pane id -> why the last send skipped it
 URL_READ = "pg_url_read"
 URL_NOTICE = "pg_url_notice"  # what the link asked for that was dropped, and why (shown once)
+LINK_SYSTEM = "pg_link_system"  # pane id -> the system prompt a link set there, until the reader accepts or removes it
+HELD = "pg_held"  # a send waiting for the reader to decide on the link's system prompt
 PER_PANE = "pg_per_pane"
 
 
@@ -259,9 +261,40 @@ def read_url(models: dict[str, ModelChoice]) -> None:
         dropped.add(f"{len(wanted)} panes: the page holds {MAX_PANES}, so the first {MAX_PANES} were opened")
     if wanted:
         ss[PANES] = []
+        linked = {}
         for pane_id, model, values in wanted[:MAX_PANES]:
-            new_pane(model, values, pane_id)
+            pane = new_pane(model, values, pane_id)
+            if pane is not None and str(values.get("system") or "").strip():
+                linked[pane["id"]] = values["system"]
+        ss[LINK_SYSTEM] = linked  # shown in full, and asked about before it is first sent
     ss[URL_NOTICE] = dropped.notice()
+
+
+# --- a system prompt a link brings: shown in full, and sent only once the reader said so -----------------
+def link_systems() -> dict[int, str]:
+    """The link's system prompts still waiting for the reader, by pane: those the reader kept as they came."""
+    ss = st.session_state
+    waiting = {pid: text for pid, text in (ss.get(LINK_SYSTEM) or {}).items()
+               if pane_by_id(pid) is not None and settings.effective(pid).get("system") == text}
+    ss[LINK_SYSTEM] = waiting  # a pane removed, or its system prompt rewritten by the reader, is theirs now
+    return waiting
+
+
+def accept_link_system() -> None:
+    """Keep the link's system prompts, and send what was waiting for this answer."""
+    st.session_state[LINK_SYSTEM] = {}
+    held = st.session_state.pop(HELD, None)
+    if held is not None:
+        st.session_state[PENDING] = held
+
+
+def remove_link_system() -> None:
+    """Drop the link's system prompts from their panes, and send what was waiting without them."""
+    for pane_id in (st.session_state.get(LINK_SYSTEM) or {}):
+        st.session_state[settings.key("system", pane_id)] = ""
+    accept_link_system()
+    st.session_state[NOTICE] = ("info", "The link's system prompt was removed: those panes use the shared one, "
+                                        "if any.")
 
 
 def write_url(view) -> None:
