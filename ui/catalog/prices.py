@@ -9,6 +9,7 @@ from alonchat.access import identity
 from alonchat.catalog import prices as catalog_prices
 from alonchat.core.pricing import PRICE_FIELDS as PRICES
 from alonchat.core.pricing import describe_tiers
+from ui import safe_markdown as md
 from ui.catalog.common import errors_to, flash, label, price_text
 
 
@@ -44,7 +45,7 @@ def check() -> None:
             text, action = st.columns([5, 1], vertical_alignment="center")
             changes = " · ".join(f"{label(f)}: {_text(f, old)} → **{_text(f, new)}**"
                                  for f, (old, new) in d.changes.items())
-            text.markdown(f"**{d.name}** ({d.provider} · `{d.model_id}`)  \n{changes}")
+            text.markdown(f"**{md.plain(d.name)}** ({md.plain(d.provider)} · {md.plain(d.model_id)})  \n{changes}")
             action.button("Accept", key=f"prices_accept_{d.name}", icon=":material/check:", on_click=_accept,
                           args=(d.name,))
 

@@ -15,6 +15,7 @@ from alonchat.evals.checks import JUDGE as JUDGE_TYPE
 from alonchat.evals.panes import Pane
 from alonchat.evals.panes import make as make_pane
 from ui import format as fmt
+from ui import safe_markdown as md
 from ui.evaluate import set_editor, state
 from ui.playground import settings
 from ui.playground.state import ModelChoice, choices
@@ -141,7 +142,7 @@ def _pane_widgets(p: dict, i: int, models: dict[str, ModelChoice], busy: bool) -
                         st.text_area(s.label, key=k, height=68, placeholder="default", help=help_)
             st.button("", icon=":material/close:", key=f"ev_pane_rm_{p['id']}", on_click=_remove, args=(p["id"],),
                       help="Remove this pane", type="tertiary", disabled=busy)
-        st.caption(f":material/tune: {settings.label(_values(p['id']), reasons=choice.reasons)}"
+        st.caption(f":material/tune: {md.plain(settings.label(_values(p['id']), reasons=choice.reasons))}"
                    + (f" · :orange-badge[set {' or '.join(choice.missing_env)}]" if choice.missing_env else ""))
 
 

@@ -67,6 +67,6 @@ def render(view) -> None:
         for c in items:
             current = view is not None and c.id == view.id
             st.button(md.plain(c.title), key=f"pg_open_{c.id}", on_click=state.open_conversation, args=(c.id,),
-                      help=f"{', '.join(c.models) or 'no models yet'} · {c.updated_at:%Y-%m-%d %H:%M} UTC",
+                      help=f"{md.plain(', '.join(c.models)) or 'no models yet'} · {c.updated_at:%Y-%m-%d %H:%M} UTC",
                       type="secondary" if current else "tertiary", width="stretch",
                       icon=":material/chat:" if current else None)
