@@ -100,21 +100,40 @@ def clean(text: str | None, *, images: bool = False) -> Cleaned:
     text = text or ""
     if "[" not in text and "<" not in text:
         return Cleaned(text)  # no link, image or autolink syntax at all: the common case, parsed for nothing
+    # The line breaks and NULs as the parser normalises them, so its line numbers are this text's.
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\0", "\ufffd")
     env: dict = {}
     tokens = _parser().parse(text, env)
     lines = text.split("\n")
-    held = 0
+    held, found = 0, False
     for token in reversed(tokens):  # bottom up: a block rewritten to fewer lines leaves the lines above in place
         top = _nest(env.get("spans", {}).get(id(token), [])) if token.type == "inline" else []
         if not top:
             continue
+        found = True
         src = token.content
         new, n = _rewrite(src, 0, len(src), top, images)
         held += n
         if new != src:
             first, last = token.map if token.map else (0, len(lines))
             _replace(lines, first, last, src, top, images)
-    return Cleaned("\n".join(lines), held)
+    out = "\n".join(lines)
+    if found and _drawn(out, images):  # a rewrite that missed (it should not): show all of it as text instead
+        out = "\n".join(_escape_syntax(line) for line in text.split("\n"))
+    return Cleaned(out, held)
+
+
+def _drawn(text: str, images: bool) -> bool:
+    """Whether a renderer would still draw a held-back image or an unsafe link from `text`."""
+    todo = list(_parser().parse(text, {}))
+    while todo:
+        t = todo.pop()
+        todo += t.children or []
+        if t.type == "image" and not images and is_remote(t.attrGet("src") or ""):
+            return True
+        if t.type == "link_open" and not is_safe_link(t.attrGet("href") or ""):
+            return True
+    return False
 
 
 # --- the parser, with its link, image and autolink rules recording where they matched ---------------------

@@ -47,6 +47,7 @@ ATTACKS = [
     "<javascript:alert(1)> and <data:text/html,hi>",
     f"*emphasis ![e]({LEAK})* and **strong [x](javascript:y)**",
     f"Setext ![s]({LEAK})\n===",
+    f"old\rline ends\r\r![cr]({LEAK})\r\n\r\n![crlf]({LEAK})",
 ]
 
 
