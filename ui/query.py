@@ -17,6 +17,7 @@ from ui import safe_markdown as md
 
 MAX_ID = 2**53 - 1  # a row id: fits the database's 64 bits and the browser's doubles
 ECHO_CHARS = 60  # how much of a bad value a notice quotes
+NOTICE_LINES = 10  # how many of a link's dropped values a notice lists
 JSON_MAX_DEPTH = 32  # a JSON schema nests a handful of levels; thousands would exhaust Python's stack
 JSON_MAX_CHARS = 100_000
 _DIGITS = re.compile(r"[0-9]{1,16}")  # ASCII only: int() would also take '²' or '٣'
@@ -43,7 +44,9 @@ class Dropped:
     def notice(self) -> str | None:
         if not self.reasons:
             return None
-        return "Part of this link was ignored:\n" + "\n".join(f"- {r}" for r in self.reasons)
+        more = len(self.reasons) - NOTICE_LINES
+        shown = self.reasons[:NOTICE_LINES] + ([f"and {more:,} more"] if more > 0 else [])
+        return "Part of this link was ignored:\n" + "\n".join(f"- {r}" for r in shown)
 
 
 def row_id(raw: str | None) -> int | None:

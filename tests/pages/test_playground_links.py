@@ -51,6 +51,7 @@ def panes(at: AppTest) -> list[tuple[int, str]]:
     ({"p": "0:no-such-model"}, "model 'no-such-model' is not in the catalog"),
     ({"c": "![x](http://127.0.0.1:9/leak.png)"}, "'\\!\\[x\\]\\(http\\://127.0.0.1\\:9/leak.png\\)' is not a conv"),
     ({"p": [f"{i}:echo" for i in range(8)]}, "8 panes: the page holds 6"),
+    ({"p": [f"{i}:echo|x{i}=1" for i in range(900)]}, "900 panes: the page holds 6"),  # Streamlit drops >1,000
 ])
 def test_a_crafted_playground_link_opens_the_page_and_names_what_it_dropped(params, says):
     at = opened("pages/playground.py", **params)
@@ -58,6 +59,7 @@ def test_a_crafted_playground_link_opens_the_page_and_names_what_it_dropped(para
     assert "Part of this link was ignored" in warnings(at)
     assert panes(at), "the page still has a pane to chat in"
     assert len(panes(at)) <= 6
+    assert warnings(at).count("\n- ") <= 11  # ten reasons at most, then how many more
     at.run()  # the next rerun (any click) works too, and the notice was shown once
     assert not at.exception, at.exception[0].stack_trace[-3:]
     assert says not in warnings(at)

@@ -19,6 +19,7 @@ from ui.playground import settings
 
 # --- session-state keys (one name each; widgets and callbacks use these, never string literals) ----------
 MAX_PANES = 6
+URL_PANES_READ = 24  # a link's ?p= values read at most (a crafted one may carry thousands)
 PANES = "pg_panes"  # list[dict]: {"id": int, "model": str}; settings live in the widget keys of settings.py
 NEXT_ID = "pg_next_pane_id"  # pane ids are never reused, so a pane's widgets and history stay its own
 ADD = "pg_add_model"  # the "Add a pane" picker
@@ -250,14 +251,16 @@ def read_url(models: dict[str, ModelChoice]) -> None:
         dropped.add(f"{query.quoted(raw)} is not a conversation number")
     if ss.get(CONV) is None and cid is not None:
         open_conversation(cid)
-    wanted = []
-    for value in st.query_params.get_all("p"):
+    wanted, values_in_link = [], st.query_params.get_all("p")
+    if len(values_in_link) > URL_PANES_READ:
+        dropped.add(f"{len(values_in_link):,} panes: the page holds {MAX_PANES}, so the first {MAX_PANES} were opened")
+    for value in values_in_link[:URL_PANES_READ]:
         pane_id, model, values = settings.parse_pane(value, dropped)
         if model not in models:
             dropped.add(f"model {query.quoted(model)} is not in the catalog (or is switched off)")
         else:
             wanted.append((pane_id, model, values))
-    if len(wanted) > MAX_PANES:
+    if len(wanted) > MAX_PANES and len(values_in_link) <= URL_PANES_READ:
         dropped.add(f"{len(wanted)} panes: the page holds {MAX_PANES}, so the first {MAX_PANES} were opened")
     if wanted:
         ss[PANES] = []
