@@ -36,6 +36,7 @@ def test_the_link_shows_its_whole_system_prompt_and_the_first_send_waits_for_a_y
     at = opened(f"0:gpt-5.4-mini|system={HIDDEN}")
     assert "This link sets a system prompt" in box(at) and "gpt-5.4-mini" in box(at)
     assert [c.value for c in at.code] == [HIDDEN]  # all of it, as text: not "system set"
+    assert at.button(key="pg_evaluate").disabled  # nor carried to an eval run before the reader says yes
     send(at, "How should I save money?")
     assert systems_sent(fake_providers) == [] and usage_rows() == []  # nothing sent yet
     assert any("Your prompt 'How should I save money?' is waiting" in i.value for i in at.info)
@@ -43,6 +44,7 @@ def test_the_link_shows_its_whole_system_prompt_and_the_first_send_waits_for_a_y
     assert not at.exception, at.exception[0].stack_trace[-3:]
     assert systems_sent(fake_providers) == [HIDDEN]  # the waiting prompt went, with the link's system prompt
     assert box(at) == "" and not at.code
+    assert not at.button(key="pg_evaluate").disabled
     send(at, "And next?")  # asked once: later sends go at once
     assert systems_sent(fake_providers) == [HIDDEN, HIDDEN]
 

@@ -78,9 +78,12 @@ class BlindAnswer(live.LiveAnswer):
 # --- the pool ------------------------------------------------------------------------------------------
 def pool(models: dict[str, state.ModelChoice], which: str) -> list[Side]:
     """The panes a prompt may go to: the playground's own panes, or every active, configured model with the
-    shared settings. Panes that could not be sent (no key, a settings error) are left out."""
+    shared settings. Panes that could not be sent (no key, a settings error, a link's system prompt the reader
+    has not accepted yet) are left out."""
     if which == "panes":
-        plans = [send.plan(p, models[p["model"]]) for p in state.panes() if p["model"] in models]
+        waiting = state.link_systems()
+        plans = [send.plan(p, models[p["model"]]) for p in state.panes() if p["model"] in models
+                 and p["id"] not in waiting]
         return [Side(Pane(p.model, p.options), p.values) for p in plans if not p.problem and not p.choice.missing_env]
     shared = settings.shared()
     sides = []

@@ -121,8 +121,11 @@ def picker(page: Page) -> None:
     with opts.popover("Shared settings", icon=":material/tune:", width="stretch"):
         st.caption("Every pane uses these unless it sets its own (the :material/tune: button on the pane).")
         settings.widgets(reasons=any(p.choice.reasons for p in page.plans))
+    waiting = bool(state.link_systems())  # the link's system prompt goes nowhere before the reader accepts it
     if evaluate.button("Evaluate these panes", icon=":material/fact_check:", key="pg_evaluate", width="stretch",
-                       disabled=not page.plans, help="Run a test set over these panes (models with their settings)"):
+                       disabled=not page.plans or waiting,
+                       help="Keep or remove the link's system prompt first" if waiting else
+                       "Run a test set over these panes (models with their settings)"):
         carry([{"model": p.model, "options": p.options} for p in page.plans])
         st.switch_page("pages/evaluate.py")
     if not page.plans:
