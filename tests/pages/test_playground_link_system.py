@@ -80,3 +80,20 @@ def test_a_link_without_a_system_prompt_sends_at_once(fake_providers):
     assert box(at) == ""
     send(at, "hi")
     assert systems_sent(fake_providers) == [None]
+
+
+def test_the_readers_own_conversation_reopened_by_its_url_does_not_ask(fake_providers):
+    """Its system prompt comes from the reader's own saved conversation, not from the link: nothing to confirm."""
+    fake_providers.script("gpt-5.4-mini", reply="An answer.")
+    at = opened("0:gpt-5.4-mini")
+    at.text_area(key="pg_opt_system__p0").set_value("Be terse.").run()
+    send(at, "hi")
+    params = dict(at.query_params)
+    assert "c" in params and "system=Be terse." in str(params["p"])
+    again = AppTest.from_file(APP, default_timeout=60)
+    again.query_params.update(params)
+    again.run()
+    assert not again.exception, again.exception[0].stack_trace[-3:]
+    assert box(again) == ""
+    send(again, "and again")
+    assert systems_sent(fake_providers) == ["Be terse.", "Be terse."]

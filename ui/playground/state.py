@@ -251,6 +251,8 @@ def read_url(models: dict[str, ModelChoice]) -> None:
         dropped.add(f"{query.quoted(raw)} is not a conversation number")
     if ss.get(CONV) is None and cid is not None:
         open_conversation(cid)
+    # The reader's own conversation's system prompts (its owner's, from the database) are not the link's.
+    own = {p["id"]: settings.effective(p["id"]).get("system") for p in panes()} if ss.get(CONV) is not None else {}
     wanted, values_in_link = [], st.query_params.get_all("p")
     if len(values_in_link) > URL_PANES_READ:
         dropped.add(f"{len(values_in_link):,} panes: the page holds {MAX_PANES}, so the first {MAX_PANES} were opened")
@@ -267,7 +269,8 @@ def read_url(models: dict[str, ModelChoice]) -> None:
         linked = {}
         for pane_id, model, values in wanted[:MAX_PANES]:
             pane = new_pane(model, values, pane_id)
-            if pane is not None and str(values.get("system") or "").strip():
+            if pane is not None and str(values.get("system") or "").strip() and \
+                    own.get(pane["id"]) != values["system"]:
                 linked[pane["id"]] = values["system"]
         ss[LINK_SYSTEM] = linked  # shown in full, and asked about before it is first sent
     ss[URL_NOTICE] = dropped.notice()
