@@ -26,8 +26,10 @@ SAFE_SCHEMES = ("http", "https", "mailto")
 URL_SHOWN = 90  # characters of an address a placeholder shows
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):", re.IGNORECASE)
 _INVISIBLE = re.compile(r"[\x00-\x20\x7f]+")
-_PUNCT = re.compile(r"([\\`*_{}\[\]()<>!|~:$&])")  # what starts inline markdown (or a Streamlit directive)
-_LEADING = re.compile(r"^(\s*)(\d*)([#+\-=.])")  # what starts a block at the start of a line: a heading, a list
+# What starts inline markdown or a Streamlit directive (:red[..], :material/..:, $math$); a parenthesis
+# means nothing once no bracket opens a link.
+_PUNCT = re.compile(r"([\\`*_\[\]<>!|~:$&])")
+_LEADING = re.compile(r"^(\s*)(\d*)([#+\-=.)])")  # what starts a block at the start of a line: a heading, a list
 
 
 @dataclass

@@ -49,7 +49,7 @@ def panes(at: AppTest) -> list[tuple[int, str]]:
     ({"p": "0:echo|system=" + "x" * 100_001}, "is longer than 100,000 characters"),
     ({"p": "0:echo|colour=red"}, "'colour' is not a setting the playground has"),
     ({"p": "0:no-such-model"}, "model 'no-such-model' is not in the catalog"),
-    ({"c": "![x](http://127.0.0.1:9/leak.png)"}, "'\\!\\[x\\]\\(http\\://127.0.0.1\\:9/leak.png\\)' is not a conv"),
+    ({"c": "![x](http://127.0.0.1:9/leak.png)"}, "'\\!\\[x\\](http\\://127.0.0.1\\:9/leak.png)' is not a conv"),
     ({"p": [f"{i}:echo" for i in range(8)]}, "8 panes: the page holds 6"),
     ({"p": [f"{i}:echo|x{i}=1" for i in range(900)]}, "900 panes: the page holds 6"),  # Streamlit drops >1,000
 ])

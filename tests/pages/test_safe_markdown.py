@@ -119,3 +119,14 @@ def test_a_conversation_title_and_a_linked_stop_sequence_are_plain_text():
     captions = [c.value for c in at.caption if c.value.startswith(":material/tune:")]
     assert captions and all(drawn(c) == ([], []) for c in captions), captions
     assert any("stop" in c and "\\!\\[s\\]" in c for c in captions), captions
+
+
+def test_the_catalogs_test_reply_holds_its_images_back():
+    at = open_playground()
+    at.switch_page("pages/catalog.py").run()
+    at.selectbox(key="test_model").set_value("echo").run()
+    at.text_input(key="test_prompt").set_value(f"![x]({LEAK})").run()
+    at.button(key="test_send").click().run()
+    assert not at.exception, at.exception
+    replies = [s.value for s in at.success if "Echo" in s.value]
+    assert replies and all(drawn(r) == ([], []) and "image *x* not loaded" in r for r in replies), replies

@@ -7,6 +7,7 @@ import streamlit as st
 from alonchat.access import identity
 from alonchat.catalog import endpoints
 from alonchat.core.errors import AlonChatError, ValidationError
+from ui import safe_markdown as md
 from ui.catalog.common import ask, confirm, error_list, errors_to, flash
 
 ss = st.session_state
@@ -203,7 +204,7 @@ def endpoint(ep: endpoints.EndpointInfo, catalog_names: set[str]) -> None:
         st.markdown(f"**{ep.name}** {_state(ep)}")
         key = f"key from `{ep.api_key_env}`" if ep.api_key_env else "no key (local server)"
         count = f"{ep.models} catalog model{'s' if ep.models != 1 else ''}"
-        st.caption(f"`{ep.base_url}` · {key} · {count}" + (f" · {ep.description}" if ep.description else ""))
+        st.caption(f"`{ep.base_url}` · {key} · {count}" + (f" · {md.plain(ep.description)}" if ep.description else ""))
         editing = ss.get(EDIT) == ep.name
         with st.container(horizontal=True):
             if ep.enabled:

@@ -10,6 +10,7 @@ from alonchat.catalog import io as catalog_io
 from alonchat.catalog import models as catalog
 from alonchat.core.errors import ValidationError
 from alonchat.core.pricing import PRICE_FIELDS as PRICES
+from ui import safe_markdown as md
 from ui.catalog import tiers
 from ui.catalog.common import ask, confirm, error_list, errors_to, flash, help_of, label, price_text
 
@@ -129,9 +130,10 @@ def saved_note() -> None:
     if not saved:
         return
     models = sorted({m for m, *_ in saved})
-    lines = "\n".join(f"- **{m}** · {label(f)}: {_cell(f, old)} → **{_cell(f, new)}**" for m, f, old, new in saved)
+    lines = "\n".join(f"- **{md.plain(m)}** · {label(f)}: {_cell(f, old)} → **{_cell(f, new)}**"
+                      for m, f, old, new in saved)
     with st.container(border=True):
-        st.success(f"Saved {len(models)} model{'s' if len(models) != 1 else ''}: {', '.join(models)}. "
+        st.success(f"Saved {len(models)} model{'s' if len(models) != 1 else ''}: {md.plain(', '.join(models))}. "
                    f"Price changes are in the price history.\n{lines}", icon=":material/check_circle:")
         st.button("Close", key="cat_saved_close", icon=":material/close:", on_click=lambda: ss.pop(SAVED, None))
 
@@ -197,8 +199,8 @@ def _ask_delete(name: str) -> None:
 def _in_use(name: str, active: bool) -> None:
     calls = ss[IN_USE][1]
     with st.container(border=True):
-        st.info(f"**{name}** can't be deleted: it has {calls:,} recorded call{'s' if calls != 1 else ''}, and "
-                "usage reports refer to it by name. "
+        st.info(f"**{md.plain(name)}** can't be deleted: it has {calls:,} recorded call{'s' if calls != 1 else ''}, "
+                "and usage reports refer to it by name. "
                 + ("Deactivate it instead: it leaves the pickers and refuses calls, its usage history stays."
                    if active else "It is already inactive, so it can't be called; its usage history stays."),
                 icon=":material/info:")

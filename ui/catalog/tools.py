@@ -11,6 +11,7 @@ from alonchat.catalog import io as catalog_io
 from alonchat.core.errors import HINTS, AlonChatError, MissingKeyError, ProviderConnectionError, ValidationError
 from ui import auth
 from ui import format as fmt
+from ui import safe_markdown as md
 from ui.catalog.common import flash
 
 ss = st.session_state
@@ -39,16 +40,16 @@ def test_model(active: list[str]) -> None:
     if not st.button("Send test prompt", key="test_send", type="primary", icon=":material/send:",
                      disabled=name is None):
         return
-    with st.spinner(f"Asking {name}…"):
+    with st.spinner(f"Asking {md.plain(name)}…"):
         try:
             result = ai_service.chat(name, prompt, user=identity.current_user(), source="catalog")
         except AlonChatError as e:
-            st.error(f"**{name} failed:** {e}", icon=":material/error:")
+            st.error(f"**{md.plain(name)} failed:** {md.safe(str(e))}", icon=":material/error:")
             hint = _fix(e)
             if hint:
                 st.info(f"**How to fix it:** {hint}", icon=":material/build:")
             return
-    st.success(result.content or "*(empty reply)*", icon=":material/chat:")
+    st.success(md.safe(result.content) or "*(empty reply)*", icon=":material/chat:")  # a reply: no remote image
     u = result.usage
     cols = st.columns(4)
     cols[0].metric("Latency", fmt.duration(result.latency_ms))

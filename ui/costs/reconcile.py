@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -14,6 +13,7 @@ from alonchat.core.errors import AlonChatError
 from alonchat.usage import reconcile
 from alonchat.usage.bills import KINDS, store
 from ui import auth
+from ui import safe_markdown as md
 from ui.costs.charts import DAY_AXIS
 from ui.format import money
 
@@ -143,19 +143,14 @@ def _gap(value: Decimal | None) -> str:
     return "" if value is None else f" · gap {'-' if value < 0 else '+'}{money(abs(value), badge=False)}"
 
 
-def _md(text: str) -> str:
-    """Text for st.markdown as it is: names from a bill or a CSV carry no links or formatting, $ starts no math."""
-    return re.sub(r"([\\`*_{}\[\]()#+!|<>~$])", r"\\\1", text)
-
-
 def _reasons(rows: list[reconcile.Row], most: int = 60) -> None:
     """Each gap with its explanation, readable at once (the table's Why column is one line)."""
     if not rows:
         return
     with st.expander(f"Why each gap ({len(rows)})", expanded=True, icon=":material/manage_search:"):
         for r in rows[:most]:
-            st.markdown(f"**{r.day:%Y-%m-%d}** (UTC) · {_md(r.provider)} · **{_md(r.model)}** · "
-                        f"{STATUS[r.status]}{_md(_gap(r.gap_usd))}  \n" + _md(" ".join(r.explanation)))
+            st.markdown(f"**{r.day:%Y-%m-%d}** (UTC) · {md.plain(r.provider)} · **{md.plain(r.model)}** · "
+                        f"{STATUS[r.status]}{md.plain(_gap(r.gap_usd))}  \n" + md.plain(" ".join(r.explanation)))
         if len(rows) > most:
             st.caption(f"… and {len(rows) - most} more: download the CSV for all of them.")
 
@@ -203,6 +198,6 @@ def render() -> None:
     _reasons([r for r in rec.rows if r.status != "match"])
     if rec.unmapped:
         st.caption(":material/help: Billed under names no catalog model matches: "
-                   + ", ".join(f"{_md(p)} {_md(n)}" for p, n in rec.unmapped))
+                   + ", ".join(f"{md.plain(p)} {md.plain(n)}" for p, n in rec.unmapped))
     auth.download_button(st, "Download reconciliation (CSV)", rec.to_csv, file_name=f"reconciliation-{first:%Y-%m}.csv",
                          mime="text/csv", key="rec_dl")

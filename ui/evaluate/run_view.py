@@ -39,8 +39,8 @@ def render(run_id: int) -> None:
     with st.container(horizontal=True, vertical_alignment="center"):
         st.title(run.title, anchor=False, width="stretch")
         st.button("All runs", on_click=state.open_run, args=(None,), icon=":material/arrow_back:", key="ev_back")
-    st.caption(f"Set **{run.set_name}@{run.set_version}** · {len(run.panes)} pane(s) · {run.repeats} repeat(s)"
-               + (f" · judge **{run.judge}**" if run.judge else "")
+    st.caption(f"Set **{md.plain(run.set_name)}@{run.set_version}** · {len(run.panes)} pane(s) · {run.repeats} "
+               "repeat(s)" + (f" · judge **{md.plain(run.judge)}**" if run.judge else "")
                + f" · started by {run.user} · {run.created_at:%Y-%m-%d %H:%M} UTC")
     state.show_notice()
     live = runs.progress(run_id).status == "running"
@@ -329,7 +329,7 @@ def _answer(d: results.CellDetail, several: bool) -> None:
     for v in d.checks:
         mark = {True: ":green[✓]", False: ":red[✗]", None: ":gray[?]"}[v.get("passed")]
         score = f" (score {v['score']:.2f})" if v.get("score") is not None else ""
-        st.caption(f"{mark} {v['check']}: {v['reason']}{score}")
+        st.caption(f"{mark} {md.plain(v['check'])}: {md.plain(v['reason'])}{score}")  # a judge's words: plain text
     if d.self_judged:
         st.caption(":orange-badge[graded by its own model]")
     st.caption(f"{fmt.duration(d.latency_ms)} · first token {fmt.duration(d.ttft_ms)} · "
