@@ -41,24 +41,32 @@ EVENT_STATUS = {"overloaded_error": 529, "rate_limit_error": 429, "api_error": 5
                 "not_found_error": 404}
 
 
-def _map_usage(usage: Any) -> Usage:
+def _map_usage(usage: dict | None) -> Usage | None:
     """Anthropic's input_tokens EXCLUDES cache reads and writes: the billed input is their sum.
 
+    `usage` is the wire's JSON object (a reply's, or a stream's message_start merged with its message_delta);
+    None when it is absent or lacks the input or output count (the provider then estimates: final_usage).
     cache_creation splits the writes by duration (ephemeral_5m / ephemeral_1h), billed at different prices.
     """
-    read = usage.cache_read_input_tokens or 0
-    write = usage.cache_creation_input_tokens or 0
-    split = getattr(usage, "cache_creation", None)
-    write_1h = (split and getattr(split, "ephemeral_1h_input_tokens", None)) or 0
-    details = getattr(usage, "output_tokens_details", None)
+    if not isinstance(usage, dict) or usage.get("input_tokens") is None or usage.get("output_tokens") is None:
+        return None
+    read = usage.get("cache_read_input_tokens") or 0
+    write = usage.get("cache_creation_input_tokens") or 0
+    write_1h = (usage.get("cache_creation") or {}).get("ephemeral_1h_input_tokens") or 0
+    details = usage.get("output_tokens_details") or {}
     return Usage(
-        input_tokens=(usage.input_tokens or 0) + read + write,
+        input_tokens=usage["input_tokens"] + read + write,
         cached_input_tokens=read,
         cache_write_tokens=write,
         cache_write_1h_tokens=min(write_1h, write),
-        output_tokens=usage.output_tokens or 0,  # thinking included, as Anthropic bills it
-        reasoning_tokens=(details and details.thinking_tokens) or 0,
+        output_tokens=usage["output_tokens"],  # thinking included, as Anthropic bills it
+        reasoning_tokens=details.get("thinking_tokens") or 0,
     )
+
+
+def _wire(model: Any) -> dict | None:
+    """An SDK object as the JSON it came from (None stays None): usage fields may be missing on the wire."""
+    return None if model is None else model.to_dict(warnings=False)
 
 
 def adaptive(model_id: str) -> bool:
@@ -207,25 +215,43 @@ class AnthropicProvider(SDKProvider):
         content = "".join(b.text for b in reply.content if getattr(b, "type", "") == "text")
         thinking = "".join(b.thinking for b in reply.content if getattr(b, "type", "") == "thinking")
         finish = require_finish(reply.stop_reason, self.name)
-        return ChatResult(content, _map_usage(reply.usage), FINISH.get(finish, finish), thinking)
+        usage = self.final_usage(_map_usage(_wire(getattr(reply, "usage", None))), request, content + thinking)
+        return ChatResult(content, usage, FINISH.get(finish, finish), thinking)
 
     def stream(self, request: ChatRequest) -> Iterator[TextDelta | ThinkingDelta | StreamEnd]:
         client = self._client()
-        final = None
+        usage: dict | None = None  # message_start's counts, updated by message_delta's (cumulative) ones
+        output_counted = stopped = False
+        finish = None
+        parts: list[str] = []
         with _map_errors(self, request.options.timeout):
-            with client.messages.stream(**self._params(request)) as events:
-                stopped = False
+            # The raw events, not messages.stream(): its accumulator fails on an event without usage, after
+            # the text was shown. Input and cache counts come in message_start, output in message_delta.
+            events = client.messages.create(**self._params(request), stream=True)
+            try:
                 for event in events:
-                    if event.type == "content_block_delta" and event.delta.type == "text_delta":
-                        if event.delta.text:
-                            yield TextDelta(event.delta.text)
-                    elif event.type == "content_block_delta" and event.delta.type == "thinking_delta":
-                        if event.delta.thinking:  # thinking is never part of the answer
-                            yield ThinkingDelta(event.delta.thinking)
-                    elif event.type == "message_stop":
+                    kind = getattr(event, "type", None)
+                    if kind == "content_block_delta":
+                        delta = event.delta
+                        if delta.type == "text_delta" and delta.text:
+                            parts.append(delta.text)
+                            yield TextDelta(delta.text)
+                        elif delta.type == "thinking_delta" and delta.thinking:  # never part of the answer
+                            parts.append(delta.thinking)
+                            yield ThinkingDelta(delta.thinking)
+                    elif kind == "message_start":
+                        usage = _wire(getattr(event.message, "usage", None))
+                    elif kind == "message_delta":
+                        finish = getattr(event.delta, "stop_reason", None) or finish
+                        counts = _wire(getattr(event, "usage", None))
+                        if counts is not None and usage is not None:
+                            usage.update({k: v for k, v in counts.items() if v is not None})
+                            output_counted = counts.get("output_tokens") is not None
+                    elif kind == "message_stop":
                         stopped = True
-                # Input and cache counts came in message_start, output in message_delta: merged here.
-                if stopped:
-                    final = events.get_final_message()
-        finish = require_finish(final.stop_reason if final is not None else None, self.name)
-        yield StreamEnd(_map_usage(final.usage), FINISH.get(finish, finish))
+            finally:
+                events.close()
+        finish = require_finish(finish if stopped else None, self.name)
+        # message_start carries a placeholder output count: only message_delta's is the bill.
+        usage = self.final_usage(_map_usage(usage) if output_counted else None, request, "".join(parts))
+        yield StreamEnd(usage, FINISH.get(finish, finish))

@@ -7,12 +7,12 @@ import os
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from ..core.errors import MissingKeyError, TruncatedStreamError
 from ..core.tokens import estimated_usage
-from ..core.types import Attachment, ChatRequest, ChatResult, Message, StreamEvent
+from ..core.types import Attachment, ChatRequest, ChatResult, Message, StreamEvent, Usage
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,20 @@ class Provider(ABC):
 
     @abstractmethod
     def stream(self, request: ChatRequest) -> Iterator[StreamEvent]: ...
+
+    def final_usage(self, reported: Usage | None, request: ChatRequest, output: str) -> Usage:
+        """The usage a reply reported, or, when it reported none, our estimate labelled as one.
+
+        Every provider's chat() and stream() pass what their `_map_usage` made of the reply through here:
+        an answer without a usage block (or with no counts in it) was still billed, so it is never free
+        and exact. `output` is every generated text (answer and thinking).
+        """
+        if reported is not None and (reported.input_tokens or reported.output_tokens):
+            return reported
+        estimate = estimated_usage(request, output, rule=self.estimate_rule)
+        if reported is not None and reported.reported_cost_usd is not None:
+            return replace(estimate, reported_cost_usd=reported.reported_cost_usd)
+        return estimate
 
     def estimate_cost(self, request: ChatRequest, prices) -> Any:
         """Estimated cost of the prompt alone, at the catalog's prices (None when unpriced)."""

@@ -18,10 +18,13 @@ FINISH = {"STOP": "stop", "MAX_TOKENS": "length", "SAFETY": "content_filter",
           "PROHIBITED_CONTENT": "content_filter", "BLOCKLIST": "content_filter", "SPII": "content_filter"}
 
 
-def _map_usage(meta: Any) -> Usage:
-    """prompt_token_count includes cached_content_token_count; billed output = candidates + thoughts."""
-    if meta is None:
-        return Usage()
+def _map_usage(meta: Any) -> Usage | None:
+    """prompt_token_count includes cached_content_token_count; billed output = candidates + thoughts.
+
+    None when the reply has no usageMetadata (or no counts in it): the provider then estimates (final_usage).
+    """
+    if meta is None or meta.prompt_token_count is None and meta.candidates_token_count is None:
+        return None
     thoughts = meta.thoughts_token_count or 0
     return Usage(
         # Tool-use prompt tokens are billed as input but counted apart from prompt_token_count.
@@ -167,20 +170,25 @@ class GeminiProvider(SDKProvider):
         with _map_errors(self, request.options.timeout):
             reply = client.models.generate_content(**self._params(request))
         finish = require_finish(_finish(reply), self.name)
-        return ChatResult(_text(reply), _map_usage(reply.usage_metadata), finish, _thoughts(reply))
+        text, thoughts = _text(reply), _thoughts(reply)
+        return ChatResult(text, self.final_usage(_map_usage(reply.usage_metadata), request, text + thoughts), finish,
+                          thoughts)
 
     def stream(self, request: ChatRequest) -> Iterator[TextDelta | ThinkingDelta | StreamEnd]:
         client = self._client()
         usage = finish = None
+        parts: list[str] = []
         with _map_errors(self, request.options.timeout):
             events = client.models.generate_content_stream(**self._params(request))
             try:
                 for chunk in events:
                     thought = _thoughts(chunk)
                     if thought:  # thought summaries are never part of the answer
+                        parts.append(thought)
                         yield ThinkingDelta(thought)
                     text = _text(chunk)
                     if text:
+                        parts.append(text)
                         yield TextDelta(text)
                     if chunk.usage_metadata is not None:  # running totals: the last one is the bill
                         usage = chunk.usage_metadata
@@ -188,4 +196,4 @@ class GeminiProvider(SDKProvider):
             finally:
                 events.close()  # releases the connection when the caller stops early
         finish = require_finish(finish, self.name)
-        yield StreamEnd(_map_usage(usage), finish)
+        yield StreamEnd(self.final_usage(_map_usage(usage), request, "".join(parts)), finish)

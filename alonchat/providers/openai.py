@@ -10,8 +10,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from ..core.errors import ProviderError
-from ..core.tokens import estimated_usage
+from ..core.errors import ProviderError, TruncatedStreamError
 from ..core.types import PDF_TYPE, ChatRequest, ChatResult, Message, StreamEnd, TextDelta, ThinkingDelta, Usage
 from .base import ProviderEnv, SDKProvider, data_url, require_finish
 from .mapping import connection_error, malformed_error, scrub, status_error, timeout_error
@@ -216,21 +215,20 @@ class OpenAIProvider(SDKProvider):
         with map_errors(self, request.options.timeout):
             usage = _map_usage(reply.usage.to_dict(warnings=False) if reply.usage else None)
             thinking = _reasoning(choice.message.to_dict(warnings=False) if choice and choice.message else {})
-        return ChatResult(content, _with_id(usage or estimated_usage(request, content), reply.id), finish, thinking)
+        return ChatResult(content, _with_id(self.final_usage(usage, request, content + thinking), reply.id), finish,
+                          thinking)
 
     def stream(self, request: ChatRequest) -> Iterator[TextDelta | ThinkingDelta | StreamEnd]:
-        import openai
-
         client = self._client()
         parts: list[str] = []
         usage = finish = response_id = None
         with map_errors(self, request.options.timeout):
             # The SDK sends the request and decodes the event stream; each chunk stays the JSON object it
-            # was (parse(to=Stream[object])). Building the SDK's typed chunk costs twice the rest of the
+            # was (parse(to=_Chunks)). Building the SDK's typed chunk costs twice the rest of the
             # read, and six panes at full speed parse thousands of chunks a second each (bench/ui_stream.py).
             events = client.chat.completions.with_raw_response.create(
                 **self._params(request), stream=True, stream_options={"include_usage": True},
-            ).parse(to=openai.Stream[object])
+            ).parse(to=_chunk_stream())
             try:
                 for chunk, choices in _chunks(events):
                     response_id = response_id or chunk.get("id")
@@ -240,6 +238,7 @@ class OpenAIProvider(SDKProvider):
                         delta = _object(choice, "delta")
                         thought = _reasoning(delta)
                         if thought:
+                            parts.append(thought)
                             yield ThinkingDelta(thought)
                         text = _text(delta, "content")
                         if text:
@@ -249,5 +248,33 @@ class OpenAIProvider(SDKProvider):
             finally:
                 events.close()
         finish = require_finish(finish, self.name)
-        # A compatible server may ignore include_usage: count it ourselves, labelled an estimate.
-        yield StreamEnd(_with_id(usage or estimated_usage(request, "".join(parts)), response_id), finish)
+        if usage is None and not events.done:
+            # The finish reason came but neither the usage chunk nor [DONE]: the connection was cut before the
+            # stream's end, so what it would have said (the bill) is unknown. A server that ignores
+            # include_usage still ends with [DONE]; its answer is complete and its usage estimated.
+            raise TruncatedStreamError(
+                f"{self.name} stream was cut after the finish reason, before its usage and its end ([DONE]); "
+                "the usage is estimated. Try again if the answer looks incomplete.", provider=self.name)
+        yield StreamEnd(_with_id(self.final_usage(usage, request, "".join(parts)), response_id), finish)
+
+
+_CHUNKS: type | None = None
+
+
+def _chunk_stream() -> type:
+    """openai.Stream of plain JSON chunks that notes whether the server sent [DONE] (the SDK stops there silently)."""
+    global _CHUNKS
+    if _CHUNKS is None:
+        import openai
+
+        class Chunks(openai.Stream[object]):
+            done = False
+
+            def _iter_events(self):
+                for sse in super()._iter_events():
+                    if sse.data.startswith("[DONE]"):
+                        self.done = True
+                    yield sse
+
+        _CHUNKS = Chunks
+    return _CHUNKS

@@ -9,6 +9,8 @@ exercised as in production. Routes:
 - Gemini:    POST /{version}/models/{model}:generateContent and :streamGenerateContent?alt=sse
 - Billing:   the providers' admin usage and cost reports and OpenRouter's generation lookup (admin.py),
              answered from every call served here plus what tests book (`srv.admin`)
+- Images:    GET /img/{name}?... a 1x1 PNG, recorded: what a markdown image in an answer would fetch
+  (`image_markdown()` writes one), so a test can tell whether the page loaded it without a click
 
 Use::
 
@@ -44,6 +46,9 @@ FAKE_KEYS = {
 
 _GEMINI_PATH = re.compile(r"^/(?P<version>[^/]+)/models/(?P<model>[^:]+):(?P<method>\w+)$")
 _USAGE_KEYS = ("input", "cached", "cache_write", "cache_write_1h", "output", "reasoning")
+# A valid 1x1 transparent PNG: what GET /img/... serves.
+PNG_1PX = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+                        "0000000d49444154789c6360606060000000050001a5f645400000000049454e44ae426082")
 
 
 @dataclass
@@ -64,6 +69,8 @@ class Script:
     thinking: str | None = None  # reasoning text sent apart from the answer, in the wire's own form
     silent: float | None = None
     disconnect: bool = False  # the connection drops after the text: no end, no finish reason
+    no_usage: bool = False  # the reply carries no usage block at all
+    cut_after_finish: bool = False  # the stream ends right after its finish reason (no usage, no end marker)
     failures: int = 0  # how many failures this script has served so far
 
     def pieces(self, default: str) -> list[str]:
@@ -149,7 +156,7 @@ class FakeServer:
                error_message: str | None = None, retry_after: float | str | None = None,
                fail_times: int | None = None, truncate: bool = False, malformed: bool | bytes = False,
                stall: float | None = None, thinking: str | None = None, silent: float | None = None,
-               disconnect: bool = False) -> Script:
+               disconnect: bool = False, no_usage: bool = False, cut_after_finish: bool = False) -> Script:
         """Set how `model_id` answers from now on.
 
         reply/chunks: the text, or the exact stream chunks (the JSON reply joins them).
@@ -176,14 +183,28 @@ class FakeServer:
           a provider that takes the request and goes quiet before the first token.
         disconnect: the stream's text is sent, then the connection closes in the middle of the body
           (no end chunk): a network drop after part of the answer was shown.
+        no_usage: the reply (JSON, or every event of the stream) carries no usage block at all
+          (OpenAI: no usage object and no usage chunk; Anthropic: no usage in message_start,
+          message_delta or the message; Gemini: no usageMetadata).
+        cut_after_finish: the stream stops right after its finish reason, before its usage and its
+          end marker (OpenAI's usage chunk and [DONE]; Anthropic's message_delta usage and
+          message_stop; Gemini, which has no end marker, sends its last chunk without usageMetadata).
         """
         if fail_times is not None and status is None:
             status = 500
         s = Script(reply, chunks, usage, delay, status, error_message, retry_after, fail_times,
-                   truncate, malformed, stall, thinking, silent, disconnect)
+                   truncate, malformed, stall, thinking, silent, disconnect, no_usage, cut_after_finish)
         with self._lock:
             self.scripts[model_id] = s
         return s
+
+    def image_url(self, secret: str = "SECRETDATA") -> str:
+        """A local image URL carrying `secret` in its query, as a prompt-injected exfiltration link would."""
+        return f"{self.url}/img/leak.png?d={secret}"
+
+    def image_markdown(self, secret: str = "SECRETDATA", alt: str = "chart") -> str:
+        """A markdown image pointing at this server (script it as a reply or a display name)."""
+        return f"![{alt}]({self.image_url(secret)})"
 
     def requests_to(self, fragment: str) -> list[Recorded]:
         """Recorded requests whose path contains `fragment` (e.g. "chat/completions")."""
@@ -227,6 +248,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._record(None)
         if self.server_ref.admin.route(self):
             return
+        if self._path.startswith("/img/"):
+            return self._raw(200, PNG_1PX, "image/png")
         if self._path.endswith("/models"):
             models = [{"id": m, "object": "model", "created": 0, "owned_by": "fake"}
                       for m in self.server_ref.models]
@@ -292,8 +315,9 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(s.status, wire.error(s.status, message), headers)
         answer = srv.responder(model, wire.last_user(body)) if srv.responder is not None else None
         pieces = s.pieces(answer or "Fake reply to: " + (wire.last_user(body) or "nothing"))
-        usage = self._usage(s, wire.prompt(body), pieces)
-        wire.response_id = srv.admin.served(wire.name, self._path, model, usage, self._sent_key())
+        used = self._usage(s, wire.prompt(body), pieces)  # what the vendor bills, and its books show
+        wire.response_id = srv.admin.served(wire.name, self._path, model, used, self._sent_key())
+        usage = None if s.no_usage else used  # what the reply says of it
         if not stream:
             srv._wait(s.delay * len(pieces) + (s.stall or 0))
             if s.malformed:
@@ -309,7 +333,7 @@ class _Handler(BaseHTTPRequestHandler):
         return {"input": len(prompt.split()), "cached": 0, "cache_write": 0, "cache_write_1h": 0,
                 "output": len(pieces), "reasoning": 0, "cost": None}
 
-    def _stream(self, wire, model: str, body: dict, s: Script, pieces: list[str], usage: dict) -> None:
+    def _stream(self, wire, model: str, body: dict, s: Script, pieces: list[str], usage: dict | None) -> None:
         srv = self.server_ref
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
@@ -336,7 +360,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 return
             if not s.truncate:
-                for part in wire.tail(model, usage, body):
+                for part in wire.tail(model, usage, body, end=not s.cut_after_finish):
                     self._chunk(part)
             self._chunk(b"")  # the end of the chunked body: a clean end, as a server that just stops
         except (BrokenPipeError, ConnectionResetError):

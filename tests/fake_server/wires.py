@@ -8,7 +8,9 @@ import re
 import time
 
 # Usage dicts here are in the ENGINE's convention (see FakeServer.script); each wire converts them
-# into its vendor's own convention, which is exactly what the provider modules must undo.
+# into its vendor's own convention, which is exactly what the provider modules must undo. A usage of
+# None is a reply without any usage block (some servers, and cut streams, send none).
+# tail(..., end=False) is a stream cut right after its finish reason: no usage, no end marker.
 
 
 def sse(data, event: str | None = None) -> bytes:
@@ -90,7 +92,7 @@ class OpenAIWire:
                 "model": model,
                 "choices": [{"index": 0, "message": message,
                              "finish_reason": "stop" if finished else None, "logprobs": None}],
-                "usage": self.usage(u)}
+                **({"usage": self.usage(u)} if u is not None else {})}
 
     def thought(self, model: str, text: str) -> list[bytes]:
         return [sse(self._chunk(model, [{"index": 0, "delta": {"reasoning_content": text}, "finish_reason": None}]))]
@@ -118,9 +120,11 @@ class OpenAIWire:
     def delta(self, model: str, text: str) -> bytes:
         return sse(self._chunk(model, [{"index": 0, "delta": {"content": text}, "finish_reason": None}]))
 
-    def tail(self, model: str, u: dict, body: dict) -> list[bytes]:
+    def tail(self, model: str, u: dict | None, body: dict, end: bool = True) -> list[bytes]:
         out = [sse(self._chunk(model, [{"index": 0, "delta": {}, "finish_reason": "stop"}]))]
-        if (body.get("stream_options") or {}).get("include_usage"):
+        if not end:
+            return out
+        if u is not None and (body.get("stream_options") or {}).get("include_usage"):
             out.append(sse(self._chunk(model, [], self.usage(u))))  # choices == [] carries usage
         return out + [sse("[DONE]")]
 
@@ -203,11 +207,12 @@ class AnthropicWire:
         return {"id": "msg_fake", "type": "message", "role": "assistant", "model": model,
                 "content": blocks + [{"type": "text", "text": text}],
                 "stop_reason": "end_turn" if finished else None, "stop_sequence": None,
-                "usage": self.usage(u)}
+                **({"usage": self.usage(u)} if u is not None else {})}
 
-    def head(self, model: str, u: dict, body: dict) -> list[bytes]:
-        start_usage = {**self.usage(u), "output_tokens": 1, "output_tokens_details": None}
-        message = {**self.reply(model, "", u, False), "content": [], "usage": start_usage}
+    def head(self, model: str, u: dict | None, body: dict) -> list[bytes]:
+        message = {**self.reply(model, "", u, False), "content": []}
+        if u is not None:
+            message["usage"] = {**self.usage(u), "output_tokens": 1, "output_tokens_details": None}
         return [sse({"type": "message_start", "message": message}, "message_start"), sse({"type": "ping"}, "ping")]
 
     def _switch(self, kind: str) -> list[bytes]:
@@ -238,15 +243,15 @@ class AnthropicWire:
                                                      "delta": {"type": "text_delta", "text": text}},
                                                     "content_block_delta")])
 
-    def tail(self, model: str, u: dict, body: dict) -> list[bytes]:
+    def tail(self, model: str, u: dict | None, body: dict, end: bool = True) -> list[bytes]:
         # Output counts arrive in message_delta, input and cache counts came in message_start.
-        delta_usage = {"output_tokens": u["output"],
-                       "output_tokens_details": {"thinking_tokens": u["reasoning"]}}
-        return self._switch("text") + [
-            sse({"type": "content_block_stop", "index": self.index}, "content_block_stop"),
-            sse({"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
-                 "usage": delta_usage}, "message_delta"),
-            sse({"type": "message_stop"}, "message_stop")]
+        delta = {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None}}
+        if u is not None and end:
+            delta["usage"] = {"output_tokens": u["output"],
+                              "output_tokens_details": {"thinking_tokens": u["reasoning"]}}
+        out = self._switch("text") + [sse({"type": "content_block_stop", "index": self.index}, "content_block_stop"),
+                                      sse(delta, "message_delta")]
+        return out + [sse({"type": "message_stop"}, "message_stop")] if end else out
 
     @staticmethod
     def malformed() -> bytes:
@@ -324,9 +329,10 @@ class GeminiWire:
     def delta(self, model: str, text: str) -> bytes:
         return sse(self._candidate(model, text, False, None))
 
-    def tail(self, model: str, u: dict, body: dict) -> list[bytes]:
-        # The last chunk carries the finish reason and the usage, with empty text, as Gemini does.
-        return [sse(self._candidate(model, "", True, u))]
+    def tail(self, model: str, u: dict | None, body: dict, end: bool = True) -> list[bytes]:
+        # The last chunk carries the finish reason and the usage, with empty text, as Gemini does (it has no
+        # end marker: a stream cut after its finish reason is one without usage).
+        return [sse(self._candidate(model, "", True, u if end else None))]
 
     @staticmethod
     def malformed() -> bytes:

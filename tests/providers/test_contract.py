@@ -8,6 +8,7 @@ var, how to point it at the fake server. Vendor-specific behaviour stays in test
 from __future__ import annotations
 
 import re
+import traceback
 from dataclasses import dataclass
 from decimal import Decimal as D
 from pathlib import Path
@@ -18,6 +19,7 @@ from sqlalchemy import select
 from alonchat.calls.attempt import RetryPolicy
 from alonchat.calls.service import AIService, ai_service
 from alonchat.core import errors
+from alonchat.core.tokens import estimate_tokens
 from alonchat.core.types import TextDelta
 from alonchat.providers.registry import registry
 from alonchat.storage.engine import session
@@ -57,6 +59,7 @@ class Case:
     usage: dict
     prefix: str = ""  # what the provider's base URL adds to the server's root
     point: object = builtin  # (case, url, monkeypatch): aim the provider at a server
+    end_marker: bool = True  # its stream ends with a marker after the usage ([DONE], message_stop); Gemini's doesn't
 
     def __str__(self) -> str:
         return self.provider
@@ -69,7 +72,7 @@ CASES = [
                                             "reasoning": 150}),
     # On the wire Gemini's candidatesTokenCount excludes thoughts: 500 - 200 = 300.
     Case("gemini", "gemini-2.5-flash", {"input": 3000, "cached": 2048, "cache_write": 0, "output": 500,
-                                        "reasoning": 200}),
+                                        "reasoning": 200}, end_marker=False),
     Case("compat", "compat-model", {"input": 50, "cached": 10, "cache_write": 0, "output": 5, "reasoning": 0}, "/v1",
          endpoint),
 ]
@@ -84,6 +87,17 @@ def case(request, fake_server, monkeypatch) -> Case:
 
 def key_vars(case: Case) -> tuple[str, ...]:
     return registry.get(case.provider).env.key
+
+
+def call(how: str, model: str, prompt: str, svc: AIService = ai_service):
+    """One call streamed or not; returns the final CallResult (the typed error propagates)."""
+    if how == "chat":
+        return svc.chat(model, prompt)
+    *_, final = list(svc.stream(model, prompt))
+    return final
+
+
+HOW = pytest.mark.parametrize("how", ["chat", "stream"])
 
 
 # --- usage convention: what each vendor reports becomes the engine's counts, priced and recorded ----
@@ -114,7 +128,40 @@ def test_stream_maps_usage_and_prices_it(case, fake_server):
     assert_usage(row, case.usage)
 
 
+@HOW
+def test_a_reply_without_usage_is_estimated_never_free(case, fake_server, how):
+    """No usage block at all (Gemini's usageMetadata, Anthropic's usage, OpenAI's usage and usage chunk):
+    the call was still billed, so its usage is estimated, labelled so, and priced."""
+    fake_server.script(case.model, reply="Paris is the capital of France.", no_usage=True, thinking="Let me see.")
+    result = call(how, case.model, "What is the capital of France?")
+    assert result.ok and result.content == "Paris is the capital of France."
+    assert result.usage.estimated and result.usage.input_tokens > 0
+    assert result.usage.output_tokens >= estimate_tokens("Paris is the capital of France.")
+    assert result.cost_usd is not None and result.cost_usd > 0
+    [row] = ledger()
+    assert (row.status, row.provider) == ("ok", case.provider)
+    assert row.usage_estimated and row.cost_usd == result.cost_usd
+
+
 # --- truncation, malformed replies, stalls: never taken as a complete answer ------------------------
+
+def test_a_stream_cut_after_its_finish_reason_is_truncated_at_estimated_usage(case, fake_server):
+    """The finish reason came, then the connection ended before the usage and the end marker: never ok and exact.
+
+    Gemini has no end marker: its last chunk carries the finish reason and the usage, so a cut there is a
+    complete answer without usage (ok, estimated).
+    """
+    fake_server.script(case.model, chunks=["The answer", " is 42."], usage=case.usage, cut_after_finish=True)
+    if case.end_marker:
+        with pytest.raises(errors.TruncatedStreamError):
+            list(ai_service.stream(case.model, "q"))
+    else:
+        assert list(ai_service.stream(case.model, "q"))[-1].ok
+    [row] = ledger()
+    assert row.status == ("truncated" if case.end_marker else "ok")
+    assert row.usage_estimated and row.output_tokens == estimate_tokens("The answer is 42.")
+    assert row.cost_usd is not None and row.cost_usd > 0
+
 
 def test_truncated_stream_is_recorded_as_truncated(case, fake_server):
     fake_server.script(case.model, chunks=["The answer is", " forty"], truncate=True, usage=case.usage)
@@ -203,6 +250,18 @@ def test_auth_error_names_the_env_var_but_never_records_the_key(case, fake_serve
     assert row.status == "error" and KEY not in row.error_message
     assert "Check that the API key is valid" in row.error_message
     assert len(fake_server.requests) == 1  # a 4xx is never retried
+
+
+@HOW
+def test_a_401_that_echoes_the_key_never_shows_or_records_it(case, fake_server, how):
+    fake_server.expect_key, fake_server.echo_key = "the-key-the-server-wants-0000", True
+    with pytest.raises(errors.AuthError) as info:
+        call(how, case.model, "q")
+    assert fake_server.requests[-1].key == KEY  # the server did get our key, and repeated it in its 401
+    shown = "".join(traceback.format_exception(info.value))  # the SDK error chained to ours included
+    assert "Invalid API key provided" in shown and KEY not in shown
+    [row] = ledger()
+    assert row.status == "error" and KEY not in row.error_message
 
 
 # --- error mapping: one typed error per HTTP status, with the vendor's message and the fix --------
