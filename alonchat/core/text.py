@@ -1,7 +1,7 @@
 """Text made safe: secrets masked on the way out, spreadsheet formulas neutralised, invisible characters refused.
 
 Every error text passes through redact(); every CSV cell through safe_text(); every stored name through
-no_control_chars() (or strip_invisible() for display text).
+no_control_chars() (or strip_invisible() for display text); user input a message repeats through quoted().
 """
 
 from __future__ import annotations
@@ -121,3 +121,15 @@ def strip_invisible(value: str) -> str:
     """Display text keeps its letters and spaces but loses what would hide or reorder them."""
     return "".join(c for c in value if c in "\n\t" or not (unicodedata.category(c) in _INVISIBLE_CATEGORIES
                                                             or c in _BLANK_LETTERS))
+
+
+def _hidden(c: str) -> bool:
+    return ord(c) < 32 or ord(c) == 127 or unicodedata.category(c) in _INVISIBLE_CATEGORIES or c in _BLANK_LETTERS
+
+
+def quoted(value, limit: int = 40) -> str:
+    """User input as an error message repeats it: quoted, cut to `limit` characters, and every control, invisible
+    or text-direction character shown as <U+XXXX> (a raw U+202E would reorder the rest of the message)."""
+    text = str(value)
+    shown = "".join(f"<U+{ord(c):04X}>" if _hidden(c) else c for c in text[:limit])
+    return f"'{shown}'" if len(text) <= limit else f"'{shown}…' ({len(text):,} characters)"

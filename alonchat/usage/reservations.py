@@ -46,9 +46,15 @@ def _money(amount: Decimal) -> str:
     return f"${amount:,.4f}" if amount < 1 else f"${amount:,.2f}"
 
 
-def _refusal(b: budgets.BudgetStatus, ceiling: Decimal, now: datetime) -> str:
+def _refusal(b: budgets.BudgetStatus, ceiling: Decimal, now: datetime, user: str, team: str) -> str:
+    """Why the call is refused, with the figures `user` may see (everyone's spend only for admins)."""
+    b = budgets.as_seen_by(b, user, team)
     if b.level == "hard":
         return budgets.message(b, now)
+    if b.hidden:
+        return (f"This call could cost up to {_money(ceiling)} (its estimated input plus its maximum output), more "
+                f"than is left of the {_money(b.monthly_usd)} monthly budget of {budgets.scope_label(b.scope)}. "
+                "Lower Max tokens, pick a cheaper model, or ask an admin to raise the budget.")
     left = max(b.monthly_usd - b.spent_usd - b.reserved_usd, Decimal(0))
     held = f", {_money(b.reserved_usd)} of it held by calls in flight" if b.reserved_usd else ""
     return (f"This call could cost up to {_money(ceiling)} (its estimated input plus its maximum output), and "
@@ -77,8 +83,8 @@ def reserve(user: str, team: str, ceiling: Decimal | None, now: datetime | None 
             # Held money first, spend second: a call settling in between is then counted twice, never missed.
             held = held_rows(conn, now)
             for b in budgets.statuses(conn, rows, now, held):
-                if b.spent_usd + b.reserved_usd + ceiling > b.monthly_usd:
-                    raise BudgetExceededError(_refusal(b, ceiling, now))
+                if b.enforced and b.spent_usd + b.reserved_usd + ceiling > b.monthly_usd:
+                    raise BudgetExceededError(_refusal(b, ceiling, now, user, team))
             rid = conn.execute(insert(_TABLE).values(user=user, team=team or "", month=params["month"],
                                                      amount_usd=ceiling, created_at=now)).inserted_primary_key[0]
             conn.commit()

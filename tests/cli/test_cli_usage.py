@@ -112,7 +112,7 @@ def test_budget_set_list_remove(capsys):
     assert code == 0 and listed["team"]["monthly_usd"] == 10 and listed["alice"]["soft_percent"] == 50
     assert {"spent_usd", "projection_usd", "level"} <= set(listed["alice"])
     code, out, _ = run(capsys, "budget", "list")
-    assert "alice" in out and "team" in out
+    assert "alice" in out and "everyone" in out
     assert run(capsys, "budget", "remove", "--user", "alice")[0] == 0
     assert [b.scope for b in budgets.list_budgets()] == ["*"]
 
@@ -138,6 +138,22 @@ def test_budget_bad_values_write_nothing(capsys):
     assert code == 2 and budgets.list_budgets() == []
     code, _, err = run(capsys, "budget", "remove", "--user", "nobody")
     assert code == 2 and "no budget" in err
+
+
+@pytest.mark.parametrize("amount", ["1e30", "0.0000000000001", "-3"])
+def test_budget_amounts_out_of_range_are_one_line_with_exit_2(capsys, amount):
+    code, out, err = run(capsys, "budget", "set", "--monthly", amount)
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert err.startswith(f"error: The monthly amount '{amount}' is out of range: give a positive number of US "
+                          "dollars from $0.01 to $1,000,000,000") and "Nothing was saved." in err
+    assert "monthly_usd" not in err and budgets.list_budgets() == []
+
+
+def test_budget_set_says_what_it_did(capsys):
+    assert run(capsys, "budget", "set", "--monthly", "10")[1] == ("Created the monthly budget of everyone: $10.00 a "
+                                                                  "month, warning from 80%.\n")
+    assert run(capsys, "budget", "set", "--monthly", "12", "--soft-percent", "90")[1] == (
+        "Changed the monthly budget of everyone to $12.00 a month, warning from 90% (was $10.00, warning from 80%).\n")
 
 
 def test_demo_data_fills_the_ledger_with_a_progress_bar(capsys):

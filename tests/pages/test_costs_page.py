@@ -94,23 +94,51 @@ def test_what_if_prices_the_same_tokens_at_another_model(at):
     assert formats == {"Actual (USD)": "$%.5f", "At gamma (USD)": "$%.5f"}  # both show echo's $0.00015 at gamma
 
 
-def test_budgets_set_on_the_page_show_spend_and_projection(at):
-    at.text_input(key="costs_budget_user").set_value("alice")
-    at.number_input(key="costs_budget_usd").set_value(5.0)
-    at.number_input(key="costs_budget_soft").set_value(50)
+def save_budget(at: AppTest, whose=None, name=None, usd=None, soft=None) -> AppTest:
+    if whose is not None:
+        at.segmented_control(key="costs_budget_whose").set_value(whose)
+    if name is not None:
+        at.text_input(key="costs_budget_name").set_value(name)
+    if usd is not None:
+        at.number_input(key="costs_budget_usd").set_value(usd)
+    if soft is not None:
+        at.number_input(key="costs_budget_soft").set_value(soft)
     next(b for b in at.button if b.label == "Save budget").click().run()
-    assert not at.exception
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_budgets_set_on_the_page_show_spend_and_projection_and_say_what_was_done(at):
+    save_budget(at, "A user", "alice", 5.0, 50)
     [b] = budgets.list_budgets()
     assert (b.scope, b.monthly_usd, b.soft_percent) == ("alice", D(5), 50)
+    assert [s.value for s in at.success] == ["Created the monthly budget of user 'alice': $5.00 a month, "
+                                             "warning from 50%."]
     assert any("**alice**" in md.value and "of $5.00" in md.value and "projected" in md.value for md in at.markdown)
+    save_budget(at, usd=7.5)
+    assert [s.value for s in at.success] == ["Changed the monthly budget of user 'alice' to $7.50 a month, "
+                                             "warning from 50% (was $5.00, warning from 50%)."]
     at.button(key="costs_budget_remove_btn").click().run()
     assert budgets.list_budgets() == []
+    assert [s.value for s in at.success] == ["Removed the monthly budget of user 'alice'."]
 
 
-def test_a_bad_budget_shows_an_error_and_writes_nothing(at):
-    at.number_input(key="costs_budget_usd").set_value(0.0)
-    next(b for b in at.button if b.label == "Save budget").click().run()
-    assert any("positive number" in e.value for e in at.error)
+def test_a_blank_save_creates_nothing_and_says_what_is_missing(at):
+    save_budget(at)
+    [error] = at.error
+    assert "Pick whose budget this is" in error.value and "Give the monthly amount" in error.value
+    assert budgets.list_budgets() == [] and not at.success
+    save_budget(at, "A team", usd=10.0)
+    assert "Give the team's name" in at.error[0].value and budgets.list_budgets() == []
+    save_budget(at, "Everyone", "corp")
+    assert "Everyone's budget takes no name" in at.error[0].value and budgets.list_budgets() == []
+
+
+@pytest.mark.parametrize("usd", [0.0, 1e30, 1e-13])
+def test_an_amount_out_of_range_shows_one_line_and_writes_nothing(at, usd):
+    save_budget(at, "Everyone", usd=usd)
+    [error] = at.error
+    assert error.value.startswith("The monthly amount") and "$0.01 to $1,000,000,000" in error.value
     assert budgets.list_budgets() == []
 
 

@@ -115,3 +115,29 @@ def test_a_member_switches_between_their_spend_and_their_teams_totals():
     assert not at.exception, at.exception
     assert next(m for m in at.metric if m.label == "Total spend").value == "$3.00"  # ana + bo, not cy
     assert "bo@corp.example" not in str([d.value for d in at.dataframe])
+
+
+def test_a_member_sees_everyones_budget_without_the_organisations_spend_on_every_page():
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from alonchat.core.types import Usage
+    from alonchat.usage import budgets, ledger
+
+    with identity.acting_as(identity.Actor("root@corp.example", True)):
+        budgets.set_budget(10)
+    ledger.record(ledger.UsageEntry(user="cy@else.example", model_name="gpt-5", provider="openai", model_id="gpt-5",
+                                    usage=Usage(10, 0, 0, 10), cost_usd=Decimal("8.30"), latency_ms=5, ttft_ms=None,
+                                    status="ok", created_at=datetime.now(UTC)))
+
+    def shown(at: AppTest) -> str:
+        return " ".join(str(e.value) for kind in ("markdown", "warning", "error", "caption", "metric")
+                        for e in at.get(kind))
+
+    for page in ("pages/costs.py", "pages/playground.py"):
+        at = app(member(), page)
+        text = shown(at)
+        assert "8.30" not in text and "83%" not in text, page
+        assert "Everyone" in text or "everyone" in text, page  # the budget itself is still shown: its level and amount
+        admin = app(member("root@corp.example"), page)
+        assert "8.30" in shown(admin), page

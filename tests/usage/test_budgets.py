@@ -60,7 +60,7 @@ def test_check_levels_and_messages_per_user_and_team():
     # the team's hard limit stops everyone, bob included
     budgets.set_budget(11)
     spend("bob", "1")
-    with pytest.raises(errors.BudgetExceededError, match="the team"):
+    with pytest.raises(errors.BudgetExceededError, match="budget of everyone"):
         budgets.enforce("bob", now=NOW)
 
 
@@ -90,7 +90,7 @@ def test_a_spent_team_budget_refuses_priced_calls_but_never_the_free_echo():
     registry.register(ScriptedProvider([["ok", StreamEnd(Usage(input_tokens=3, output_tokens=1), "stop")]]))
     budgets.set_budget("0.01")
     spend("someone-else", "0.02", when=datetime.now(UTC))  # this month, whenever the test runs
-    with pytest.raises(errors.BudgetExceededError, match="the team"):
+    with pytest.raises(errors.BudgetExceededError, match="budget of everyone"):
         ai_service.chat("priced", "hi")
     assert ai_service.chat("echo", "hi").ok  # price 0: a budget never blocks a free model
     budgets.remove_budget()
@@ -111,3 +111,65 @@ def test_bad_budgets_are_rejected_and_nothing_is_written(amount, soft, user, fie
 def test_remove_a_missing_budget_says_so():
     with pytest.raises(errors.ValidationError, match="no budget for user 'ghost'"):
         budgets.remove_budget("ghost")
+
+
+# --- amounts: a cent to a billion dollars, to the micro-dollar; rows stored before that still list and go ---
+
+@pytest.mark.parametrize("amount", ["1e30", "0.0000000000001", "1000000000.01", "0.009", "0", "-5", "inf", "nan",
+                                    "12.1234567", "ten", "", "1" * 5000])
+def test_an_amount_out_of_range_or_precision_is_one_clear_line_and_writes_nothing(amount):
+    with pytest.raises(errors.ValidationError) as e:
+        budgets.set_budget(amount)
+    [message] = e.value.errors.values()
+    assert message.startswith("The monthly amount ") and "$0.01 to $1,000,000,000" in message or "decimals" in message
+    assert len(message) < 200  # a 5,000-digit amount is cut, not echoed whole
+    assert budgets.list_budgets() == []
+
+
+@pytest.mark.parametrize(("given", "stored"), [("0.01", D("0.01")), ("1000000000", D(1_000_000_000)),
+                                              ("$49.5", D("49.5")), (0.3, D("0.3")), ("12.345678", D("12.345678"))])
+def test_amounts_in_range_are_stored_exactly(given, stored):
+    budgets.set_budget(given)
+    [b] = budgets.list_budgets()
+    assert b.monthly_usd == stored and b.level == "ok" and b.percent == 0
+
+
+def test_every_save_says_what_it_did():
+    assert budgets.set_budget(50, team="corp").message == ("Created the monthly budget of team 'corp': "
+                                                           "$50.00 a month, warning from 80%.")
+    assert budgets.set_budget("50.00", team="corp").message == ("The monthly budget of team 'corp' was already "
+                                                                "$50.00 a month, warning from 80%; nothing changed.")
+    assert budgets.set_budget("10.125", team="corp", soft_percent=90).message == (
+        "Changed the monthly budget of team 'corp' to $10.125 a month, warning from 90% (was $50.00, warning "
+        "from 80%).")
+
+
+def _store_raw(amount: str) -> None:
+    """A budget row as a release before parse_amount could write it (straight into the table)."""
+    from alonchat.storage.engine import get_engine
+    from alonchat.storage.tables import Budget
+
+    with get_engine().begin() as conn:
+        conn.execute(Budget.__table__.insert().values(scope="*", monthly_usd=amount, soft_percent=80,
+                                                      created_at=NOW, updated_at=NOW))
+    budgets.forget_cached()
+
+
+@pytest.mark.parametrize("amount", [
+    pytest.param("1e30", marks=pytest.mark.sqlite_only),  # PostgreSQL's numeric(24, 12) never stored it
+    "0.0000000000001"])  # stored as $0.00 on both
+def test_a_stored_unusable_amount_is_listed_as_invalid_enforces_nothing_and_can_be_replaced_or_removed(amount):
+    add_model("priced", input_price=D("1"), output_price=D("1"))
+    registry.register(ScriptedProvider([["ok", StreamEnd(Usage(input_tokens=3, output_tokens=1), "stop")]]))
+    _store_raw(amount)
+    [b] = budgets.list_budgets()
+    assert (b.monthly_usd, b.level, b.percent, b.enforced) == (None, "invalid", None, False)
+    assert b.as_json()["level"] == "invalid"
+    assert budgets.check("tester").level == "ok"
+    assert ai_service.chat("priced", "q").ok  # neither "unexpected InvalidOperation" nor refused
+    assert "was an invalid amount" in budgets.set_budget(20).message
+    assert budgets.list_budgets()[0].monthly_usd == D(20)
+    budgets.remove_budget()
+    _store_raw(amount)
+    budgets.remove_budget()  # removing one works too, and is audited with the amount as stored
+    assert budgets.list_budgets() == []

@@ -207,16 +207,65 @@ def _scope_name(scope: str) -> str:
     return f"Team {scope[len(budgets.TEAM_PREFIX):]}" if scope.startswith(budgets.TEAM_PREFIX) else scope
 
 
+BUDGET_SAVED = "costs_budget_saved"  # the last save's or removal's one line, shown once after the rerun
+WHOSE = ("Everyone", "A team", "A user")
+
+
+def _budget_line(b: budgets.BudgetStatus) -> None:
+    icon = {"ok": ":green[:material/check_circle:]", "soft": ":orange[:material/warning:]",
+            "hard": ":red[:material/block:]", "invalid": ":red[:material/error:]"}[b.level]
+    name = f"{icon} **{_scope_name(b.scope)}**"
+    if not b.enforced:
+        st.markdown(f"{name} · its stored amount is invalid, so it is not enforced: save it again below, or remove it")
+        return
+    if b.hidden:  # everyone's budget, to a member: its amount and level, never the organisation's spend
+        where = {"ok": "within budget", "soft": "past its warning level", "hard": "spent for this month"}[b.level]
+        st.markdown(f"{name} · {money(b.monthly_usd, badge=False)} a month · warns at {b.soft_percent}% · {where} "
+                    "(its spend is shown to admins only)")
+        return
+    st.markdown(f"{name} · {money(b.spent_usd, badge=False)} of {money(b.monthly_usd, badge=False)} "
+                f"({b.percent:.0f}%) · projected month-end **{money(b.projection_usd, badge=False)}** · "
+                f"warns at {b.soft_percent}%")
+    st.progress(min(b.percent / 100, 1.0))
+
+
+def _save_budget(whose: str | None, name: str, monthly: float | None, soft: int) -> str:
+    """Save from the form's fields; returns what was done (raises ValidationError saying what is missing)."""
+    name = name.strip()
+    problems = {}
+    if whose is None:
+        problems["whose"] = "Pick whose budget this is: everyone, a team or a user."
+    elif whose == "Everyone" and name:
+        problems["name"] = "Everyone's budget takes no name: clear the Name field, or pick a team or a user."
+    elif whose != "Everyone" and not name:
+        problems["name"] = f"Give the {'team' if whose == 'A team' else 'user'}'s name."
+    if monthly is None:
+        problems["monthly_usd"] = "Give the monthly amount in US dollars, e.g. 50."
+    if problems:
+        raise ValidationError(problems)
+    saved = budgets.set_budget(str(monthly), user=name if whose == "A user" else None, soft_percent=int(soft),
+                               team=name if whose == "A team" else None)
+    return saved.message
+
+
+def _remove_budget(scope: str) -> str:
+    if scope == budgets.TEAM:
+        budgets.remove_budget()
+    elif scope.startswith(budgets.TEAM_PREFIX):
+        budgets.remove_budget(team=scope[len(budgets.TEAM_PREFIX):])
+    else:
+        budgets.remove_budget(scope)
+    return f"Removed the monthly budget of {budgets.scope_label(scope)}."
+
+
 def budgets_section() -> None:
-    rows = budgets.list_budgets()  # a member gets the budgets that cover them only
+    rows = budgets.list_budgets()  # a member gets the budgets that cover them, with only the figures theirs to see
+    done = st.session_state.pop(BUDGET_SAVED, None)
+    if done:
+        st.success(done, icon=":material/check:")
     if rows:
         for b in rows:
-            icon = {"ok": ":green[:material/check_circle:]", "soft": ":orange[:material/warning:]",
-                    "hard": ":red[:material/block:]"}[b.level]
-            st.markdown(f"{icon} **{_scope_name(b.scope)}** · {money(b.spent_usd, badge=False)} of "
-                        f"{money(b.monthly_usd, badge=False)} ({b.percent:.0f}%) · projected month-end "
-                        f"**{money(b.projection_usd, badge=False)}** · warns at {b.soft_percent}%")
-            st.progress(min(b.percent / 100, 1.0))
+            _budget_line(b)
         st.caption("Budget month: the calendar month in UTC. Projection = spend so far ÷ elapsed share of the month. "
                    "A hard budget holds each call's worst case while it runs, so calls at once cannot pass it.")
     else:
@@ -226,26 +275,24 @@ def budgets_section() -> None:
         return
     with st.form("costs_budget_form", clear_on_submit=False):
         c = st.columns([2, 2, 1, 1])
-        user = c[0].text_input("User (email)", key="costs_budget_user", help="Empty for a team's or everyone's")
-        team = c[1].text_input("or Team", key="costs_budget_team", help="Both empty: everyone's budget")
-        monthly = c[2].number_input("Monthly USD", min_value=0.0, value=100.0, step=10.0, key="costs_budget_usd")
+        whose = c[0].segmented_control("Whose budget", WHOSE, key="costs_budget_whose",
+                                       help="Everyone's (the whole organisation), one team's, or one user's")
+        name = c[1].text_input("Name", key="costs_budget_name", placeholder="team or user (email)",
+                               help="The team's or the user's name; empty for everyone's budget")
+        monthly = c[2].number_input("Monthly USD", value=None, step=10.0, key="costs_budget_usd",
+                                    placeholder="e.g. 50",
+                                    help=f"From ${budgets.MIN_USD} to ${budgets.MAX_USD:,} a month")
         soft = c[3].number_input("Warn at %", min_value=1, max_value=100, value=80, key="costs_budget_soft")
         if st.form_submit_button("Save budget", icon=":material/save:"):
             try:
-                budgets.set_budget(monthly, user=user.strip() or None, soft_percent=int(soft),
-                                   team=team.strip() or None)
+                st.session_state[BUDGET_SAVED] = _save_budget(whose, name, monthly, soft)
                 st.rerun()
             except ValidationError as e:
-                st.error(str(e))
+                st.error(" ".join(e.errors.values()))
     if rows:
         scopes = [b.scope for b in rows]
         c = st.columns([3, 1])
         gone = c[0].selectbox("Remove a budget", scopes, key="costs_budget_remove", format_func=_scope_name)
         if c[1].button("Remove", key="costs_budget_remove_btn", icon=":material/delete:"):
-            if gone == budgets.TEAM:
-                budgets.remove_budget()
-            elif gone.startswith(budgets.TEAM_PREFIX):
-                budgets.remove_budget(team=gone[len(budgets.TEAM_PREFIX):])
-            else:
-                budgets.remove_budget(gone)
+            st.session_state[BUDGET_SAVED] = _remove_budget(gone)
             st.rerun()
