@@ -185,10 +185,13 @@ def _check_title(title: str) -> str:
 
 
 def _get(s, conversation_id: int, user: str | None) -> Conversation:
-    """The conversation if `user` (default: the acting user) owns it: each is private to its owner, admins too."""
-    from .access.identity import current_user
+    """The conversation if the acting user owns it: each is private to its owner, admins too.
 
-    owner = user if user is not None else current_user()
+    `user`, when a caller names one, must be the acting user (identity.own); it is never trusted as the owner.
+    """
+    from .access.identity import own
+
+    owner = own(user, "open the conversations")
     conv = s.get(Conversation, conversation_id)
     if conv is None or conv.user != owner:
         raise ValidationError({"conversation": f"No conversation #{conversation_id} for this user; "
@@ -196,7 +199,11 @@ def _get(s, conversation_id: int, user: str | None) -> Conversation:
     return conv
 
 
-def create(title: str, user: str) -> int:
+def create(title: str, user: str | None = None) -> int:
+    """A new conversation of the acting user (`user`, if given, must be them)."""
+    from .access.identity import own
+
+    user = own(user, "start conversations")
     with session() as s, s.begin():
         conv = Conversation(title=_check_title(title), user=user)
         s.add(conv)
@@ -204,8 +211,11 @@ def create(title: str, user: str) -> int:
         return conv.id
 
 
-def list_for(user: str, limit: int = 200) -> list[ConversationSummary]:
-    """The user's conversations, most recently used first, with the models each one talked to."""
+def list_for(user: str | None = None, limit: int = 200) -> list[ConversationSummary]:
+    """The acting user's conversations (`user`, if given, must be them), most recent first, with their models."""
+    from .access.identity import own
+
+    user = own(user, "list the conversations")
     with session() as s:
         convs = list(s.scalars(select(Conversation).where(Conversation.user == user)
                                .order_by(Conversation.updated_at.desc(), Conversation.id.desc())
@@ -299,6 +309,7 @@ def add_prompt(conversation_id: int, models: list[str], content: str, slots: lis
     slots = list(range(len(models))) if slots is None else slots
     files = [check_attachment(a) for a in attachments or ()]
     with session() as s, s.begin():
+        _get(s, conversation_id, None)  # only into the acting user's own conversation
         msgs = [Message(conversation_id=conversation_id, pane=slot, model_name=m, role="user",
                         content=content, status="ok") for slot, m in zip(slots, models, strict=True)]
         s.add_all(msgs)
@@ -337,6 +348,7 @@ def add_answer(conversation_id: int, pane: int, result: CallResult, prefix: str 
     `prefix` is the cancelled text a continuation picked up from: the stored answer is the whole of it.
     """
     with session() as s, s.begin():
+        _get(s, conversation_id, None)  # only into the acting user's own conversation
         msg = Message(conversation_id=conversation_id, pane=pane, model_name=result.model,
                       role="assistant", content=prefix + (result.content or ""), status=result.status,
                       usage_id=result.usage_id, thinking=result.thinking or None)

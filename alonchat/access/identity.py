@@ -3,6 +3,10 @@
 The app sets the signed-in actor for its script run (`acting_as`); the CLI and single-user mode act
 as a local admin. With sign-in on (`require_sign_in`), an unset actor is refused: the engine fails
 closed rather than treating an unknown visitor as the local admin.
+
+The engine's functions take who acts from here, never from their caller: `own()` for what is private
+to its owner (conversations), `billed_user()` for whom a call is charged to, `require_admin()` for
+shared settings. A caller-supplied user is only ever checked against the actor.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ..core.errors import PermissionDeniedError
+from ..core.text import quoted
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,26 @@ def actor() -> Actor:
 def current_user() -> str:
     """The email (or local user name) that spend, conversations and budgets are attributed to."""
     return actor().email
+
+
+def own(named: str | None = None, what: str = "use this") -> str:
+    """The acting user, whose private things (conversations) these are; naming anyone else is refused, admins too."""
+    who = actor()
+    if named and named != who.email:
+        raise PermissionDeniedError(f"{who.email} cannot {what} of {quoted(named)}: each user's are private "
+                                    "to them, admins included.")
+    return who.email
+
+
+def billed_user(named: str | None = None) -> str:
+    """Whom a call is charged to: the acting user; only an admin may name someone else (a script run for them)."""
+    who = actor()
+    if not named or named == who.email:
+        return who.email
+    if not who.is_admin:
+        raise PermissionDeniedError(f"{who.email} cannot make calls charged to {quoted(named)}; a member's calls "
+                                    "are their own.")
+    return named
 
 
 @contextmanager

@@ -120,7 +120,7 @@ class AIService:
         Bad input (an unknown model, bad options, a prompt over the window, an unknown source) raises here:
         it is not a call, and nothing is recorded.
         """
-        user = user or identity.current_user()
+        user = identity.billed_user(user)  # the actor; an admin may name another user, a member never
         if source not in SOURCES:
             raise ValidationError({"source": f"Unknown call source {source!r}; use one of {', '.join(SOURCES)}."})
         spec = catalog.resolve(model_name)

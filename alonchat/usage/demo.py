@@ -94,7 +94,11 @@ def _entry(rng: random.Random, model: _Model, user: str, when: datetime) -> ledg
 
 def generate(rows: int, days: int = 30, *, seed: int | None = None, now: datetime | None = None,
              batch: int = 20_000, progress: Callable[[int, int], None] | None = None) -> int:
-    """Write `rows` synthetic calls spread over the last `days` days through the ledger's bulk path."""
+    """Write `rows` synthetic calls spread over the last `days` days through the ledger's bulk path (admins only:
+    the ledger is everyone's spend)."""
+    from ..access.identity import require_admin
+
+    require_admin("write demo calls into the shared ledger")
     rng = random.Random(seed)
     now = (now or datetime.now(UTC)).astimezone(UTC)
     models = _models()

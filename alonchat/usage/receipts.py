@@ -25,9 +25,15 @@ def _version(s: Session, row: UsageRecord) -> ModelPrice | None:
 
 @with_session
 def for_usage(s: Session, usage_id: int) -> Receipt:
-    """Line by line, how ledger row `usage_id` was priced; `extra` holds the row's own facts and charged cost."""
+    """Line by line, how ledger row `usage_id` was priced; `extra` holds the row's own facts and charged cost.
+
+    A member reads the receipts of their own calls only; another's row is "no such row" to them.
+    """
+    from ..access.identity import actor
+
+    who = actor()
     row = s.get(UsageRecord, usage_id)
-    if row is None:
+    if row is None or not (who.is_admin or row.user == who.email):
         raise ValidationError({"id": f"No usage row #{usage_id}; list recent ones on the costs page "
                                      "(Raw rows) or with `alonchat usage --by day`."})
     usage = Usage(row.input_tokens, row.cached_input_tokens, row.cache_write_tokens, row.output_tokens,
@@ -59,12 +65,14 @@ CALL_COLUMNS = ("id", "created_at", "user", "model_name", "provider", "status", 
 def recent_calls(f, *, limit: int = 100, tiered_only: bool = False, mismatched_only: bool = False) -> list[dict]:
     """The newest ledger rows in a report's slice (newest first), optionally only long-context or disputed calls.
 
-    Read through the created_at index from the newest end, so it stops after `limit` rows.
+    Read through the created_at index from the newest end, so it stops after `limit` rows. Rows are
+    people's calls: a member gets their own only (reports.authorize refuses a wider slice).
     """
     from ..storage.engine import get_engine
-    from .reports import dims
+    from .reports import authorize, dims
     from .rollups import RAW
 
+    authorize(f, rows=True)
     conds = dims(RAW, f)
     if f.since is not None:
         conds.append(RAW.c.created_at >= f.since)

@@ -14,7 +14,7 @@ from alonchat.catalog import endpoints, io
 from alonchat.catalog import models as catalog
 from alonchat.core import errors
 from alonchat.core.types import Usage
-from alonchat.usage import budgets, exports, ledger, reports
+from alonchat.usage import budgets, demo, exports, ledger, receipts, reports
 
 ADMIN = identity.Actor("root@corp.example", is_admin=True, signed_in=True)
 ANA = identity.Actor("ana@corp.example", is_admin=False, signed_in=True)
@@ -132,10 +132,103 @@ def test_calls_carry_the_callers_team_into_the_ledger_and_rollups():
 
 
 def test_conversations_are_private_to_their_owner():
-    cid = conversations.create("secret plans", "ana@corp.example")
     with identity.acting_as(ANA):
+        cid = conversations.create("secret plans")
         assert conversations.load(cid).title == "secret plans"
     for other in (ADMIN, identity.Actor("bo@corp.example", False, True)):
         with identity.acting_as(other), pytest.raises(errors.ValidationError, match="No conversation"):
             conversations.load(cid)
-        assert [c.id for c in conversations.list_for(other.email)] == []
+        with identity.acting_as(other):
+            assert [c.id for c in conversations.list_for()] == []
+
+
+BO = identity.Actor("bo@corp.example", is_admin=False, signed_in=True)
+
+
+@pytest.mark.parametrize("naming", [
+    lambda cid: conversations.load(cid, ANA.email),
+    lambda cid: conversations.export_json(cid, ANA.email),
+    lambda cid: conversations.export_markdown(cid, ANA.email),
+    lambda cid: conversations.rename(cid, "mine now", ANA.email),
+    lambda cid: conversations.remove(cid, ANA.email),
+    lambda cid: conversations.list_for(ANA.email),
+    lambda cid: conversations.create("in her name", ANA.email),
+])
+def test_a_member_naming_the_owner_is_refused_not_trusted(naming):
+    """The caller-supplied owner is checked against who acts: naming ana does not make bo ana."""
+    with identity.acting_as(ANA):
+        cid = conversations.create("secret plans")
+        conversations.add_prompt(cid, ["echo"], "the plan is...")
+    with identity.acting_as(BO), pytest.raises(errors.PermissionDeniedError, match="private"):
+        naming(cid)
+    with identity.acting_as(ANA):
+        view = conversations.load(cid)
+        assert view.title == "secret plans" and [m.content for m in view.messages] == ["the plan is..."]
+        assert [c.id for c in conversations.list_for()] == [cid]
+
+
+def test_a_member_cannot_append_to_another_users_conversation():
+    with identity.acting_as(ANA):
+        cid = conversations.create("secret plans")
+    with identity.acting_as(BO):
+        with pytest.raises(errors.ValidationError, match="No conversation"):
+            conversations.add_prompt(cid, ["echo"], "injected by bo")
+        answer = ai_service.chat("echo", "hi")
+        with pytest.raises(errors.ValidationError, match="No conversation"):
+            conversations.add_answer(cid, 0, answer)
+    with identity.acting_as(ANA):
+        assert conversations.load(cid).messages == []
+
+
+def test_receipts_show_a_member_their_own_calls_only():
+    mine = ai_service.chat("echo", "hi", user=ANA.email).usage_id  # the local admin may run a call for ana
+    theirs = ai_service.chat("echo", "hi", user=BO.email).usage_id
+    everything = reports.Filters()
+    with identity.acting_as(ANA):
+        assert receipts.for_usage(mine).extra["usage_id"] == mine
+        with pytest.raises(errors.ValidationError, match=f"No usage row #{theirs}"):
+            receipts.for_usage(theirs)  # as if it did not exist: its existence is not ana's to know
+        with pytest.raises(errors.PermissionDeniedError, match="their own spend"):
+            receipts.recent_calls(everything)
+        assert [r["id"] for r in receipts.recent_calls(reports.member_view(everything))] == [mine]
+    with identity.acting_as(ADMIN):
+        assert [r["id"] for r in receipts.recent_calls(everything)] == [theirs, mine]
+        assert receipts.for_usage(theirs).extra["usage_id"] == theirs
+
+
+def test_a_member_cannot_write_demo_data_into_the_shared_ledger():
+    with identity.acting_as(ANA), pytest.raises(errors.PermissionDeniedError, match="Only an admin can write demo"):
+        demo.generate(10, seed=1)
+    assert list(exports.raw_rows(reports.Filters())) == []
+
+
+def test_a_member_is_charged_for_their_own_calls_only():
+    with identity.acting_as(ANA):
+        with pytest.raises(errors.PermissionDeniedError, match="charged to 'bo@corp.example'"):
+            ai_service.chat("echo", "hi", user=BO.email)
+        with pytest.raises(errors.PermissionDeniedError):
+            list(ai_service.stream("echo", "hi", user=BO.email))
+        [refused] = ai_service.compare(["echo"], "hi", user=BO.email)
+        assert isinstance(refused.error, errors.PermissionDeniedError)
+        assert ai_service.chat("echo", "hi", user=ANA.email).ok and ai_service.chat("echo", "hi").ok
+        assert [r.ok for r in ai_service.compare(["echo", "echo"], "hi")] == [True, True]
+    assert {r["user"] for r in exports.raw_rows(reports.Filters())} == {ANA.email}  # bo was never billed
+
+
+def test_a_signed_in_members_parallel_run_acts_as_them_in_its_worker_threads():
+    """The app's login is readable on the page's thread only (st.user); the panes' workers still act as the member."""
+    import threading
+
+    from alonchat.calls.parallel import PaneRequest, ParallelRun
+
+    page = threading.current_thread()
+    identity.require_sign_in(True, resolver=lambda: ANA if threading.current_thread() is page else None)
+    cid = conversations.create("two panes")
+    conversations.add_prompt(cid, ["echo", "echo"], "hi")
+    run = ParallelRun([PaneRequest("echo", [{"role": "user", "content": "hi"}])] * 2, conversation_id=cid,
+                      on_result=lambda i, result: conversations.add_answer(cid, i, result))
+    with run:
+        list(run.events())
+    assert [p.result.status for p in run.panes] == ["ok", "ok"]
+    assert [m.role for m in conversations.load(cid).messages] == ["user", "user", "assistant", "assistant"]
+    assert {r["user"] for r in exports.raw_rows(reports.member_view(reports.Filters()))} == {ANA.email}

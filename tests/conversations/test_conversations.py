@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from alonchat import conversations as convs
+from alonchat.access import identity
 from alonchat.calls.service import ai_service
 from alonchat.core import errors
 from alonchat.providers.registry import registry
@@ -75,7 +76,8 @@ def test_failed_answer_is_stored_with_its_status_and_left_out_of_context():
 
 def test_list_rename_delete_scoped_to_user():
     mine = convs.create("Mine", "tester")
-    other = convs.create("Theirs", "someone")
+    with identity.acting_as(identity.Actor("someone", is_admin=False)):
+        other = convs.create("Theirs")
     convs.add_prompt(mine, ["echo"], "x")
     assert [(c.id, c.title, c.models) for c in convs.list_for("tester")] == [(mine, "Mine", ("echo",))]
     assert convs.rename(mine, "  Renamed   chat ") == "Renamed chat"
@@ -89,7 +91,8 @@ def test_list_rename_delete_scoped_to_user():
     assert convs.list_for("tester") == []
     with session() as s:
         assert s.scalars(select(Message)).all() == []
-    assert [c.title for c in convs.list_for("someone")] == ["Theirs"]
+    with identity.acting_as(identity.Actor("someone", is_admin=False)):
+        assert [c.title for c in convs.list_for()] == ["Theirs"]
 
 
 def test_title_from_prompt():

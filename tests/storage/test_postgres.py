@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select, text
 
 from alonchat import conversations
+from alonchat.access import identity
 from alonchat.calls.service import ai_service
 from alonchat.catalog import models as catalog
 from alonchat.core import errors
@@ -67,9 +68,10 @@ def test_budget_refuses_and_conversations_cascade(pg):
     budgets.forget_cached()
     with pytest.raises(errors.BudgetExceededError):
         ai_service.chat("pg-spend", "more", user="erin")
-    conv = conversations.create("pg chat", "erin")
-    conversations.add_prompt(conv, ["echo"], "hi")
-    conversations.remove(conv, "erin")
+    with identity.acting_as(identity.Actor("erin", is_admin=False)):  # conversations are their owner's own
+        conv = conversations.create("pg chat")
+        conversations.add_prompt(conv, ["echo"], "hi")
+        conversations.remove(conv)
     with db.get_engine().connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM messages")).scalar() == 0
 
