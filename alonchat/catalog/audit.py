@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..access import audit
 from ..access.identity import current_user
 from ..core.pricing import PRICE_FIELDS
+from ..core.text import redact
 from ..storage.tables import utcnow
 
 PRICES = (*PRICE_FIELDS, "tiers")  # long-context tiers are prices too: audited (and kept in the history) with them
@@ -24,6 +25,8 @@ def catalog_change(session, name: str, old: dict | None, new: dict | None, actio
 
 
 def endpoint_change(session, name: str, old: dict | None, new: dict | None) -> None:
-    """Audit an endpoint change inside the catalog's transaction."""
+    """Audit an endpoint change inside the catalog's transaction (a URL's credentials masked: the log is read by all
+    admins and kept for ever)."""
     action = "create" if old is None else "delete" if new is None else "update"
+    old, new = ({**d, "base_url": redact(d["base_url"])} if d and d.get("base_url") else d for d in (old, new))
     audit.record("endpoint", name, action, audit.diff(old, new), current_user(), session.connection())

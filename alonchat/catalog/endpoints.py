@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..access.identity import require_admin
 from ..core.errors import ValidationError
 from ..core.pricing import reference
-from ..core.text import no_control_chars
+from ..core.text import no_control_chars, query_secrets, redact
 from ..storage.engine import with_session, writing
 from ..storage.tables import AIModel, ProviderEndpoint
 from . import audit
@@ -60,13 +60,32 @@ class EndpointInput(BaseModel):
 
     @field_validator("base_url")
     @classmethod
-    def _url(cls, value: str) -> str:
+    def _url(cls, value: str, info: ValidationInfo) -> str:
+        """An API root and nothing else: never a credential, which would be stored, listed, audited and logged.
+
+        The messages never repeat the URL: it may hold the very secret they refuse. A URL stored before these
+        checks is left as it is by a change that does not touch it (disabling such an endpoint still works).
+        """
+        if value == (info.context or {}).get("stored_url"):
+            return value
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError("must be an http:// or https:// URL, e.g. https://api.groq.com/openai/v1.")
-        if parts.username or parts.password:
-            raise ValueError("must not contain credentials; put the key in an environment variable and "
-                             "give its name below.")
+        if "@" in value:  # user:password@, token@, or a password with '@', '/' or '#' pasted unencoded
+            raise ValueError("must not contain credentials (user:password@ or any '@'); put the key in an "
+                             "environment variable and give its name below.")
+        secrets = query_secrets(value)
+        if secrets:
+            raise ValueError(f"must not carry the key in its query ({', '.join(dict.fromkeys(secrets))}=…): "
+                             "it would be stored and shown. Put the key in an environment variable and give its "
+                             "name below; the base URL ends before the '?'.")
+        if parts.query or parts.fragment:
+            raise ValueError("must end before any '?' or '#': the SDK adds /chat/completions and /models after it, "
+                             "e.g. https://api.groq.com/openai/v1.")
+        try:
+            parts.port  # noqa: B018 - a port that is not a number raises
+        except ValueError:
+            raise ValueError("has a port that is not a number; write it as host:8080.") from None
         return value.rstrip("/")
 
 
@@ -85,8 +104,8 @@ class EndpointInfo:
         return self.__dict__.copy()
 
 
-def _parse(data: dict) -> EndpointInput:
-    return parse(EndpointInput, data)
+def _parse(data: dict, stored_url: str | None = None) -> EndpointInput:
+    return parse(EndpointInput, data, {"stored_url": stored_url})
 
 
 def _reserved(s: Session) -> set[str]:
@@ -135,7 +154,8 @@ def list_endpoints(s: Session) -> list[EndpointInfo]:
 
     rows = list(s.scalars(select(ProviderEndpoint).order_by(ProviderEndpoint.name)))
     providers = {r.name: registry.get(r.name, s) for r in rows}
-    return [EndpointInfo(r.name, r.base_url, r.api_key_env, r.enabled, r.description or "",
+    # redact: a row stored before the checks above may still carry a credential in its URL.
+    return [EndpointInfo(r.name, redact(r.base_url), r.api_key_env, r.enabled, r.description or "",
                          providers[r.name].is_configured(), _model_count(s, r.name),
                          bool(providers[r.name].missing_env_vars())) for r in rows]
 
@@ -168,7 +188,7 @@ def update_endpoint(s: Session, name: str, changes: dict) -> EndpointInfo:
     if "name" in changes and str(changes["name"] or "").strip() != row.name:
         raise ValidationError({"name": "An endpoint can't be renamed: its models use the name as their "
                                        "provider. Add a new endpoint instead."})
-    spec = _parse({**before, **changes})
+    spec = _parse({**before, **changes}, stored_url=row.base_url)
     for key, value in spec.model_dump().items():
         setattr(row, key, value)
     s.flush()

@@ -103,9 +103,9 @@ def errors_of(model: type[pydantic.BaseModel], exc: pydantic.ValidationError) ->
     return out
 
 
-def parse(model: type[pydantic.BaseModel], data: dict) -> pydantic.BaseModel:
-    """Build `model` from `data` or raise our ValidationError with a message per field."""
+def parse(model: type[pydantic.BaseModel], data: dict, context: dict | None = None) -> pydantic.BaseModel:
+    """Build `model` from `data` or raise our ValidationError with a message per field (`context` for validators)."""
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=context)
     except pydantic.ValidationError as e:
         raise ValidationError(errors_of(model, e)) from None

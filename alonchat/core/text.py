@@ -15,8 +15,14 @@ _KEY_SHAPES = re.compile(
     r"(sk-(?:ant-|proj-)?[A-Za-z0-9_\-]{8,}|AIza[0-9A-Za-z_\-]{20,}|gsk_[A-Za-z0-9]{16,}|"
     r"(?i:bearer)\s+[A-Za-z0-9._\-]{12,})"
 )
-# The userinfo of a URL (http://user:pass@host/...) is a credential wherever the URL is shown or stored.
-_URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^/\s@]+@")
+# The userinfo of a URL (http://user:pass@host/...) is a credential wherever the URL is shown or stored. People
+# paste it unencoded, so it runs to the LAST '@' of the URL's first part: a password may hold '@', '#' or '?'
+# (user:p@ss#1@host), or, after a ':', even '/' (user:pa/ss@host). A user alone (token@host) is one too.
+# Over-masking (a later '@' in a query) only hides more; a path's '@' (host:8080/users/@me) stays shown.
+_URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)(?:[^\s/:@]*:(?!\d*/)[^\s]*|[^\s/]*)@")
+# A secret in a query string (?api_key=..., &access_token=..., ;password=...): its value is masked in any text.
+_QUERY_SECRET = re.compile(r"(?i)([?&;][a-z0-9_.\-]*(?:key|token|secret|password|passwd|pwd|signature|sig|auth|"
+                           r"credential)[a-z0-9_.\-]*=)[^&#;\s]+?(?=[.,:)]*(?:[&#;\s]|$))")
 _SECRET_NAMES = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD)$", re.IGNORECASE)
 
 
@@ -41,6 +47,7 @@ def redact(text: str | None) -> str | None:
     for value in sorted(_secret_values(), key=len, reverse=True):
         text = text.replace(value, "***")
     text = _URL_USERINFO.sub(r"\1***@", text)
+    text = _QUERY_SECRET.sub(r"\1***", text)
     return _KEY_SHAPES.sub("***", text)
 
 
@@ -115,6 +122,11 @@ def no_control_chars(value: str) -> str:
     if found:
         raise ValueError(f"must not contain invisible or text-direction characters ({found}); retype it without them.")
     return value
+
+
+def query_secrets(url: str) -> list[str]:
+    """The names of query parameters in `url` that look like credentials (api_key, token, ...)."""
+    return [m.group(1)[1:-1] for m in _QUERY_SECRET.finditer(url)]
 
 
 def strip_invisible(value: str) -> str:

@@ -80,6 +80,14 @@ BAD = [
     ({"base_url": "ftp://example.com"}, "base_url", "must be an http:// or https:// URL"),
     ({"base_url": "localhost:11434/v1"}, "base_url", "must be an http:// or https:// URL"),
     ({"base_url": "https://user:pw@example.com/v1"}, "base_url", "must not contain credentials"),
+    ({"base_url": "https://user:p@ss@example.com/v1"}, "base_url", "must not contain credentials"),
+    ({"base_url": "https://tok3n@example.com/v1"}, "base_url", "must not contain credentials"),
+    ({"base_url": "https://user:pa/ss@example.com/v1"}, "base_url", "must not contain credentials"),
+    ({"base_url": "https://example.com/v1?api_key=s3cr3t-value"}, "base_url", "must not carry the key in its query"),
+    ({"base_url": "https://example.com/v1?x=1&access_token=s3cr3t-value"}, "base_url", "(access_token=…)"),
+    ({"base_url": "https://example.com/v1?api-version=2024"}, "base_url", "must end before any '?' or '#'"),
+    ({"base_url": "https://example.com/v1#frag"}, "base_url", "must end before any '?' or '#'"),
+    ({"base_url": "https://example.com:port/v1"}, "base_url", "port that is not a number"),
     ({"base_url": "https://x.com/" + "a" * 500}, "base_url", "at most 500 characters"),
     ({"api_key_env": "lowercase_var"}, "api_key_env", "must be the NAME of the environment variable"),
     ({"extra": 1}, "extra", "not a known field"),
@@ -92,6 +100,7 @@ def test_bad_endpoint_input_is_refused_and_nothing_is_written(change, field, mes
     with pytest.raises(ValidationError) as info:
         endpoints.create_endpoint({"name": "fine", "base_url": "http://127.0.0.1:9/v1", **change})
     assert message in info.value.errors[field]
+    assert "s3cr3t" not in str(info.value) and "p@ss" not in str(info.value)  # the secret is never repeated
     assert snapshot() == before
 
 
@@ -171,3 +180,28 @@ def test_an_unreachable_endpoint_gives_a_provider_error():
     endpoints.create_endpoint({"name": "gone", "base_url": f"http://127.0.0.1:{port}/v1"})
     with pytest.raises(ProviderError):
         endpoints.served_models("gone")
+
+
+def test_an_endpoint_stored_with_a_key_in_its_url_is_masked_wherever_it_shows(capsys):
+    """A row from before the check: listed, audited, shown by the CLI and in a failed call's message, never the key."""
+    from alonchat.access import audit
+    from alonchat.cli import main
+    from alonchat.providers.registry import registry
+    from alonchat.storage.tables import ProviderEndpoint
+    from tests.support.provider_checks import ledger
+    from tests.support.scripted import add_model
+
+    secret = "qs-secret-0123456789"
+    with session() as s, s.begin():
+        s.add(ProviderEndpoint(name="legacy", base_url=f"http://127.0.0.1:9/v1?api_key={secret}", api_key_env=None))
+    add_model("legacy-model", provider="legacy")
+    [info] = [e for e in endpoints.list_endpoints() if e.name == "legacy"]
+    assert secret not in str(info.to_json()) and "api_key=***" in info.base_url
+    assert secret not in str([st.detail for st in registry.status()])
+    assert main(["endpoints", "list"]) == 0
+    assert secret not in capsys.readouterr().out
+    with pytest.raises(ProviderError) as failed:
+        AIService().chat("legacy-model", "hi", timeout=2)
+    assert secret not in str(failed.value) and secret not in ledger()[-1].error_message
+    endpoints.set_enabled("legacy", False)  # an update audits the URL as it was
+    assert secret not in str([e.changes for e in audit.entries()])

@@ -103,3 +103,25 @@ def test_providers_listing_hides_a_password_in_an_endpoint_url(capsys):
     assert main(["providers", "--json"]) == 0
     out = capsys.readouterr().out
     assert "legacy" in out and "opensesame" not in out and "10.0.0.5" in out
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("http://user:pass@host/v1", "http://***@host/v1"),
+    ("http://user:p@ss@host/v1", "http://***@host/v1"),  # an unencoded '@' in the password
+    ("http://user:p#ss?x@host:8/v1", "http://***@host:8/v1"),
+    ("http://user:pa/ss@host/v1", "http://***@host/v1"),
+    ("http://t0ken@host/v1", "http://***@host/v1"),  # a user alone
+    ("http://:pw@host", "http://***@host"),
+    ("postgresql+psycopg://bob:s3cr@t!@db:5432/x failed", "postgresql+psycopg://***@db:5432/x failed"),
+    ("GET https://h/v1?api_key=abcdef&model=m", "GET https://h/v1?api_key=***&model=m"),
+    ("at http://h/v1?x=1&access_token=abc.def: refused", "at http://h/v1?x=1&access_token=***: refused"),
+    ("http://h/v1;password=hunter2 (x)", "http://h/v1;password=*** (x)"),
+    ("https://h/v1?x-goog-api-key=AIzaXYZ", "https://h/v1?x-goog-api-key=***"),
+    # what must stay: a port, an '@' in a path, an email, a harmless query
+    ("http://host:8080/users/@me", "http://host:8080/users/@me"),
+    ("mail a@b.example about http://h:1/v1?model=m&page=2", "mail a@b.example about http://h:1/v1?model=m&page=2"),
+])
+def test_redact_masks_every_userinfo_form_and_query_secrets_in_any_text(text, shown):
+    from alonchat.core.text import redact
+
+    assert redact(text) == shown

@@ -281,6 +281,16 @@ def test_a_bad_endpoint_is_refused(at):
     assert snapshot() == before
 
 
+def test_a_base_url_with_a_key_in_its_query_is_refused_without_repeating_it(at):
+    before = snapshot()
+    at.text_input(key="ep_new_name").set_value("hosted")
+    at.text_input(key="ep_new_url").set_value("https://llm.example/v1?api_key=sk-in-the-url-0000")
+    at.button(key="FormSubmitter:ep_add_form-Add endpoint").click().run()
+    errors = texts(at.error)
+    assert "must not carry the key in its query (api_key=…)" in errors and "sk-in-the-url" not in errors
+    assert snapshot() == before
+
+
 def test_import_shows_row_errors_then_imports(at):
     before = snapshot()
     at.text_area(key="imp_text").set_value("name,provider,model_id,input_price\nok-row,echo,echo-1,1\n"
