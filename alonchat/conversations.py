@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, select, update
 from .calls.inputs import check_attachment
 from .calls.result import CallResult
 from .core.errors import ValidationError
-from .core.text import redact
+from .core.text import redact, strip_invisible
 from .core.types import Attachment, Usage
 from .core.types import Message as ChatMessage
 from .storage.engine import session
@@ -176,7 +176,7 @@ def title_from(prompt: str) -> str:
 
 
 def _check_title(title: str) -> str:
-    title = " ".join((title or "").split())
+    title = " ".join(strip_invisible(title or "").split())  # no control or text-direction characters
     if not title:
         raise ValidationError({"title": "Give the conversation a name (it cannot be empty)."})
     if len(title) > TITLE_MAX:

@@ -7,6 +7,7 @@ import threading
 import time
 
 from ..core.errors import ValidationError
+from ..core.text import no_control_chars, quoted
 from ..storage import sqlite
 from .identity import require_admin
 
@@ -76,7 +77,7 @@ def _pattern(pattern: str) -> str:
     local, sep, domain = p.rpartition("@")
     email_or_domain = sep and domain and "." in domain and " " not in p
     if len(p) > 200 or not (email_or_domain or USER_NAME.fullmatch(p)):
-        raise ValidationError({"pattern": f"{(pattern or '').strip()!r} is not a user name, an email or an @domain: "
+        raise ValidationError({"pattern": f"{quoted((pattern or '').strip())} is not a user name, an email or an @domain: "
                                           "give e.g. alice, ana@example.com or @example.com."})
     return p
 
@@ -88,6 +89,12 @@ def assign(pattern: str, team: str) -> None:
     name = (team or "").strip()
     if not name or len(name) > 100:
         raise ValidationError({"team": "Give a team name of 1 to 100 characters."})
+    for field, value in (("pattern", p), ("team", name)):  # stored names look like what they are
+        try:
+            no_control_chars(value)
+        except ValueError as e:
+            raise ValidationError({field: f"The {field} {quoted(value)} {e}"}) from None
+
     from sqlalchemy import select
 
     from ..storage.engine import get_engine

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import AlonChatError, ContextWindowError, UnsupportedInputError, ValidationError
+from ..core.text import quoted, strip_invisible
 from ..core.types import IMAGE_TYPES, MEDIA_TYPES, PDF_TYPE, Attachment, ChatOptions, ChatRequest, Message
 
 ROLES = ("user", "assistant", "system")
@@ -43,11 +44,11 @@ def attachment_from_file(path: str | Path) -> Attachment:
     try:
         size = path.stat().st_size
         if size > MAX_ATTACHMENT_BYTES:
-            raise ValidationError({"attachments": f"'{path.name}' is {size / 2**20:.1f} MB; the limit is "
+            raise ValidationError({"attachments": f"{quoted(path.name)} is {size / 2**20:.1f} MB; the limit is "
                                                   f"{MAX_ATTACHMENT_BYTES // 2**20} MB per file."})
         data = path.read_bytes()
     except OSError as e:
-        raise ValidationError({"attachments": f"Can't read '{path}': {e.strerror or e}."}) from None
+        raise ValidationError({"attachments": f"Can't read {quoted(str(path), 100)}: {e.strerror or e}."}) from None
     return check_attachment({"name": path.name, "media_type": media_type_of(path.name, data) or "", "data": data})
 
 
@@ -62,22 +63,23 @@ def check_attachment(raw: Any, where: str = "attachments") -> Attachment:
     if not isinstance(name, str) or not name.strip():
         raise ValidationError({where: "Give each attachment a file name."})
     if media_type not in MEDIA_TYPES:
-        raise ValidationError({where: f"'{name}' is {media_type or 'of an unknown type'}; attach an image "
+        raise ValidationError({where: f"{quoted(name)} is {media_type or 'of an unknown type'}; attach an image "
                                       "(PNG, JPEG, GIF or WebP) or a PDF."})
     if isinstance(data, bytearray | memoryview):
         data = bytes(data)
     if not isinstance(data, bytes):
-        raise ValidationError({where: f"'{name}': the data must be the file's bytes, not {type(data).__name__}."})
+        raise ValidationError({where: f"{quoted(name)}: the data must be the file's bytes, not {type(data).__name__}."})
     if not data:
-        raise ValidationError({where: f"'{name}' is empty."})
+        raise ValidationError({where: f"{quoted(name)} is empty."})
     if len(data) > MAX_ATTACHMENT_BYTES:
-        raise ValidationError({where: f"'{name}' is {len(data) / 2**20:.1f} MB; the limit is "
+        raise ValidationError({where: f"{quoted(name)} is {len(data) / 2**20:.1f} MB; the limit is "
                                       f"{MAX_ATTACHMENT_BYTES // 2**20} MB per file."})
     sniffed = sniff_media_type(data)
     if sniffed != media_type:
         actual = f"really {sniffed}" if sniffed else "not an image or PDF"
-        raise ValidationError({where: f"'{name}' says {media_type} but is {actual}; attach the file itself."})
-    return Attachment(name.strip(), media_type, data)
+        raise ValidationError({where: f"{quoted(name)} says {media_type} but is {actual}; attach the file itself."})
+    # The name is stored with the conversation and shown: no control or text-direction characters in it.
+    return Attachment(strip_invisible(name).strip() or "attachment", media_type, data)
 
 
 def check_messages(messages: list[Message] | str) -> list[Message]:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from ..access.identity import require_admin
 from ..core.errors import ValidationError
 from ..core.pricing import reference
-from ..core.text import no_control_chars, query_secrets, redact
+from ..core.text import no_control_chars, query_secrets, quoted, redact, strip_invisible
 from ..storage.engine import with_session, writing
 from ..storage.tables import AIModel, ProviderEndpoint
 from . import audit
@@ -49,7 +49,8 @@ class EndpointInput(BaseModel):
             "The name of the environment variable that holds the key, e.g. GROQ_API_KEY. The key itself is "
             "never stored or shown. Leave empty for keyless local servers (Ollama, vLLM, LM Studio)."))
     enabled: bool = Field(True, title="Enabled", description="Disabled endpoints keep their models but refuse calls.")
-    description: str = Field("", title="Description", max_length=2_000, description="Notes for your team.")
+    description: Annotated[str, AfterValidator(strip_invisible)] = Field(
+        "", title="Description", max_length=2_000, description="Notes for your team.")
 
     @field_validator("name")
     @classmethod
@@ -119,7 +120,7 @@ def _row(s: Session, name: str) -> ProviderEndpoint:
     row = s.scalars(select(ProviderEndpoint).where(ProviderEndpoint.name == name)).first()
     if row is None:
         known = list(s.scalars(select(ProviderEndpoint.name).order_by(ProviderEndpoint.name)))
-        raise ValidationError(f"No endpoint named '{name}'. Endpoints: {', '.join(known) or 'none yet'}.")
+        raise ValidationError(f"No endpoint named {quoted(name, 100)}. Endpoints: {', '.join(known) or 'none yet'}.")
     return row
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from ..access.identity import require_admin
 from ..core.errors import ValidationError
 from ..core.pricing import PRICE_FIELDS, Prices, tiers_json
-from ..core.text import safe_text, unquote
+from ..core.text import quoted, safe_text, strip_invisible, unquote
 from ..storage.engine import with_session, writing
 from ..storage.tables import AIModel
 from . import audit
@@ -42,7 +42,12 @@ def _cell(value) -> str:
 
 def export_rows(s: Session) -> list[dict]:
     rows = s.scalars(select(AIModel).order_by(AIModel.provider, AIModel.name))
-    return [{**as_input(r), **Prices.of(r).as_dict()} for r in rows]
+    return [{**_shown(as_input(r)), **Prices.of(r).as_dict()} for r in rows]
+
+
+def _shown(row: dict) -> dict:
+    """Display text stored before it was cleaned on the way in (an ESC in a description) is cleaned on the way out."""
+    return {**row, **{k: strip_invisible(row[k]) for k in ("display_name", "description") if row.get(k)}}
 
 
 @with_session
@@ -86,6 +91,9 @@ def parse(text: str, fmt: str) -> list[dict]:
             data = json.loads(text)
         except json.JSONDecodeError as e:
             raise ValidationError({"file": f"Not valid JSON (line {e.lineno}, column {e.colno}): {e.msg}."}) from None
+        except ValueError:  # Python refuses to read an integer of more than 4,300 digits
+            raise ValidationError({"file": "A number in the JSON has thousands of digits; no catalog field takes one "
+                                           "(token counts go up to millions). Fix or remove it."}) from None
         except RecursionError:
             raise ValidationError({"file": "The JSON is nested too deeply to be a catalog; export one with "
                                            "`alonchat models export --format json` to see the shape."}) from None
@@ -151,7 +159,8 @@ def _plan(s: Session, rows: list[dict]) -> ImportPlan:
         name = str(data.get("name") or "").strip()
         where = f"row {i}" + (f" ({name})" if name else "")
         if name.casefold() in seen:
-            plan.errors[where] = f"The name '{name}' appears twice in the file (first in row {seen[name.casefold()]})."
+            plan.errors[where] = (f"The name {quoted(name, 100)} appears twice in the file (first in row "
+                                  f"{seen[name.casefold()]}).")
             continue
         seen[name.casefold()] = i
         row = existing.get(name)

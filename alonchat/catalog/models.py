@@ -34,7 +34,7 @@ def resolve_slow(s: Session, name: str, *, active_only: bool = True) -> ModelSpe
         if name.lower() in lowered:
             row = s.scalars(select(AIModel).where(AIModel.name == lowered[name.lower()])).first()
         else:
-            close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
+            close = difflib.get_close_matches(name, names, n=3, cutoff=0.5) if len(name) <= 200 else []
             close += [n for n in names if name.lower() in n.lower() and n not in close]
             raise UnknownModelError(name, close[:5])
     if active_only and not row.is_active:
@@ -93,8 +93,9 @@ class ModelInput(BaseModel):
     tiers: TiersIn = Field(None, title="Long-context tiers", description=(
         "Higher prices once a prompt (cache included) exceeds a threshold, e.g. above 200,000 tokens. The "
         "whole call is then billed at the tier's prices; a price left empty in a tier keeps the base price."))
-    description: str = Field("", title="Description", max_length=2_000, description=(
-        "What the model is good for; shown in the catalog."))
+    description: Annotated[str, AfterValidator(strip_invisible)] = Field(
+        "", title="Description", max_length=2_000, description=(
+            "What the model is good for; shown in the catalog. Control and text-direction characters are dropped."))
     active: bool = Field(True, title="Active", description=(
         "Inactive models stay in the catalog (and in past usage) but cannot be called."))
     supports_reasoning: bool = Field(False, title="Reasons", description=(

@@ -9,7 +9,13 @@ import signal
 import sys
 import threading
 
-from ..core.errors import AlonChatError, InactiveModelError, UnknownModelError, ValidationError
+from ..core.errors import (
+    AlonChatError,
+    DatabaseUnavailableError,
+    InactiveModelError,
+    UnknownModelError,
+    ValidationError,
+)
 from ..core.text import redact
 
 # Each command: the module that defines it (its parser beside its handlers) and its line in `alonchat --help`.
@@ -38,6 +44,24 @@ class CLIError(Exception):
     def __init__(self, message: str, code: int = 2):
         self.code = code
         super().__init__(message)
+
+
+def whole(low: int = 1, high: int = 2**63 - 1):
+    """An argparse type: a whole number from `low` to `high` (the database's 64-bit integers), else one line, exit 2."""
+
+    def parse(text: str) -> int:
+        from ..core.text import quoted
+
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{quoted(text)} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{quoted(text)} is out of range: give {low:,} to {high:,}")
+        return value
+
+    parse.__name__ = "whole number"  # how argparse names the type in its messages
+    return parse
 
 
 class Terminated(KeyboardInterrupt):
@@ -126,7 +150,8 @@ def _run(args) -> int:
     except CLIError as e:
         print(f"error: {redact(str(e))}", file=sys.stderr)
         return e.code
-    except (ValidationError, UnknownModelError, InactiveModelError) as e:  # bad arguments: nothing was written
+    # Bad arguments or settings (a database URL that names nothing usable): nothing was written.
+    except (ValidationError, UnknownModelError, InactiveModelError, DatabaseUnavailableError) as e:
         print(f"error: {redact(str(e))}", file=sys.stderr)
         return 2
     except AlonChatError as e:

@@ -10,7 +10,7 @@ from ..calls.inputs import attachment_from_file
 from ..calls.result import CallResult
 from ..calls.service import ai_service
 from ..core.errors import AlonChatError
-from ..core.text import redact
+from ..core.text import quoted, redact
 from ..core.types import RetryNotice, TextDelta, ThinkingDelta
 from . import CLIError, add_command
 
@@ -60,9 +60,10 @@ def _compare_options(args) -> dict:
             with open(args.json_schema, encoding="utf-8") as f:
                 options["json_schema"] = json.load(f)
         except OSError as e:
-            raise CLIError(f"can't read the JSON schema '{args.json_schema}': {e.strerror or e}") from None
+            raise CLIError(f"can't read the JSON schema {quoted(args.json_schema)}: {e.strerror or e}") from None
         except (ValueError, RecursionError) as e:
-            raise CLIError(f"'{args.json_schema}' is not JSON ({str(e)[:100]}); give a JSON-schema file") from None
+            raise CLIError(f"{quoted(args.json_schema)} is not JSON ({str(e)[:100]}); give a JSON-schema "
+                           "file") from None
     return options
 
 

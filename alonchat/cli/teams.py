@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from ..access import audit, teams
-from . import add_command
+from . import add_command, whole
 
 
 def register(sub) -> None:
@@ -24,7 +24,7 @@ def register(sub) -> None:
     rm.set_defaults(func=run_remove)
     a = add_command(sub, "audit")
     a.add_argument("--entity", choices=audit.ENTITIES)
-    a.add_argument("--limit", type=int, default=50)
+    a.add_argument("--limit", type=whole(1, 100_000), default=50, help="the newest N entries (default 50)")
     a.add_argument("--json", action="store_true")
     a.set_defaults(func=run_audit)
 

@@ -7,7 +7,7 @@ import json
 from ..core.types import SOURCES
 from ..usage import periods, reports
 from ..usage.exports import to_csv
-from . import add_command
+from . import add_command, whole
 
 # The --json contract: the group key, then exactly these fields (other tools rely on them).
 FIELDS = ("requests", "errors", "input_tokens", "cached_input_tokens", "output_tokens", "reasoning_tokens",
@@ -33,7 +33,7 @@ def register(sub) -> None:
                              description="How one ledger row was priced: each token kind times its rate, "
                                          "which long-context tier applied and why, the price version, and "
                                          "whether the counts were reported or estimated.")
-    show_p.add_argument("id", type=int, help="the usage row's id (the costs page's Raw rows show it)")
+    show_p.add_argument("id", type=whole(), help="the usage row's id (the costs page's Raw rows show it)")
     show_p.add_argument("--json", action="store_true", help="the receipt as one JSON object")
     show_p.set_defaults(func=show)
 

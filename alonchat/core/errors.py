@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .text import quoted
+
 
 class AlonChatError(Exception):
     """Base of every engine error; `status` is what the usage ledger records."""
@@ -55,7 +57,7 @@ class UnknownModelError(AlonChatError, LookupError):
         self.name, self.suggestions = name, suggestions
         hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
         super().__init__(
-            f"Unknown model '{name}'.{hint} Run `python -m alonchat models list` to see the catalog."
+            f"Unknown model {quoted(name, 100)}.{hint} Run `python -m alonchat models list` to see the catalog."
         )
 
 
@@ -70,7 +72,7 @@ class InactiveModelError(AlonChatError):
 class UnknownProviderError(AlonChatError, LookupError):
     def __init__(self, name: str, known: list[str]):
         self.name = name
-        super().__init__(f"No provider named '{name}' is registered. Registered: {', '.join(known)}.")
+        super().__init__(f"No provider named {quoted(name, 100)} is registered. Registered: {', '.join(known)}.")
 
 
 class MissingKeyError(AlonChatError):
@@ -99,6 +101,11 @@ class EndpointDisabledError(AlonChatError):
 
 class BudgetExceededError(AlonChatError):
     status = "refused"
+
+
+class DatabaseUnavailableError(AlonChatError):
+    """ALONCHAT_DATABASE_URL names no database AlonChat can use (unparsable, unsupported, unreachable, not a
+    database, a missing folder): a setting to fix, so the CLI exits 2."""
 
 
 class PermissionDeniedError(AlonChatError):

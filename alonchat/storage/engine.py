@@ -43,12 +43,7 @@ def get_engine(url: str | None = None) -> Engine:
         return engine
     with _lock:
         if url not in _engines:
-            engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
-            if engine.dialect.name == "sqlite":
-                event.listen(engine, "connect", lambda dbapi_conn, _record: configure(dbapi_conn))
-            if not _migrated(engine):
-                migrate(engine)
-            _engines[url] = engine
+            _engines[url] = _open(url)
     return _engines[url]
 
 
@@ -59,6 +54,54 @@ def _migrated(engine: Engine) -> bool:
             return at_head(conn.exec_driver_sql("SELECT version_num FROM alembic_version").all())
     except exc.DBAPIError:  # no database yet, or no version table: Alembic creates them
         return False
+
+
+SUPPORTED = ("sqlite", "postgresql")
+EXAMPLES = "sqlite:///data/alonchat.db or postgresql+psycopg://HOST:5432/DBNAME (user and password before the host)"
+
+
+def _open(url: str) -> Engine:
+    """A new engine, migrated; or DatabaseUnavailableError saying what is wrong with the URL or the database.
+
+    Every message names the database with its credentials masked, and says what to change.
+    """
+    from sqlalchemy.engine import make_url
+
+    from ..core.errors import DatabaseUnavailableError as Unusable
+    from ..core.text import quoted, redact
+
+    try:
+        backend = make_url(url).get_backend_name()
+    except (exc.ArgumentError, ValueError):
+        raise Unusable(f"ALONCHAT_DATABASE_URL {quoted(redact(url), 80)} is not a database URL; use one like "
+                       f"{EXAMPLES}.") from None
+    if backend not in SUPPORTED:
+        raise Unusable(f"AlonChat keeps its data in SQLite or PostgreSQL, not {quoted(backend)}; set "
+                       f"ALONCHAT_DATABASE_URL to one, such as {EXAMPLES}.")
+    path = database_path(url)
+    if path is not None and not path.parent.is_dir():
+        raise Unusable(f"The folder {path.parent} of the SQLite database does not exist; create it, or set "
+                       "ALONCHAT_DATABASE_URL to a file in an existing folder.")
+    engine = None
+    try:
+        engine = create_engine(url, pool_pre_ping=backend != "sqlite")
+        if backend == "sqlite":
+            event.listen(engine, "connect", lambda dbapi_conn, _record: configure(dbapi_conn))
+        if not _migrated(engine):
+            migrate(engine)
+        return engine
+    except (exc.OperationalError, exc.InterfaceError, exc.DatabaseError, ImportError) as e:
+        if engine is not None:
+            engine.dispose()
+        reason = redact(str(getattr(e, "orig", None) or e).strip().splitlines()[0])
+        if path is not None and "not a database" in reason:
+            raise Unusable(f"{path} is not a SQLite database; set ALONCHAT_DATABASE_URL to an AlonChat database "
+                           "or to a new file name.") from None
+        if path is not None:
+            raise Unusable(f"Could not open the SQLite database {path} ({reason}); check that the folder is "
+                           "writable, or set ALONCHAT_DATABASE_URL to another file.") from None
+        raise Unusable(f"Could not connect to the database {quoted(redact(url), 80)}: {reason}. Check that the "
+                       "server runs and accepts connections, and ALONCHAT_DATABASE_URL.") from None
 
 
 def migrate(engine: Engine) -> None:

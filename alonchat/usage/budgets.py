@@ -94,7 +94,7 @@ def scope_label(scope: str) -> str:
         return "everyone"
     if scope.startswith(TEAM_PREFIX):
         return f"team '{scope[len(TEAM_PREFIX):]}'"
-    return f"user '{scope}'"
+    return f"user {quoted(scope, 100)}"
 
 
 def _level(spent: Decimal, monthly: Decimal | None, soft_percent: int) -> str:

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from ..core.errors import ValidationError
+from ..core.text import quoted
 
 PRESETS = ("today", "7 days", "30 days", "this month")
 EPOCH = date(1970, 1, 1)
@@ -18,7 +19,7 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as e:
-        raise ValidationError({"tz": f"Unknown time zone {name!r}; use an IANA name such as UTC or "
+        raise ValidationError({"tz": f"Unknown time zone {quoted(name)}; use an IANA name such as UTC or "
                                      "Europe/Paris."}) from e
 
 
@@ -62,12 +63,12 @@ def parse_when(text: str, *, end: bool, tz: str = "UTC") -> datetime:
         moment = datetime.combine(date.fromisoformat(value), time()) if len(value) == 10 else \
             datetime.fromisoformat(value)
     except ValueError as e:
-        raise ValidationError({key: f"{text!r} is not a date: use YYYY-MM-DD or an ISO "
+        raise ValidationError({key: f"{quoted(text)} is not a date: use YYYY-MM-DD or an ISO "
                                     "datetime such as 2026-11-01T09:00"}) from e
     # Python's datetimes end at year 9999 and start at year 1: the next day of 9999-12-31, or
     # 0001-01-01 east of UTC, overflow. Reports have no use for such dates: refuse them plainly.
     if not FIRST_DAY <= moment.date() <= LAST_DAY:
-        raise ValidationError({key: f"{text!r} is out of range: use a date from {FIRST_DAY} to {LAST_DAY}."})
+        raise ValidationError({key: f"{quoted(text)} is out of range: use a date from {FIRST_DAY} to {LAST_DAY}."})
     if len(value) == 10:
         return local_midnight(moment.date() + timedelta(days=1) if end else moment.date(), tz)
     if moment.tzinfo is None:
