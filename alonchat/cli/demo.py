@@ -35,7 +35,11 @@ def run(args) -> int:
         raise CLIError(f"--rows {args.rows}: give a number of calls from 1 to 50,000,000.")
     if not 1 <= args.days <= 3650:
         raise CLIError(f"--days {args.days}: give a number of days from 1 to 3650.")
-    written = demo.generate(args.rows, args.days, seed=args.seed, progress=_bar(time.perf_counter()))
+    try:
+        written = demo.generate(args.rows, args.days, seed=args.seed, progress=_bar(time.perf_counter()))
+    except KeyboardInterrupt:  # the one transaction is rolled back: say so before the usual "interrupted"
+        sys.stderr.write("\nNo demo calls were written: they are committed together, once all are ready.\n")
+        raise
     print(f"Wrote {written:,} demo calls over the last {args.days} days. "
           "See them with `python -m alonchat usage --by model` or on the Costs page.")
     return 0

@@ -95,10 +95,22 @@ def _entry(rng: random.Random, model: _Model, user: str, when: datetime) -> ledg
 def generate(rows: int, days: int = 30, *, seed: int | None = None, now: datetime | None = None,
              batch: int = 20_000, progress: Callable[[int, int], None] | None = None) -> int:
     """Write `rows` synthetic calls spread over the last `days` days through the ledger's bulk path (admins only:
-    the ledger is everyone's spend)."""
+    the ledger is everyone's spend).
+
+    All or nothing: every batch goes into one transaction, committed after the last, so a run that is
+    killed (or fails) midway leaves no demo rows and no rollup sums behind. `progress` counts rows
+    written but not yet committed. Other writers wait for the commit (SQLite: up to its busy timeout).
+    """
     from ..access.identity import require_admin
+    from ..storage.engine import session
 
     require_admin("write demo calls into the shared ledger")
+    with session() as s, s.begin():
+        return _generate(s, rows, days, seed, now, batch, progress)
+
+
+def _generate(s, rows: int, days: int, seed: int | None, now: datetime | None, batch: int,
+              progress: Callable[[int, int], None] | None) -> int:
     rng = random.Random(seed)
     now = (now or datetime.now(UTC)).astimezone(UTC)
     models = _models()
@@ -115,7 +127,7 @@ def generate(rows: int, days: int = 30, *, seed: int | None = None, now: datetim
         start = now - timedelta(days=days) + timedelta(seconds=span * (done // batch))
         times = sorted(_when(rng, start, span) for _ in range(n))
         entries = [_entry(rng, m, u, t) for m, u, t in zip(picked_models, picked_users, times, strict=True)]
-        done += ledger.record_many(entries)
+        done += ledger.record_many(entries, session=s)
         if progress is not None:
             progress(done, rows)
     return done
