@@ -27,7 +27,7 @@ COMMANDS = {
     "endpoints": ("endpoints", "OpenAI-compatible endpoints (Groq, Together, Ollama, vLLM...)"),
     "providers": ("providers", "list providers and whether they are configured"),
     "usage": ("usage", "spend and tokens from the ledger, aggregated"),
-    "budget": ("budget", "monthly budgets (team and per user)"),
+    "budget": ("budget", "monthly budgets (everyone's, a team's, a user's)"),
     "teams": ("teams", "map users (names or emails) and @domains to teams"),
     "audit": ("teams", "who changed which model, price, endpoint, budget or team, and when"),
     "demo-data": ("demo", "fill the ledger with realistic synthetic usage"),

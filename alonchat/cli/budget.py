@@ -1,4 +1,4 @@
-"""`budget`: monthly spend limits for the team and per user, from the terminal."""
+"""`budget`: monthly spend limits for everyone, a team or one user, from the terminal."""
 
 from __future__ import annotations
 

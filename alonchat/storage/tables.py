@@ -245,7 +245,7 @@ class MessageAttachment(Base):
 
 
 class Budget(Base):
-    """A monthly spend limit for the team (scope '*') or one user (scope = user name)."""
+    """A monthly spend limit for everyone (scope '*'), a team ('team:NAME') or one user (scope = user name)."""
 
     __tablename__ = "budgets"
 
