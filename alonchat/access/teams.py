@@ -77,8 +77,8 @@ def _pattern(pattern: str) -> str:
     local, sep, domain = p.rpartition("@")
     email_or_domain = sep and domain and "." in domain and " " not in p
     if len(p) > 200 or not (email_or_domain or USER_NAME.fullmatch(p)):
-        raise ValidationError({"pattern": f"{quoted((pattern or '').strip())} is not a user name, an email or an @domain: "
-                                          "give e.g. alice, ana@example.com or @example.com."})
+        raise ValidationError({"pattern": f"{quoted((pattern or '').strip())} is not a user name, an email or an "
+                                          "@domain: give e.g. alice, ana@example.com or @example.com."})
     return p
 
 
