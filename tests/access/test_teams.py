@@ -10,6 +10,7 @@ from sqlalchemy import select
 from alonchat.access import audit, teams
 from alonchat.calls.service import ai_service
 from alonchat.core import errors
+from alonchat.core.text import quoted
 from alonchat.core.types import StreamEnd, Usage
 from alonchat.providers.registry import registry
 from alonchat.storage.engine import session
@@ -35,7 +36,7 @@ def test_a_plain_user_name_is_a_member_beside_emails_and_domains():
 def test_what_is_neither_a_name_an_email_nor_a_domain_is_refused_with_examples(pattern):
     with pytest.raises(errors.ValidationError) as e:
         teams.assign(pattern, "research")
-    assert str(e.value).startswith(f"{pattern.strip()!r} is not a user name, an email or an @domain")
+    assert str(e.value).startswith(f"{quoted(pattern.strip())} is not a user name, an email or an @domain")
     assert "alice, ana@example.com or @example.com" in str(e.value)
     assert teams.mapping() == {}
 
