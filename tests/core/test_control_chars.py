@@ -21,7 +21,7 @@ from alonchat.core.text import quoted
 from alonchat.storage.engine import session
 from alonchat.storage.tables import AIModel, Budget
 from alonchat.usage import budgets
-from tests.catalog.test_catalog import GOOD
+from tests.support.catalog import GOOD
 
 ESC, RLO = "\x1b", "\u202e"
 HOSTILE = f"fine{ESC}[31m red{RLO}txt.exe"
