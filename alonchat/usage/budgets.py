@@ -35,7 +35,8 @@ LEVELS = ("ok", "soft", "hard")
 # cent). The column (Numeric(24, 12)) holds 12 digits before the point; 1e30 would break every read.
 MIN_USD, MAX_USD, PLACES = Decimal("0.01"), Decimal(1_000_000_000), 6
 COLUMN_MAX = Decimal(10) ** 12
-AMOUNT_HELP = f"give a positive number of US dollars from $0.01 to ${MAX_USD:,}, e.g. 50"
+AMOUNT_RANGE = f"from $0.01 to ${MAX_USD:,}"
+AMOUNT_HELP = f"give a monthly budget in US dollars {AMOUNT_RANGE}, e.g. 50"
 _BUDGETS = Budget.__table__
 _MONTHLY = UsageMonthly.__table__
 _SPEND = select(_MONTHLY.c.user, _MONTHLY.c.team, _MONTHLY.c.cost_usd, _MONTHLY.c.unpriced_requests).where(
@@ -62,12 +63,12 @@ def parse_amount(value) -> Decimal:
     try:
         amount = Decimal(str(value).strip().lstrip("$"))
     except (InvalidOperation, ValueError):
-        raise ValueError(f"The monthly amount {quoted(value)} is not a number: {AMOUNT_HELP}.") from None
+        raise ValueError(f"{quoted(value)} is not an amount: {AMOUNT_HELP}.") from None
     if not amount.is_finite() or not MIN_USD <= amount <= MAX_USD:
-        raise ValueError(f"The monthly amount {quoted(value)} is out of range: {AMOUNT_HELP}.")
+        raise ValueError(f"{quoted(value)} is not an amount {AMOUNT_RANGE}: {AMOUNT_HELP}.")
     amount = amount.normalize()
     if amount.as_tuple().exponent < -PLACES:
-        raise ValueError(f"The monthly amount {quoted(value)} has more than {PLACES} decimals: round it to the "
+        raise ValueError(f"{quoted(value)} has more than {PLACES} decimals: round the monthly budget to the "
                          "micro-dollar.")
     return plain(amount)
 
@@ -371,8 +372,8 @@ def set_budget(monthly_usd, user: str | None = None, soft_percent: int = 80, *,
         if str(soft_percent).strip() != str(soft) or not 1 <= soft <= 100:
             raise ValueError
     except (TypeError, ValueError):
-        errors["soft_percent"] = (f"The warning level {quoted(soft_percent)} is not a percentage: give a whole number "
-                                  "from 1 to 100, e.g. 80.")
+        errors["soft_percent"] = (f"{quoted(soft_percent)} is not a percentage: give the warning level as a whole "
+                                  "number from 1 to 100, e.g. 80.")
     try:
         scope = _scope(user, team)
     except ValidationError as e:

@@ -133,7 +133,7 @@ def test_budget_list_shows_the_money_calls_in_flight_hold(capsys):
 
 def test_budget_bad_values_write_nothing(capsys):
     code, _, err = run(capsys, "budget", "set", "--monthly", "ten")
-    assert code == 2 and "positive number" in err and budgets.list_budgets() == []
+    assert code == 2 and "'ten' is not an amount" in err and budgets.list_budgets() == []
     code, _, err = run(capsys, "budget", "set", "--monthly", "10", "--soft-percent", "120")
     assert code == 2 and budgets.list_budgets() == []
     code, _, err = run(capsys, "budget", "remove", "--user", "nobody")
@@ -144,8 +144,8 @@ def test_budget_bad_values_write_nothing(capsys):
 def test_budget_amounts_out_of_range_are_one_line_with_exit_2(capsys, amount):
     code, out, err = run(capsys, "budget", "set", "--monthly", amount)
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
-    assert err.startswith(f"error: The monthly amount '{amount}' is out of range: give a positive number of US "
-                          "dollars from $0.01 to $1,000,000,000") and "Nothing was saved." in err
+    assert err.startswith(f"error: '{amount}' is not an amount from $0.01 to $1,000,000,000: give a monthly "
+                          "budget in US dollars") and "Nothing was saved." in err
     assert "monthly_usd" not in err and budgets.list_budgets() == []
 
 
