@@ -17,6 +17,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TypeVar
 
 from ..core.errors import PermissionDeniedError
 from ..core.text import quoted
@@ -35,6 +36,7 @@ class Actor:
         return "admin" if self.is_admin else "member"
 
 
+T = TypeVar("T")
 _actor: contextvars.ContextVar[Actor | None] = contextvars.ContextVar("alonchat_actor", default=None)
 _sign_in_required = False
 _resolver: Callable[[], Actor | None] | None = None
@@ -112,6 +114,18 @@ def acting_as(who: Actor) -> Iterator[Actor]:
         yield who
     finally:
         _actor.reset(token)
+
+
+def carried(fn: Callable[..., T]) -> Callable[..., T]:
+    """`fn`, to run on another thread as whoever acts here and now: a context variable does not follow a thread,
+    and the app's sign-in is readable on the page's thread only (the panes, compare(), eval workers use it)."""
+    who = actor()
+
+    def as_them(*args, **kwargs) -> T:
+        with acting_as(who):
+            return fn(*args, **kwargs)
+
+    return as_them
 
 
 def set_actor(who: Actor | None) -> None:

@@ -105,9 +105,9 @@ class ParallelRun:
         """Start every pane's worker once; a second call does nothing."""
         if self._threads:
             return self
-        who = identity.actor()  # the workers act as whoever started the run (the page's signed-in user)
+        work = identity.carried(self._work)  # its calls, ledger rows and stored answers are the sender's
         for i, req in enumerate(self.requests):
-            t = threading.Thread(target=self._work_as, args=(who, i, req), name=f"pane-{i}", daemon=True)
+            t = threading.Thread(target=work, args=(i, req), name=f"pane-{i}", daemon=True)
             self._threads.append(t)
         for t in self._threads:
             t.start()
@@ -211,10 +211,6 @@ class ParallelRun:
         if self.streaming:
             return self.service.stream(req.model, req.messages, **kwargs)
         return iter((self.service.chat(req.model, req.messages, **kwargs),))
-
-    def _work_as(self, who: identity.Actor, i: int, req: PaneRequest) -> None:
-        with identity.acting_as(who):  # its call, its ledger row and its stored answer are theirs
-            self._work(i, req)
 
     def _work(self, i: int, req: PaneRequest) -> None:
         result = None

@@ -107,11 +107,12 @@ class Executor:
         beat = threading.Thread(target=self._beat, name=f"eval-{self.run.id}-heartbeat", daemon=True)
         beat.start()
         self.claims = {i: runs.claim_statement(i) for i in range(len(self.run.panes))}
+        work = identity.carried(self._work)  # the workers' calls are charged to whoever started the run
         for provider, idxs in self.lanes.items():
             for k in range(self.run.limit(provider)):
                 # Each worker takes its lane's panes in turn, starting at a different one: they progress evenly.
                 turns = idxs[k % len(idxs):] + idxs[:k % len(idxs)]
-                t = threading.Thread(target=self._work, args=(provider, turns), daemon=True,
+                t = threading.Thread(target=work, args=(provider, turns), daemon=True,
                                      name=f"eval-{self.run.id}-{provider}-{k}")
                 self._threads.append(t)
                 t.start()

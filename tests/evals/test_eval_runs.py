@@ -301,3 +301,16 @@ def test_a_case_too_long_for_a_models_window_is_named_before_any_request():
     assert "Case 2, pane 2 (tiny-echo)" in str(e.value) and "context window of 40 tokens" in str(e.value)
     assert "Case 1" not in str(e.value)
     assert ledger() == []
+
+
+def test_a_signed_in_members_run_works_on_its_threads_as_them(answers):
+    """The app's sign-in is readable on the page's thread only: the run's workers still act, and are charged, as
+    the member who started it (not refused as nobody, nor charged to the local admin)."""
+    member = identity.Actor("ana@corp.example", is_admin=False, signed_in=True)
+    page = threading.current_thread()
+    identity.require_sign_in(True, resolver=lambda: member if threading.current_thread() is page else None)
+    run, ex = start(capitals(), [GPT])
+    ex.start()
+    assert ex.wait(120)
+    assert [r.status for r in cells(run.id)] == ["ok"] * 3
+    assert {r.user for r in ledger()} == {member.email}
