@@ -104,10 +104,12 @@ class Executor:
         runs.set_status(self.run.id, "running", started=True)
         for model in dict.fromkeys([p.model for p in self.run.panes] + [n for n, _ in self.judges.values()]):
             self.service.warm(model)
-        beat = threading.Thread(target=self._beat, name=f"eval-{self.run.id}-heartbeat", daemon=True)
+        # Every thread acts as whoever started the run: its calls are charged to them, its reads are theirs.
+        beat = threading.Thread(target=identity.carried(self._beat), name=f"eval-{self.run.id}-heartbeat",
+                                daemon=True)
         beat.start()
         self.claims = {i: runs.claim_statement(i) for i in range(len(self.run.panes))}
-        work = identity.carried(self._work)  # the workers' calls are charged to whoever started the run
+        work = identity.carried(self._work)
         for provider, idxs in self.lanes.items():
             for k in range(self.run.limit(provider)):
                 # Each worker takes its lane's panes in turn, starting at a different one: they progress evenly.
@@ -297,5 +299,5 @@ def start_in_background(run_id: int, *, user: str | None = None) -> Executor:
     """Work the run on a thread of this process (the app's): the page follows it through the database."""
     executor = Executor(run_id, user=user)
     executor.start()
-    threading.Thread(target=executor.wait, name=f"eval-{run_id}-settle", daemon=True).start()
+    threading.Thread(target=identity.carried(executor.wait), name=f"eval-{run_id}-settle", daemon=True).start()
     return executor

@@ -31,12 +31,12 @@ from .budget_scopes import TEAM, TEAM_PREFIX, applies, covers, definitions, for_
 from .rollups import month_of
 
 LEVELS = ("ok", "soft", "hard")
-# What an admin may set: a cent to a billion dollars a month, to the micro-dollar (calls cost fractions of a
-# cent). The column (Numeric(24, 12)) holds 12 digits before the point; 1e30 would break every read.
-MIN_USD, MAX_USD, PLACES = Decimal("0.01"), Decimal(1_000_000_000), 6
+# What an admin may set: a micro-dollar (what a call costs is counted in those) to a billion dollars a month, to
+# the micro-dollar. The column (Numeric(24, 12)) holds 12 digits before the point; 1e30 broke every read, and
+# 1e-13 was stored as $0.00.
+MIN_USD, MAX_USD, PLACES = Decimal("0.000001"), Decimal(1_000_000_000), 6
 COLUMN_MAX = Decimal(10) ** 12
-AMOUNT_RANGE = f"from $0.01 to ${MAX_USD:,}"
-AMOUNT_HELP = f"give a monthly budget in US dollars {AMOUNT_RANGE}, e.g. 50"
+AMOUNT_RANGE = f"from ${MIN_USD} to ${MAX_USD:,}"
 _BUDGETS = Budget.__table__
 _MONTHLY = UsageMonthly.__table__
 _SPEND = select(_MONTHLY.c.user, _MONTHLY.c.team, _MONTHLY.c.cost_usd, _MONTHLY.c.unpriced_requests).where(
@@ -63,9 +63,11 @@ def parse_amount(value) -> Decimal:
     try:
         amount = Decimal(str(value).strip().lstrip("$"))
     except (InvalidOperation, ValueError):
-        raise ValueError(f"{quoted(value)} is not an amount: {AMOUNT_HELP}.") from None
+        raise ValueError(f"{quoted(value)} is not an amount: give a monthly budget in US dollars {AMOUNT_RANGE}, "
+                         "e.g. 50.") from None
     if not amount.is_finite() or not MIN_USD <= amount <= MAX_USD:
-        raise ValueError(f"{quoted(value)} is not an amount {AMOUNT_RANGE}: {AMOUNT_HELP}.")
+        raise ValueError(f"{quoted(value)} is not an amount {AMOUNT_RANGE}: give a monthly budget in US dollars, "
+                         "e.g. 50.")
     amount = amount.normalize()
     if amount.as_tuple().exponent < -PLACES:
         raise ValueError(f"{quoted(value)} has more than {PLACES} decimals: round the monthly budget to the "
