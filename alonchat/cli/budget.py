@@ -14,7 +14,7 @@ def register(sub) -> None:
     bsub = p.add_subparsers(dest="budget_command", required=True)
     s = bsub.add_parser("set", help="create or change a monthly budget")
     s.add_argument("--monthly", required=True, metavar="USD",
-                   help=f"monthly limit in US dollars ({budgets.MIN_USD} to {budgets.MAX_USD:,})")
+                   help=f"monthly limit in US dollars ({budgets.AMOUNT_RANGE})")
     s.add_argument("--user", help="whose budget (default: everyone's)")
     s.add_argument("--team", help="a team's budget (see `alonchat teams`)")
     s.add_argument("--soft-percent", default="80", metavar="N",

@@ -31,12 +31,12 @@ from .budget_scopes import TEAM, TEAM_PREFIX, applies, covers, definitions, for_
 from .rollups import month_of
 
 LEVELS = ("ok", "soft", "hard")
-# What an admin may set: a micro-dollar (what a call costs is counted in those) to a billion dollars a month, to
-# the micro-dollar. The column (Numeric(24, 12)) holds 12 digits before the point; 1e30 broke every read, and
-# 1e-13 was stored as $0.00.
-MIN_USD, MAX_USD, PLACES = Decimal("0.000001"), Decimal(1_000_000_000), 6
+# What an admin may set: a nano-dollar (the catalog's price precision: tests and trials bound cheap calls with
+# tiny budgets) to a billion dollars a month, to 9 decimals. The column (Numeric(24, 12)) holds 12 digits before
+# the point and 12 after: 1e30 broke every read, and 1e-13 was stored as $0.00.
+MIN_USD, MAX_USD, PLACES = Decimal("0.000000001"), Decimal(1_000_000_000), 9
 COLUMN_MAX = Decimal(10) ** 12
-AMOUNT_RANGE = f"from ${MIN_USD} to ${MAX_USD:,}"
+AMOUNT_RANGE = f"from ${MIN_USD:f} to ${MAX_USD:,}"
 _BUDGETS = Budget.__table__
 _MONTHLY = UsageMonthly.__table__
 _SPEND = select(_MONTHLY.c.user, _MONTHLY.c.team, _MONTHLY.c.cost_usd, _MONTHLY.c.unpriced_requests).where(
@@ -71,7 +71,7 @@ def parse_amount(value) -> Decimal:
     amount = amount.normalize()
     if amount.as_tuple().exponent < -PLACES:
         raise ValueError(f"{quoted(value)} has more than {PLACES} decimals: round the monthly budget to the "
-                         "micro-dollar.")
+                         "nano-dollar.")
     return plain(amount)
 
 

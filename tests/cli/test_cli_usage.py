@@ -144,7 +144,7 @@ def test_budget_bad_values_write_nothing(capsys):
 def test_budget_amounts_out_of_range_are_one_line_with_exit_2(capsys, amount):
     code, out, err = run(capsys, "budget", "set", "--monthly", amount)
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
-    assert err.startswith(f"error: '{amount}' is not an amount from $0.000001 to $1,000,000,000: give a "
+    assert err.startswith(f"error: '{amount}' is not an amount from $0.000000001 to $1,000,000,000: give a "
                           "monthly budget in US dollars") and "Nothing was saved." in err
     assert "monthly_usd" not in err and budgets.list_budgets() == []
 

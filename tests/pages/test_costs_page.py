@@ -138,7 +138,7 @@ def test_a_blank_save_creates_nothing_and_says_what_is_missing(at):
 def test_an_amount_out_of_range_shows_one_line_and_writes_nothing(at, usd):
     save_budget(at, "Everyone", usd=usd)
     [error] = at.error
-    assert "is not an amount from $0.000001 to $1,000,000,000" in error.value
+    assert "is not an amount from $0.000000001 to $1,000,000,000" in error.value
     assert budgets.list_budgets() == []
 
 

@@ -281,7 +281,7 @@ def budgets_section() -> None:
                                help="The team's or the user's name; empty for everyone's budget")
         monthly = c[2].number_input("Monthly USD", value=None, step=10.0, key="costs_budget_usd",
                                     placeholder="e.g. 50",
-                                    help=f"From ${budgets.MIN_USD} to ${budgets.MAX_USD:,} a month")
+                                    help=f"A monthly budget {budgets.AMOUNT_RANGE}")
         soft = c[3].number_input("Warn at %", min_value=1, max_value=100, value=80, key="costs_budget_soft")
         if st.form_submit_button("Save budget", icon=":material/save:"):
             try:
