@@ -97,3 +97,15 @@ def test_the_readers_own_conversation_reopened_by_its_url_does_not_ask(fake_prov
     assert box(again) == ""
     send(again, "and again")
     assert systems_sent(fake_providers) == ["Be terse.", "Be terse."]
+
+
+def test_blind_mode_leaves_out_a_pane_whose_linked_system_prompt_was_not_accepted(fake_providers):
+    for model in ("gpt-5.4-mini", "claude-sonnet-4-6"):
+        fake_providers.script(model, reply="An answer.")
+    at = opened(f"0:gpt-5.4-mini|system={HIDDEN}", "1:claude-sonnet-4-6")
+    at.toggle(key="arena_blind_on").set_value(True).run()
+    at.segmented_control(key="arena_blind_pool").set_value("panes").run()
+    at.chat_input(key="arena_blind_composer").set_value("hi").run()
+    assert not at.exception, at.exception[0].stack_trace[-3:]
+    assert [r.json for r in fake_providers.requests if r.json] == []  # one pane left: no pair, nothing sent
+    assert any("two different panes" in w.value for w in at.warning)
