@@ -15,6 +15,7 @@ to record where each one sits in the text, and only those spans are rewritten.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -44,7 +45,7 @@ class Span:
     inner: list[Span] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Cleaned:
     """The markdown to render, and how many images it holds back until the reader asks for them."""
 
@@ -102,6 +103,12 @@ def clean(text: str | None, *, images: bool = False) -> Cleaned:
     text = text or ""
     if "[" not in text and "<" not in text:
         return Cleaned(text)  # no link, image or autolink syntax at all: the common case, parsed for nothing
+    return _clean(text, images)
+
+
+@functools.lru_cache(maxsize=512)
+def _clean(text: str, images: bool) -> Cleaned:
+    """clean(), remembered: every rerun draws the stored answers again, and a long one takes a parse of ~0.1 s."""
     # The line breaks and NULs as the parser normalises them, so its line numbers are this text's.
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\0", "\ufffd")
     env: dict = {}
