@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ _SUFFIXES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", "
              ".webp": "image/webp", ".pdf": PDF_TYPE}
 _KIND_LABEL = {"image": "images", "pdf": "PDFs"}
 _CAPABILITY = {"image": "supports_vision", "pdf": "supports_pdf"}
+REASONING_OPTIONS = ("reasoning_effort", "reasoning_budget")
 
 
 def sniff_media_type(data: bytes) -> str | None:
@@ -130,10 +131,21 @@ class Accepts:
     vision: bool
     pdf: bool
     not_sent: frozenset[str]  # options its provider's API refuses: shown as "not sent", never a failure
+    why: Mapping[str, str] = field(default_factory=dict)  # why its provider does not take each of them
 
     @property
     def media_types(self) -> tuple[str, ...]:
         return (IMAGE_TYPES if self.vision else ()) + ((PDF_TYPE,) if self.pdf else ())
+
+    def not_sent_reasons(self, names: Iterable[str]) -> dict[str, str]:
+        """Why each of these set options would not reach the model, for those that would not: its true cause."""
+        out = {}
+        for name in names:
+            if name in REASONING_OPTIONS and not self.reasoning:
+                out[name] = f"{self.model} is not a reasoning model (catalog: supports_reasoning is off)"
+            elif name in self.not_sent:
+                out[name] = self.why.get(name) or "its provider's API does not take it"
+        return out
 
     def refusal(self, kinds: Iterable[str]) -> str | None:
         """Why this model can't take attachments of these kinds ("image", "pdf"), or None when it can."""
@@ -145,10 +157,10 @@ class Accepts:
                 "is off); remove the attachment or pick another model.")
 
 
-def accepts(spec, not_sent: Iterable[str] = ()) -> Accepts:
-    """What a catalog model (ModelSpec) accepts; `not_sent` is its provider's ignored options."""
+def accepts(spec, not_sent: Iterable[str] | Mapping[str, str] = ()) -> Accepts:
+    """What a catalog model (ModelSpec) accepts; `not_sent` is its provider's ignored options (with why, if a map)."""
     return Accepts(spec.name, bool(spec.supports_reasoning), bool(spec.supports_vision), bool(spec.supports_pdf),
-                   frozenset(not_sent))
+                   frozenset(not_sent), dict(not_sent) if isinstance(not_sent, Mapping) else {})
 
 
 def check_supported(what: Accepts, messages: list[Message], options: ChatOptions) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 
 import pydantic
@@ -289,9 +289,9 @@ class AIService:
         return [pane.result for pane in run.panes]
 
 
-def _not_sent(provider) -> frozenset[str]:
-    """The options a provider's API refuses (not sent, and said so); none for a missing provider."""
-    return provider.ignored_options if provider is not None else frozenset()
+def _not_sent(provider) -> Mapping[str, str]:
+    """The options a provider's API refuses (not sent, and said so), each with why; none for a missing provider."""
+    return provider.ignored_options if provider is not None else {}
 
 
 ai_service = AIService()

@@ -6,7 +6,7 @@ import base64
 import os
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -34,8 +34,8 @@ class Provider(ABC):
     name: str = ""
     display_name: str = ""
     kind: Literal["builtin", "plugin", "endpoint"] = "builtin"
-    # Options the vendor's API refuses, dropped rather than sent; pages tell the user.
-    ignored_options: frozenset[str] = frozenset()
+    # Options the vendor's API refuses, dropped rather than sent, each with why: pages tell the user that.
+    ignored_options: Mapping[str, str] = {}
     env: ProviderEnv = ProviderEnv()
     # Whose documented rule counts attachment tokens in estimates (core.estimate_attachment_tokens).
     estimate_rule: str = "openai"

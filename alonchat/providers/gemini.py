@@ -118,7 +118,7 @@ class GeminiProvider(SDKProvider):
 
     name = "gemini"
     # Prompt caching is automatic there: the playground's "cache this prompt" (Anthropic's) is not sent.
-    ignored_options = frozenset({"cache_prompt"})
+    ignored_options = {"cache_prompt": "Gemini caches prompts on its own"}
     display_name = "Google Gemini"
     estimate_rule = "gemini"
     # Either key configures it; in the SDK's own order, so GOOGLE_API_KEY wins when both are set.

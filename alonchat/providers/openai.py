@@ -166,7 +166,9 @@ class OpenAIProvider(SDKProvider):
     max_tokens_param = "max_completion_tokens"
     # Chat Completions takes an effort, never a thinking budget; prompt caching is automatic there, so the
     # playground's "cache this prompt" (Anthropic's cache_control) is not sent either.
-    ignored_options = frozenset({"reasoning_budget", "cache_prompt"})
+    ignored_options = {"reasoning_budget": "Chat Completions takes a reasoning effort, not a thinking budget; set "
+                                           "the effort instead",
+                       "cache_prompt": "Chat Completions takes no cache_control; OpenAI caches long prompts on its own"}
 
     def _settings(self) -> tuple[str | None, str | None]:
         """(api key, base URL) as they stand now; a change rebuilds the client."""

@@ -173,3 +173,18 @@ def test_files_from_disk(tmp_path):
         attachment_from_file(tmp_path / "notes.txt")
     with pytest.raises(errors.ValidationError, match="Can't read"):
         attachment_from_file(tmp_path / "missing.png")
+
+
+def test_each_option_not_sent_says_its_own_cause():
+    """Issue 20, item 5: a reasoning model whose provider takes an effort is not called "not a reasoning model"."""
+    from tests.support.scripted import add_model
+
+    gpt5, claude = ai_service.accepts("gpt-5"), ai_service.accepts("claude-sonnet-4-6")
+    assert gpt5.reasoning
+    why = gpt5.not_sent_reasons(["reasoning_budget", "reasoning_effort", "temperature"])
+    assert list(why) == ["reasoning_budget"]  # the effort and the temperature reach it
+    assert "takes a reasoning effort, not a thinking budget" in why["reasoning_budget"]
+    assert "sampling" in claude.not_sent_reasons(["temperature"])["temperature"]
+    add_model("plain", provider="echo")
+    plain = ai_service.accepts("plain")
+    assert "plain is not a reasoning model" in plain.not_sent_reasons(["reasoning_budget"])["reasoning_budget"]

@@ -65,3 +65,53 @@ def test_imports_are_frozen_out_of_full_collections_once_per_new_module():
         sys.modules.pop("_alonchat_test_module", None)
         gc.unfreeze()
         shell._frozen_at = 0
+
+
+def _live_then_stored():
+    """A live answer with a table streamed to its end, then the same answer as the next run draws it stored."""
+    from datetime import datetime
+
+    import streamlit as st
+
+    from alonchat.calls.parallel import PaneState
+    from alonchat.calls.result import CallResult
+    from alonchat.conversations import MessageView
+    from ui.playground import live, panes
+
+    text = "Intro.\n\n| Planet | Size |\n|---|---|\n| Mars | small |\n| Venus | medium |\n\nThe end."
+    result = CallResult(model="m", content=text, latency_ms=900.0, ttft_ms=100.0, options={"temperature": 0.2})
+    with st.container(key="live"):
+        answer, pane = live.LiveAnswer("temp 0.2"), PaneState("m")
+        for end in range(5, len(text), 6):
+            pane.text = text[:end]
+            answer.update(pane)
+        pane.text, pane.result = text, result
+        answer.update(pane)
+    with st.container(key="stored"):
+        panes.message(MessageView(1, 0, "m", "assistant", text, "ok", datetime.now(), result=result))
+
+
+def test_a_stored_answer_takes_the_live_answers_places_so_no_table_is_left_on_screen_twice():
+    """Issue 20, item 6: when the run that draws the stored answer replaces the run that streamed it, each of its
+    elements replaces its live twin. An element in another place (or a live piece with no twin) stayed on screen
+    beside it until that run ended: the table showed twice."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_live_then_stored, default_timeout=30).run()
+    assert not at.exception, at.exception
+    live, stored = (at.get("chat_message")[i] for i in (0, 1))
+
+    def slots(message) -> list[str]:
+        return [type(child).__name__ for child in message.children.values()]
+
+    assert len(slots(live)) == len(slots(stored)), (slots(live), slots(stored))
+    for message in (live, stored):
+        tables = [m.value for m in message.markdown if "| Planet |" in m.value]
+        assert len(tables) == 1 and tables[0].startswith("Intro.") and tables[0].endswith("The end.")
+
+    def table_slot(message) -> list[int]:  # which of the four slots holds the table (an element or a block of them)
+        return [i for i, c in message.children.items()
+                if any("| Planet |" in m.value for m in (c.markdown if hasattr(c, "markdown") else [c])
+                       if hasattr(m, "value") and isinstance(m.value, str))]
+
+    assert table_slot(live) == table_slot(stored) == [2]

@@ -109,6 +109,11 @@ def test_a_pane_whose_model_takes_no_images_is_skipped_not_failed():
     assert any("Skipped" in i.value and "blind does not accept images" in i.value for i in at.info)
     assert not at.error
     assert len(answers(at)) == 1
+    # It was on the page from the first send: skipped, it did not join later (issue 20, item 5).
+    assert not [c.value for c in at.caption if "Joined this conversation later" in c.value]
+    send(at, "and in words?")
+    assert len(answers(at)) == 3
+    assert not [c.value for c in at.caption if "Joined this conversation later" in c.value]
 
 
 def test_retry_answers_the_same_prompt_again_after_a_failure(fake_providers):
@@ -157,6 +162,21 @@ def test_reasoning_effort_is_offered_per_pane_only_to_models_that_reason(fake_pr
     assert [r.model_name for r in usage_rows()].count("plain") == 1  # sent, without the effort
     headers = [c.value for c in at.caption if c.value.startswith(":material/tune:")]
     assert any("effort low" in h for h in headers) and any("effort high" in h for h in headers)
+
+
+def test_a_thinking_budget_for_a_provider_that_takes_an_effort_says_so_not_that_the_model_cannot_reason():
+    """Issue 20, item 5: gpt-5 reasons; its API takes an effort, not a budget. The note states that cause."""
+    at = pick(open_playground(), "gpt-5", "claude-sonnet-4-6")
+    gpt, claude = pane_ids(at)
+    at.number_input(key="pg_opt_reasoning_budget").set_value(2048).run()  # shared: Claude takes it, GPT-5 not
+    at.number_input(key="pg_opt_temperature").set_value(0.5).run()
+    notes = [c.value for c in at.caption if "Not sent to" in c.value]
+    gpt_notes = [n for n in notes if "Not sent to gpt-5" in n]
+    assert gpt_notes == [":material/info: Not sent to gpt-5: thinking budget (Chat Completions takes a "
+                         "reasoning effort, not a thinking budget; set the effort instead)."]
+    claude_notes = [n for n in notes if "Not sent to claude-sonnet-4-6" in n]
+    assert len(claude_notes) == 1 and "temperature" in claude_notes[0] and "sampling settings" in claude_notes[0]
+    assert not any("not a reasoning model" in n for n in notes)
 
 
 def test_thinking_is_shown_collapsed_above_the_answer_and_never_in_it():

@@ -19,7 +19,8 @@ def test_cache_option_goes_on_the_wire_and_the_answers_receipt_shows_the_1h_spli
     [req] = fake_providers.requests_to("/v1/messages")
     assert req.json["cache_control"] == {"type": "ephemeral", "ttl": "1h"}
     assert "cache_control" not in fake_providers.requests_to("chat/completions")[0].json
-    assert any("Not sent to openai: cache this prompt" in c.value for c in at.caption)
+    assert any("Not sent to gpt-5.4-mini: cache this prompt (Chat Completions takes no cache_control" in c.value
+               for c in at.caption)
     row = next(r for r in usage_rows() if r.model_name == "claude-opus-4-7")
     tables = [m.value for m in at.markdown if "| token kind |" in m.value]
     assert len(tables) == 2  # one receipt per answer

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 import streamlit as st
 
 from alonchat.calls.parallel import PaneState, ParallelRun
-from ui import format as fmt
 from ui import safe_markdown as md
 from ui.playground import panes
 
@@ -100,11 +99,11 @@ class LiveAnswer:
 
     def __init__(self, settings_label: str = "", prefix: str = "", stop=None, cuts: list[int] | None = None):
         self.box = st.chat_message("assistant")
-        with self.box:
-            if settings_label:
-                st.caption(f":material/tune: {md.plain(settings_label)}")
+        with self.box:  # the four slots of a stored answer (panes.message), in the same places
+            (st.caption(f":material/tune: {md.plain(settings_label)}") if settings_label else st.empty())
             self.thinking = st.empty()
-            self.body = st.container()  # the frozen paragraphs, then the tail
+            self.text = st.empty()  # at the end, the whole answer in one element
+            self.body = self.text.container()  # while it streams: the frozen paragraphs, then the tail
             self.meta = st.empty()
         self.prefix = prefix
         self.stop = stop  # the pane's Stop button's placeholder: gone once the answer ends
@@ -166,14 +165,10 @@ class LiveAnswer:
         r = pane.result
         if self.stop is not None:
             self.stop.empty()
-        with self.tail.container():
-            if r.status != "ok":
-                st.markdown(fmt.STATUS_BADGE.get(r.status, r.status))
-            if text[self.frozen_at:]:
-                st.markdown(md.safe(text[self.frozen_at:]))
-            if r.error_message and r.status != "cancelled":
-                st.error(md.safe(r.error_message), icon=":material/error:")
-        self.meta.caption(panes.metrics_line(r))
+        # One element for the whole answer, as the stored answer draws it: its frozen pieces go with the container
+        # (left in place, the stored answer's run would show them beside it until that run ended).
+        self.text.markdown(panes.answer_text(r.status, md.safe(text)))
+        panes.footer(self.meta, r.error_message, r.status, r)
 
 
 def drain(run, slots: dict[int, LiveAnswer]) -> None:

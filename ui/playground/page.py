@@ -171,17 +171,19 @@ def _pane(page: Page, i: int, p: send.PanePlan) -> live.LiveAnswer | None:
         elif p.id in st.session_state[state.SKIPPED]:
             st.info(md.safe(st.session_state[state.SKIPPED][p.id]), icon=":material/block:")
     last = turns[-1] if turns else None
+    actions = st.empty()  # always there (empty while streaming): see panes.header's estimate
     if not page.busy and last is not None and last.role == "assistant":
+        actions = actions.container()
         if last.status != "ok":
-            b1, b2 = st.columns(2)
+            b1, b2 = actions.columns(2)
             b1.button("Retry", icon=":material/refresh:", key=f"pg_retry_{p.id}", on_click=state.retry,
                       args=(p.id,), width="stretch")
             if last.status == "cancelled" and last.content:
                 b2.button("Continue", icon=":material/play_arrow:", key=f"pg_more_{p.id}",
                           on_click=state.continue_answer, args=(p.id,), width="stretch")
         elif len(page.plans) > 1:
-            st.button("Continue with this pane only", key=f"pg_continue_{p.id}", type="tertiary",
-                      icon=":material/arrow_forward:", on_click=state.continue_with, args=(p.id,))
+            actions.button("Continue with this pane only", key=f"pg_continue_{p.id}", type="tertiary",
+                           icon=":material/arrow_forward:", on_click=state.continue_with, args=(p.id,))
     return answer
 
 

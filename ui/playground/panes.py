@@ -61,7 +61,7 @@ def header(p: PanePlan, *, busy: bool) -> None:
         st.markdown(f":gray-badge[{md.plain(spec.provider)}]", width="stretch")
         with st.popover("", icon=":material/tune:", help="This pane's own settings"):
             settings.widgets(p.id, reasons=p.choice.reasons, max_tokens=spec.max_tokens,
-                             not_sent=p.choice.accepts.not_sent, model=spec.name)
+                             not_sent=p.choice.accepts.not_sent_reasons(settings.BY_NAME), model=spec.name)
         st.button("", icon=":material/content_copy:", key=f"pg_dup_{p.id}", help="Same model in a new pane",
                   on_click=state.duplicate_pane, args=(p.id,), disabled=busy, type="tertiary")
         st.button("", icon=":material/close:", key=f"pg_rm_{p.id}", help="Remove this pane",
@@ -73,22 +73,24 @@ def header(p: PanePlan, *, busy: bool) -> None:
                    "in the environment or `.streamlit/secrets.toml`.", icon=":material/key:")
     if p.problem:
         st.error(md.safe(p.problem), icon=":material/rule:")
-    refused = [n for n in p.not_sent if n not in settings.REASONING]
-    if refused:
-        st.caption(f":material/info: Not sent to {md.plain(spec.provider)}: {_names(refused)} "
-                   "(its current API refuses it).")
-    unused = [n for n in p.not_sent if n in settings.REASONING]
-    if unused:
-        st.caption(f":material/info: Not sent to {md.plain(spec.name)}: {_names(unused)} (not a reasoning model, "
-                   "says the catalog).")
+    by_reason: dict[str, list[str]] = {}
+    for name, why in p.not_sent.items():
+        by_reason.setdefault(why, []).append(name)
+    for why, names in by_reason.items():  # each with its own cause, as the engine states it
+        st.caption(f":material/info: Not sent to {md.plain(spec.name)}: {_names(names)} ({why}).")
+    # Drawn (empty) while a send streams too: an element there only between sends moved every element under
+    # it, and Streamlit keeps a moved element's old copy on screen until the run ends (a table showed twice).
+    estimate = st.empty()
     if not busy and p.problem is None:
         q = p.quote
         per_text = f" + {fmt.money(q.per_words_usd)} per {PER_WORDS} words" if q.per_words_usd is not None else ""
-        st.caption(f"Next prompt ≈ {fmt.money(q.input_usd)}{per_text} input *(estimate)*")
+        estimate.caption(f"Next prompt ≈ {fmt.money(q.input_usd)}{per_text} input *(estimate)*")
 
 
 def _names(names: list[str]) -> str:
-    return ", ".join(settings.BY_NAME[n].label.lower() if n in settings.BY_NAME else n for n in names)
+    """Settings by their labels inside a sentence: "thinking budget, JSON schema"."""
+    labels = [settings.BY_NAME[n].label.split(" (")[0] if n in settings.BY_NAME else n for n in names]
+    return ", ".join(label if label[:2].isupper() else label[0].lower() + label[1:] for label in labels)
 
 
 def attachments(items) -> None:
@@ -115,26 +117,46 @@ def thinking(text: str | None, *, live: bool = False) -> None:
             md.show(text)
 
 
+def answer_text(status: str, text: str) -> str:
+    """An answer as one markdown element: a failed or cancelled one starts with its status, never shown complete."""
+    badge = "" if status == "ok" else fmt.STATUS_BADGE.get(status, f":red-badge[{status}]")
+    return "\n\n".join(part for part in (badge, text) if part)
+
+
+def footer(slot, error: str | None, status: str, result: CallResult | None) -> None:
+    """Under an answer, in one slot: its error (a cancelled answer has none to show), then its metrics."""
+    if error and status != "cancelled":
+        with slot.container():
+            st.error(md.safe(error), icon=":material/error:")
+            if result is not None:
+                st.caption(metrics_line(result))
+    elif result is not None:
+        slot.caption(metrics_line(result))
+
+
 def message(m: MessageView) -> None:
-    """A stored turn; a failed or cancelled answer says so and is never shown as complete."""
+    """A stored turn; a failed or cancelled answer says so and is never shown as complete.
+
+    An answer has the live answer's four slots (live.LiveAnswer), in the same places: settings, thinking, text,
+    footer. When the run that draws it from the database replaces the one that streamed it, each slot replaces
+    its live twin; a slot in another place would leave the live copy on screen until the run ends.
+    """
     if m.role == "user":
         with st.chat_message("user"):
             md.show(m.content, key=f"pg_msg_{m.id}")
             attachments(m.attachments)
         return
     with st.chat_message("assistant"):
-        if m.status != "ok":
-            st.markdown(fmt.STATUS_BADGE.get(m.status, f":red-badge[{m.status}]"))
-        thinking(m.thinking)
-        if m.content:
-            md.show(m.content, key=f"pg_msg_{m.id}")  # its images load only when the reader asks
-        if m.error and m.status != "cancelled":
-            st.error(md.safe(m.error), icon=":material/error:")
-        if m.result is not None:
-            st.caption(metrics_line(m.result))
-            options = getattr(m.result, "options", None)
-            if options:
-                st.caption(f":material/tune: {md.plain(settings.label(options))}")
+        options = m.result.options if m.result is not None else None
+        (st.caption(f":material/tune: {md.plain(settings.label(options))}") if options else st.empty())
+        with st.empty().container():
+            thinking(m.thinking)
+        with st.empty().container():  # one slot: the live answer's text, in its place
+            if m.status != "ok":
+                st.markdown(answer_text(m.status, ""))
+            if m.content:
+                md.show(m.content, key=f"pg_msg_{m.id}")  # its images load only when the reader asks
+        footer(st.empty(), m.error, m.status, m.result)
     if m.result is not None and m.result.usage_id is not None and m.result.cost_usd is not None:
         receipt.for_usage(m.result.usage_id, m.result.cost_usd, key=f"pg_receipt_{m.id}")  # the cost opens it
 

@@ -40,11 +40,10 @@ class PanePlan:
         return self.settings_problem or (self.quote.problem if self.quote is not None else None)
 
     @property
-    def not_sent(self) -> list[str]:
-        """Settings set here that the model never gets: refused by its provider's API, or reasoning it can't do."""
-        accepts = self.choice.accepts
-        return sorted(k for k in self.options if k in accepts.not_sent) + \
-            ([k for k in settings.REASONING if k in self.values] if not accepts.reasoning else [])
+    def not_sent(self) -> dict[str, str]:
+        """Settings set here that the model never gets, each with the engine's why (its provider's API takes
+        another setting or refuses it, or the model does not reason)."""
+        return self.choice.accepts.not_sent_reasons(sorted(self.values))
 
 
 def history(conversation: ConversationView | None, pane: dict) -> list[dict]:

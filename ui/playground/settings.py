@@ -8,6 +8,7 @@ is None and is not sent, never a widget's minimum. A pane's blank override means
 from __future__ import annotations
 
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import annotated_types
@@ -224,8 +225,9 @@ def _url_value(s: Setting, raw: str):
 
 # --- widgets -------------------------------------------------------------------------------------------
 def widgets(pane_id: int | None = None, *, reasons: bool = True, max_tokens: int | None = None,
-            not_sent: frozenset[str] = frozenset(), model: str = "") -> None:
+            not_sent: Mapping[str, str] | None = None, model: str = "") -> None:
     """The settings form: shared (pane_id None) or one pane's overrides, where blank means "shared"."""
+    not_sent = not_sent or {}
     per_pane = pane_id is not None
     blank_means = "shared value" if per_pane else "default"
     if per_pane:
@@ -239,7 +241,7 @@ def widgets(pane_id: int | None = None, *, reasons: bool = True, max_tokens: int
         if s.name == "max_tokens" and max_tokens:
             help_ += f" {md.plain(model)} allows up to {max_tokens:,}."
         if s.name in not_sent:
-            help_ += " Its provider does not take it: not sent."
+            help_ += f" Not sent to {model or 'this model'}: {not_sent[s.name]}."
         common = {"key": k, "help": help_, "persist_state": "session"}
         if s.kind == "cache":
             if not (per_pane and s.name in not_sent):  # a pane whose provider does not take it: not offered

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import streamlit as st
@@ -58,7 +59,7 @@ def choices() -> dict[str, ModelChoice]:
     """Every active model, keyed by name, marked when its provider is not configured."""
     out = {}
     for spec in catalog.list_models(active_only=True):
-        ignored: frozenset[str] = frozenset()
+        ignored: Mapping[str, str] = {}
         try:
             provider = registry.get(spec.provider)
             missing, ignored = provider.missing_env_vars(), provider.ignored_options
