@@ -60,8 +60,8 @@ def test_two_models_side_by_side_fill_in_with_metrics(app_url, browser, fake_ser
     _pick(page, "gpt-5.4-mini")
     _pick(page, "claude-haiku-4-5")
     bottom = page.locator("[data-testid='stBottom']")
-    bottom.get_by_text("Next send to 2 panes").wait_for(timeout=30_000)  # the estimate, visible before sending
-    assert "(estimate" in bottom.inner_text()
+    bottom.get_by_text("for a 100-word prompt to 2 panes").wait_for(timeout=30_000)  # the estimate, before sending
+    assert "input only, estimated" in bottom.inner_text()
     _send(page, "In two sentences: how does token streaming over SSE work?")
     # Both panes are done when each shows its metrics line; then the page re-renders from the database.
     page.wait_for_function("""() => [0, 1].every(i => {

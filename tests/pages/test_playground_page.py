@@ -45,11 +45,14 @@ def test_estimate_is_shown_before_sending_and_labelled():
     before = ai_service.estimate("pricey", "·")
     per = ai_service.estimate("pricey", "word " * 100) - before
     assert per > 0
-    captions = [c.value for c in at.caption]
-    assert f"Next prompt ≈ {money(before)} + {money(per)} per 100 words input *(estimate)*" in captions
-    assert "Next prompt ≈ :orange-badge[unpriced] input *(estimate)*" in captions  # never $0
-    [total] = [c for c in captions if c.startswith("Next send to 2 panes")]
-    assert f"≈ {money(before)} + {money(per)} per 100 words" in total and "1 unpriced pane not counted" in total
+    # Shown once (issue 20): one figure over the composer; each pane's share is its settings line's tooltip.
+    estimates = [c for c in at.caption if "≈" in c.value]
+    assert [c.value.split(" *(")[0] for c in estimates] == [f"**≈ {money(before + per, badge=False)}** for a "
+                                                            "100-word prompt to 2 panes"]
+    assert "1 unpriced pane not counted" in estimates[0].value
+    tips = [c.help for c in at.caption if c.value.startswith(":material/tune:")]
+    assert tips[0].startswith(f"Next prompt ≈ {money(before + per, badge=False)} for a 100-word prompt")
+    assert tips[1].startswith("Unpriced") and "$0" not in tips[1]  # never $0
     assert usage_rows() == []  # estimating never calls a model
 
 
@@ -164,9 +167,11 @@ def test_options_are_validated_against_each_models_limits_per_pane():
     assert "small generates at most 1000 tokens" in error
     # The estimate says the setting is wrong, never a false "unpriced" (issue 9, item 18).
     captions = [c.value for c in at.caption]
-    assert sum(c.startswith("Next prompt") for c in captions) == 1
+    assert sum("≈" in c for c in captions) == 1
     assert not any("unpriced" in c for c in captions)
-    assert any("1 pane with a settings error not counted" in c for c in captions)
+    assert any("1 pane with a settings problem not counted" in c for c in captions)
+    tips = [c.help for c in at.caption if c.value.startswith(":material/tune:")]
+    assert "settings have a problem" in tips[1]
     send(at, "too long please")
     # The invalid pane is not sent (and says why); the valid one answers.
     assert [r.model_name for r in usage_rows()] == ["echo"]

@@ -67,7 +67,9 @@ def header(p: PanePlan, *, busy: bool) -> None:
         st.button("", icon=":material/close:", key=f"pg_rm_{p.id}", help="Remove this pane",
                   on_click=state.remove_pane, args=(p.id,), disabled=busy, type="tertiary")
     own = " :blue-badge[own settings]" if settings.overrides(p.id) else ""
-    st.caption(f":material/tune: {md.plain(settings.label(p.values, reasons=p.choice.reasons))}{own}")
+    # The pane's share of the estimate is on hover: the estimate is shown once, over the composer.
+    st.caption(f":material/tune: {md.plain(settings.label(p.values, reasons=p.choice.reasons))}{own}",
+               help=pane_estimate(p))
     if p.choice.missing_env:
         st.warning(f"Not configured: set {' or '.join(f'`{v}`' for v in p.choice.missing_env)} "
                    "in the environment or `.streamlit/secrets.toml`.", icon=":material/key:")
@@ -78,13 +80,22 @@ def header(p: PanePlan, *, busy: bool) -> None:
         by_reason.setdefault(why, []).append(name)
     for why, names in by_reason.items():  # each with its own cause, as the engine states it
         st.caption(f":material/info: Not sent to {md.plain(spec.name)}: {_names(names)} ({why}).")
-    # Drawn (empty) while a send streams too: an element there only between sends moved every element under
-    # it, and Streamlit keeps a moved element's old copy on screen until the run ends (a table showed twice).
-    estimate = st.empty()
-    if not busy and p.problem is None:
-        q = p.quote
-        per_text = f" + {fmt.money(q.per_words_usd)} per {PER_WORDS} words" if q.per_words_usd is not None else ""
-        estimate.caption(f"Next prompt ≈ {fmt.money(q.input_usd)}{per_text} input *(estimate)*")
+
+
+def _prompt_cost(q) -> Decimal | None:
+    """A PER_WORDS-word prompt's input cost after the pane's history, estimated (None: unpriced)."""
+    return None if q.input_usd is None else q.input_usd + (q.per_words_usd or Decimal(0))
+
+
+def pane_estimate(p: PanePlan) -> str:
+    """This pane's share of the next send, for its tooltip."""
+    if p.problem is not None:
+        return "No estimate: this pane's settings have a problem (see below)."
+    cost = _prompt_cost(p.quote)
+    if cost is None:
+        return "Unpriced: the catalog has no input price for this model, so its cost is not estimated."
+    return (f"Next prompt ≈ {fmt.money(cost, badge=False)} for a {PER_WORDS}-word prompt "
+            "(input only, estimated; the answer is billed on top).")
 
 
 def _names(names: list[str]) -> str:
@@ -162,25 +173,27 @@ def message(m: MessageView) -> None:
 
 
 def estimate_total(plans: list[PanePlan]) -> str:
-    """One line over the composer: the next send's input cost on every pane, estimated."""
+    """The estimate, once, over the composer: a PER_WORDS-word prompt's input cost on every pane, in one figure."""
     ok = [p.quote for p in plans if p.problem is None]
-    priced = [q for q in ok if q.input_usd is not None]
-    unpriced = len(ok) - len(priced)
+    costs = [_prompt_cost(q) for q in ok]
+    priced = [c for c in costs if c is not None]
+    unpriced = len(costs) - len(priced)
     problems = len(plans) - len(ok)
     n = len(plans)
-    if not priced:
-        total = "—" if problems and not ok else fmt.UNPRICED
+    to = f"to {n} pane{'s' if n != 1 else ''}" if n > 1 else ""
+    if priced:
+        head = f"**≈ {fmt.money(sum(priced, Decimal(0)), badge=False)}** for a {PER_WORDS}-word prompt {to}".rstrip()
+    elif ok:
+        head = f"Next send {to}: {fmt.UNPRICED} (no input price in the catalog)".replace("  ", " ")
     else:
-        before = fmt.money(sum((q.input_usd for q in priced), Decimal(0)))
-        per = sum((q.per_words_usd for q in priced if q.per_words_usd is not None), Decimal(0))
-        total = f"{before} + {fmt.money(per)} per {PER_WORDS} words"
+        head = "No estimate"
     tail = []
     if priced and unpriced:
         tail.append(f"{unpriced} unpriced pane{'s' if unpriced > 1 else ''} not counted")
     if problems:
-        tail.append(f"{problems} pane{'s' if problems > 1 else ''} with a settings error not counted (see the pane)")
-    extra = f"; {'; '.join(tail)}" if tail else ""
-    return f"Next send to {n} pane{'s' if n != 1 else ''}: input **≈ {total}** *(estimate{extra})*"
+        tail.append(f"{problems} pane{'s' if problems > 1 else ''} with a settings problem not counted")
+    note = "input only, estimated; hover a pane's settings line for its share"
+    return f"{head} *({'; '.join([note, *tail])})*"
 
 
 def latest_answers(view: ConversationView | None, plans: list[PanePlan]) -> dict[str, CallResult]:
