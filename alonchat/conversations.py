@@ -389,14 +389,32 @@ def export_json(conversation_id: int, user: str | None = None) -> str:
     }, indent=2, ensure_ascii=False)
 
 
+def _sections(view: ConversationView) -> list[tuple[str, tuple[int, str]]]:
+    """One section per pane (the same model in two panes is two sections), in order of first turn, each named
+    after its model and settings (as the layout kept them, or as its first answer was sent), then its number
+    if that still leaves two alike."""
+    saved = {(p.pane, p.model): p.settings for p in view.saved}
+    panes = list(dict.fromkeys((m.pane, m.model) for m in view.messages))
+    titles = []
+    for slot, model in panes:
+        values = saved.get((slot, model))
+        if values is None:
+            first = next((m.result for m in view.pane(model, slot) if m.result is not None), None)
+            values = first.options if first is not None else {}
+        settings = ", ".join(f"{k.replace('_', ' ')} {v if len(str(v)) <= 24 else 'set'}"  # a prompt or schema: "set"
+                             for k, v in sorted(values.items()))
+        titles.append(f"{model} · {settings or 'default settings'}")
+    return [(t if titles.count(t) == 1 else f"{t} · pane {slot}", (slot, model))
+            for t, (slot, model) in zip(titles, panes, strict=True)]
+
+
 def export_markdown(conversation_id: int, user: str | None = None) -> str:
     view = load(conversation_id, user)
     lines = [f"# {view.title}", "",
              f"_Exported from AlonChat. Started {view.created_at:%Y-%m-%d %H:%M} UTC by {view.user}._", ""]
-    models = list(dict.fromkeys(m.model for m in view.messages))
-    for model in models:
-        lines += [f"## {model}", ""]
-        for m in view.pane(model):
+    for title, (slot, model) in _sections(view):
+        lines += [f"## {title}", ""]
+        for m in view.pane(model, slot):
             if m.role == "user":
                 lines += ["**You:**", "", m.content, ""]
                 lines += [f"> Attached: {a.name} ({a.media_type}, {len(a.data):,} bytes)" for a in m.attachments]

@@ -51,3 +51,20 @@ def test_a_conversation_stored_before_layouts_keeps_its_panes_history_when_it_ge
     view = convs.load(cid)
     assert not view.joined_later("echo", 0) and not view.joined_later("echo", 1)
     assert view.panes[1].settings == {"temperature": 1.0}
+
+
+def test_the_markdown_export_keeps_two_panes_of_one_model_apart_each_named_with_its_settings():
+    """Issue 20, item 7."""
+    cid = convs.create("efforts", "tester")
+    layout = [PaneLayout(0, "echo", {"reasoning_effort": "low"}), PaneLayout(1, "echo", {"reasoning_effort": "high"}),
+              PaneLayout(2, "echo"), PaneLayout(3, "echo")]
+    convs.add_prompt(cid, ["echo"] * 4, "think", slots=[0, 1, 2, 3], layout=layout)
+    for pane, text in enumerate(["low answer", "high answer", "plain one", "plain two"]):
+        convs.add_answer(cid, pane, CallResult(model="echo", content=text, status="ok"))
+    md = convs.export_markdown(cid, "tester")
+    sections = [line for line in md.splitlines() if line.startswith("## ")]
+    assert sections == ["## echo · reasoning effort low", "## echo · reasoning effort high",
+                        "## echo · default settings · pane 2", "## echo · default settings · pane 3"]
+    low, high = md.split("## echo · reasoning effort high")
+    assert "low answer" in low and "high answer" not in low and "high answer" in high and "low answer" not in high
+    assert md.count("**You:**") == 4  # each pane's own prompt, once
