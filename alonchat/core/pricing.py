@@ -66,6 +66,11 @@ class Prices:
     def known(self) -> bool:
         return self.input_price is not None and self.output_price is not None
 
+    @property
+    def free(self) -> bool:
+        """Every price known or blank, and zero (a local or keyless model): a budget never refuses it."""
+        return self.known and not any(self.as_dict().values()) and not self.tiers
+
     def as_dict(self) -> dict[str, Decimal | None]:
         """The flat prices (tiers apart: see `tiers_json`)."""
         return {f: getattr(self, f) for f in PRICE_FIELDS}

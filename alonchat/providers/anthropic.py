@@ -155,7 +155,8 @@ class AnthropicProvider(SDKProvider):
     estimate_rule = "anthropic"
     # API version 2026-10-21 (what SDK 2.x sends) answers 400 to any sampling parameter, even
     # temperature=1.0, and the SDK no longer takes one (nor a seed): these options are not sent.
-    ignored_options = dict.fromkeys(("temperature", "top_p", "seed"), "its current API refuses sampling settings")
+    ignored_options = dict.fromkeys(("temperature", "top_p", "seed"),
+                                    "Anthropic's current API refuses sampling settings")
 
     def _settings(self) -> tuple[str | None, str | None]:
         return self.api_key(), self.setting(self.env.base_url)

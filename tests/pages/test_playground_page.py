@@ -234,7 +234,7 @@ def test_a_temperature_anthropic_refuses_is_flagged_and_not_sent(fake_server, fa
     at = pick(open_playground(), "echo", "claude-haiku-4-5")
     at.number_input(key="pg_opt_temperature").set_value(0.3).run()
     notes = [c.value for c in at.caption if "Not sent to" in c.value]
-    assert notes == [notes[0]] and "anthropic" in notes[0] and "temperature" in notes[0]
+    assert notes == [notes[0]] and "anthropic" in notes[0].lower() and "temperature" in notes[0]
     send(at, "hi")
     body = fake_server.requests_to("/v1/messages")[-1].json
     assert body["model"] == "claude-haiku-4-5" and "temperature" not in body
@@ -255,3 +255,12 @@ def test_a_send_refused_by_a_spent_budget_is_announced_once():
     refusals = [e.value for e in at.error if "is spent" in e.value]
     assert len(refusals) == 1, refusals
     assert len(usage_rows()) == 1  # nothing was sent
+    # The refused prompt is back in the composer, not lost (issue 20).
+    composer = at.chat_input(key="pg_composer").proto
+    assert composer.set_value and composer.value == "one more"
+    # A free model is never refused by a budget: it answers, the priced pane says why it was not sent.
+    at.selectbox(key="pg_add_model").set_value("echo").run()
+    send(at, "free one")
+    assert [r.model_name for r in usage_rows()][1:] == ["echo"]
+    assert any("is spent" in i.value and i.value.startswith("Not sent") for i in at.info)
+    assert len(answers(at)) == 1 and not at.chat_input(key="pg_composer").proto.set_value

@@ -57,6 +57,10 @@ def load() -> Page | None:
     if pending and state.live() is None:
         problem = send.start(pending, plans, conversation, user)
         conversation = state.current_view(user)
+        if pending["kind"] == "send" and state.live() is None:  # nothing was sent: the prompt goes back in the box
+            st.session_state[state.COMPOSER] = pending["text"]
+            if pending.get("files"):
+                problem = (problem + " " if problem else "") + "Attach the files again before you resend."
     sending = state.live()
     if sending is not None:
         sending.run.poll(0)

@@ -85,13 +85,17 @@ def _send(text: str, files: list[dict], plans: list[PanePlan], conversation, use
         quote = ai_service.quote(p.model, history(conversation, p.pane) + [prompt], **p.options)
         if not quote.ok:  # a model that can't take the files is skipped; the other panes get them
             skipped[p.id] = f"{'Skipped' if quote.unsupported else 'Not sent'}: {quote.problem}"
+    budget = state.budget_check(user)
+    if budget is not None and budget.level == "hard":  # a free model goes on: a budget never refuses it
+        skipped |= {p.id: f"Not sent: {budget.message}" for p in plans
+                    if p.id not in skipped and not p.choice.spec.prices.free}
     st.session_state[state.SKIPPED] = skipped
     go = [p for p in plans if p.id not in skipped]
     if not go:
+        if budget is not None and budget.level == "hard" and plans:
+            st.session_state[state.SKIPPED] = {}  # said once, over the panes
+            return budget.message
         return None if skipped else "Add a pane (pick a model above) to send to."
-    budget = state.budget_check(user)
-    if budget is not None and budget.level == "hard":
-        return budget.message
     cid = conversation.id if conversation is not None else \
         conversations.create(conversations.title_from(text or files[0]["name"]), user)
     # Stored in every pane that sends it, with its files (kept with the conversation), before any answer.
