@@ -184,6 +184,22 @@ def test_options_are_validated_against_each_models_limits_per_pane():
     assert not at.error
 
 
+def test_sidebar_conversations_show_their_date_and_models_look_clickable_and_rename_with_enter():
+    """Issue 20: each saved conversation with its date and models, every one a button, Enter renames."""
+    at = pick(open_playground(), "echo")
+    send(at, "first chat")
+    at.button(key="pg_new_chat").click().run()
+    send(at, "second chat")
+    first, second = sorted(c.id for c in conversations.list_for("tester"))
+    opens = {b.key: b for b in at.sidebar.button if b.key.startswith("pg_open_")}
+    assert {opens[f"pg_open_{first}"].proto.type, opens[f"pg_open_{second}"].proto.type} == {"secondary", "primary"}
+    notes = [c.value for c in at.sidebar.caption if "echo" in c.value]
+    assert len(notes) == 2 and all(" · echo" in n and ":" in n.split(" · ")[0] for n in notes)  # "Dec 3, 14:05 UTC"
+    at.sidebar.text_input(key=f"pg_rename_{second}").set_value("Named by Enter").run()  # Enter, no button
+    assert conversations.load(second).title == "Named by Enter"
+    assert any(b.label == "Named by Enter" for b in at.sidebar.button)
+
+
 def test_rename_export_and_delete_from_the_sidebar():
     at = send(open_playground(), "name me")
     cid = conversations.list_for("tester")[0].id

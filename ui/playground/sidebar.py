@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from functools import partial
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 
@@ -13,6 +15,16 @@ from alonchat.core import errors
 from ui import auth
 from ui import safe_markdown as md
 from ui.playground import state
+
+
+def when(at: datetime) -> str:
+    """A conversation's last use in the browser's time zone (UTC when it is unknown): "Dec 3, 14:05"."""
+    try:
+        zone = ZoneInfo(st.context.timezone) if st.context.timezone else UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = UTC
+    local = (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(zone)
+    return f"{local:%b} {local.day}, {local:%H:%M}" + (" UTC" if zone is UTC else "")
 
 
 def _slug(title: str) -> str:
@@ -46,8 +58,9 @@ def render(view) -> None:
                   key="pg_new_chat", width="stretch", type="primary" if view is None else "secondary")
         if view is not None:
             with st.expander("This conversation", icon=":material/edit_note:"):
-                st.text_input("Name", value=view.title, key=f"pg_rename_{view.id}",
-                              max_chars=conversations.TITLE_MAX)
+                # Enter renames (on_change), as the button does.
+                st.text_input("Name (Enter renames)", value=view.title, key=f"pg_rename_{view.id}",
+                              max_chars=conversations.TITLE_MAX, on_change=_rename, args=(view.id,))
                 st.button("Rename", key="pg_rename_btn", on_click=_rename, args=(view.id,),
                           icon=":material/edit:")
                 slug = _slug(view.title)
@@ -66,7 +79,8 @@ def render(view) -> None:
         st.caption(f"Conversations · {len(items)}" if items else "No saved conversations yet.")
         for c in items:
             current = view is not None and c.id == view.id
+            # Every one a button (the open one filled), its whole title wrapped, never cut; its date and models below.
             st.button(md.plain(c.title), key=f"pg_open_{c.id}", on_click=state.open_conversation, args=(c.id,),
-                      help=f"{md.plain(', '.join(c.models)) or 'no models yet'} · {c.updated_at:%Y-%m-%d %H:%M} UTC",
-                      type="secondary" if current else "tertiary", width="stretch",
-                      icon=":material/chat:" if current else None)
+                      type="primary" if current else "secondary", width="stretch",
+                      icon=":material/chat:" if current else ":material/chat_bubble_outline:")
+            st.caption(f"{when(c.updated_at)} · {md.plain(', '.join(c.models)) or 'no models yet'}")
