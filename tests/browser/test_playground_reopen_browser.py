@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from tests.fake_server import FAKE_KEYS
-from tests.support.browser_app import ARTIFACTS, need_chromium, running_app, settled
+from tests.support.browser_app import ARTIFACTS, need_chromium, running_app, settled, unnamed_controls
 
 pytestmark = pytest.mark.browser
 DONE_JS = """() => [0, 1].every(i => {
@@ -64,6 +64,8 @@ def test_a_two_setting_compare_reopens_from_the_sidebar_and_its_url_and_sends_bo
     settled(page)
     _assert_restored(page)
     page.screenshot(path=str(ARTIFACTS / "playground-reopened-compare.png"))
+    # Every control on the playground (pane buttons, receipts, the sidebar's list) has words of its own.
+    assert unnamed_controls(page) == []
     _send_and_wait(page, "And 9.90 or 9.9?", 2)
     assert sorted(_efforts(fake_server)[2:]) == ["high", "low"]
 

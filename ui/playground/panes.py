@@ -59,12 +59,13 @@ def header(p: PanePlan, *, busy: bool) -> None:
         # A display name is plain text, never markdown: no image, link or formatting in it is drawn.
         st.text(spec.display_name or spec.name, width="content")
         st.markdown(f":gray-badge[{md.plain(spec.provider)}]", width="stretch")
-        with st.popover("", icon=":material/tune:", help="This pane's own settings"):
+        # Words on every button: Streamlit 1.67 cannot set an aria-label, and an icon alone is named after its icon.
+        with st.popover("Settings", icon=":material/tune:", help="This pane's own settings"):
             settings.widgets(p.id, reasons=p.choice.reasons, max_tokens=spec.max_tokens,
                              not_sent=p.choice.accepts.not_sent_reasons(settings.BY_NAME), model=spec.name)
-        st.button("", icon=":material/content_copy:", key=f"pg_dup_{p.id}", help="Same model in a new pane",
+        st.button("Duplicate", icon=":material/content_copy:", key=f"pg_dup_{p.id}", help="Same model in a new pane",
                   on_click=state.duplicate_pane, args=(p.id,), disabled=busy, type="tertiary")
-        st.button("", icon=":material/close:", key=f"pg_rm_{p.id}", help="Remove this pane",
+        st.button("Remove", icon=":material/close:", key=f"pg_rm_{p.id}", help="Remove this pane",
                   on_click=state.remove_pane, args=(p.id,), disabled=busy, type="tertiary")
     own = " :blue-badge[own settings]" if settings.overrides(p.id) else ""
     # The pane's share of the estimate is on hover: the estimate is shown once, over the composer.
