@@ -193,7 +193,7 @@ def estimate_total(plans: list[PanePlan]) -> str:
         tail.append(f"{unpriced} unpriced pane{'s' if unpriced > 1 else ''} not counted")
     if problems:
         tail.append(f"{problems} pane{'s' if problems > 1 else ''} with a settings problem not counted")
-    note = "input only, estimated; hover a pane's settings line for its share"
+    note = "input only, estimated; a pane's share: the ? by its settings"
     return f"{head} *({'; '.join([note, *tail])})*"
 
 
