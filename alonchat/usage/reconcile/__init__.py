@@ -16,16 +16,16 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from ..access.identity import require_admin
-from ..catalog.snapshots import Match, SnapshotMap, catalog_map
-from ..core.errors import ValidationError
-from ..core.pricing import MILLION, Prices, effective_rate
-from ..storage.engine import get_engine
-from ..storage.tables import AIModel, BillingGeneration, ModelPrice
-from .bills import KIND_LABELS, KINDS, settings
-from .bills import gemini as gemini_bill
-from .bills.store import VENDORS, Stored, openrouter_endpoints, read
-from .rollups import DAILY, RAW
+from ...access.identity import require_admin
+from ...catalog.snapshots import Match, SnapshotMap, catalog_map
+from ...core.errors import ValidationError
+from ...core.pricing import MILLION, Prices, effective_rate
+from ...storage.engine import get_engine
+from ...storage.tables import AIModel, BillingGeneration, ModelPrice
+from ..bills import KIND_LABELS, KINDS, settings
+from ..bills import gemini as gemini_bill
+from ..bills.store import VENDORS, Stored, openrouter_endpoints, read
+from ..rollups import DAILY, RAW
 
 STATUSES = ("match", "over", "under", "provider_only", "ours_only")
 EPOCH = date(1970, 1, 1)
@@ -187,7 +187,7 @@ class Reconciliation:
                 "fetched_at": {p: t.isoformat() if t else None for p, t in self.fetched.items()}}
 
     def to_csv(self) -> str:
-        from ..core.text import safe_cell
+        from ...core.text import safe_cell
 
         out = io.StringIO()
         writer = csv.writer(out)
