@@ -2,7 +2,7 @@
 
 One module per source (openai, anthropic, openrouter, gemini) turns the vendor's documented shape into
 the rows below; http.py is the one way they talk HTTP; store.py keeps what was fetched. The comparison
-with the ledger is usage/reconcile.py, which never talks HTTP.
+with the ledger is usage/reconcile/, which never talks HTTP.
 """
 
 from __future__ import annotations
