@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import CLIError, add_command
+from .. import CLIError, add_command
 
 CONFIG_SUFFIXES = (".yaml", ".yml")
 CASE_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".json")
@@ -171,7 +171,7 @@ def _err(text: str = "", end: str = "\n") -> None:
 
 def _load_target(args):
     """(test set, panes from the config, judge, repeats, concurrency) for SET_OR_CONFIG."""
-    from ..evals import promptfoo, sets
+    from ...evals import promptfoo, sets
 
     path = Path(args.target)
     if path.suffix.lower() in CONFIG_SUFFIXES:
@@ -189,10 +189,10 @@ def _load_target(args):
 
 
 def run(args) -> int:
-    from ..evals import plan as plan_
-    from ..evals import runs
-    from ..evals.panes import make as make_pane
-    from ..evals.promptfoo import catalog_name
+    from ...evals import plan as plan_
+    from ...evals import runs
+    from ...evals.panes import make as make_pane
+    from ...evals.promptfoo import catalog_name
 
     test_set, panes, judge, repeats, concurrency = _load_target(args)
     if args.models:
@@ -220,7 +220,7 @@ def run(args) -> int:
 
 
 def resume(args) -> int:
-    from ..evals import runs
+    from ...evals import runs
 
     if args.rerun:
         n = runs.rerun_failed(args.run_id)
@@ -228,8 +228,8 @@ def resume(args) -> int:
     run_ = runs.prepare_resume(args.run_id)
     limits = _concurrency(args.concurrency)
     if limits:
-        from ..storage.engine import get_engine
-        from ..storage.tables import EvalRun
+        from ...storage.engine import get_engine
+        from ...storage.tables import EvalRun
 
         with get_engine().begin() as conn:
             conn.execute(EvalRun.__table__.update().where(EvalRun.__table__.c.id == run_.id)
@@ -244,8 +244,8 @@ def resume(args) -> int:
 
 def _work(run_id: int, args) -> int:
     """Work the run here, printing cells as they finish and progress on stderr; Ctrl+C stops and keeps them."""
-    from ..evals import runs
-    from ..evals.executor import Executor
+    from ...evals import runs
+    from ...evals.executor import Executor
 
     outcomes: queue.Queue = queue.Queue()
     ex = Executor(run_id, on_cell=outcomes.put)
@@ -277,7 +277,7 @@ def _work(run_id: int, args) -> int:
         p = runs.progress(run_id)
         _err(f"stopped: {p.done:,} of {p.total:,} cells finished and kept; the rest run with "
              f"`alonchat eval resume {run_id}`.")
-        from . import Terminated
+        from .. import Terminated
 
         return 143 if isinstance(tracker.stopping, Terminated) else 130
     return _summary_out(run_id, args, problem=ex.problem)
@@ -336,7 +336,7 @@ class _Progress:
                 self.cost = (self.cost or Decimal(0)) + Decimal(str(v[k]))
 
     def line(self) -> str:
-        from ..evals.plan import money
+        from ...evals.plan import money
 
         elapsed = time.monotonic() - self.began
         rate = self.done_here / elapsed if elapsed > 0 else 0
@@ -373,7 +373,7 @@ def _clock(seconds: float) -> str:
 
 def _summary_out(run_id: int, args, problem: str | None = None) -> int:
     """Print the per-pane summary (table on stdout, or JSON lines; with --csv on stderr); the exit code."""
-    from ..evals import results, runs
+    from ...evals import results, runs
 
     run_ = runs.get(run_id)
     summaries = results.summary(run_id, run_)
@@ -407,7 +407,7 @@ def _ms(v: float | None) -> str:
 
 
 def _table(run_, p, summaries) -> str:
-    from ..evals.plan import money
+    from ...evals.plan import money
 
     spent = money(p.cost) if p.cost is not None or p.calls else "$0"
     judge = f" (judge {money(p.judge_cost)} of it)" if p.judge_calls else ""
@@ -440,7 +440,7 @@ def _table(run_, p, summaries) -> str:
 
 
 def show(args) -> int:
-    from ..evals import exports, runs
+    from ...evals import exports, runs
 
     run_ = runs.get(args.run_id)
     if args.csv:
@@ -460,7 +460,7 @@ def show(args) -> int:
 
 
 def stop(args) -> int:
-    from ..evals import runs
+    from ...evals import runs
 
     runs.request_stop(args.run_id)
     p = runs.progress(args.run_id)
@@ -472,7 +472,7 @@ def stop(args) -> int:
 
 
 def list_runs(args) -> int:
-    from ..evals import runs
+    from ...evals import runs
 
     found = runs.list_runs(limit=args.limit, set_name=args.set_name)
     counts = runs.counts_by_run([r.id for r in found])
@@ -496,11 +496,11 @@ def list_runs(args) -> int:
 
 
 def compare(args) -> int:
-    from ..evals import results
-    from ..evals.plan import money
+    from ...evals import results
+    from ...evals.plan import money
 
     c = results.compare(args.run_a, args.run_b)
-    from ..evals.sets import get as get_set
+    from ...evals.sets import get as get_set
 
     cases = get_set(c.b.set_id).cases
     if args.json:
@@ -538,7 +538,7 @@ def compare(args) -> int:
 
 
 def export(args) -> int:
-    from ..evals import exports
+    from ...evals import exports
 
     chunks = exports.csv_chunks(args.run_id) if args.csv else exports.json_chunks(args.run_id)
     if args.output:
@@ -559,7 +559,7 @@ def export(args) -> int:
 
 
 def import_run(args) -> int:
-    from ..evals import exports
+    from ...evals import exports
 
     try:
         data = Path(args.file).read_bytes()
@@ -574,7 +574,7 @@ def import_run(args) -> int:
 
 
 def set_list(args) -> int:
-    from ..evals import sets
+    from ...evals import sets
 
     found = sets.list_sets()
     for s in found:
@@ -592,7 +592,7 @@ def set_list(args) -> int:
 
 
 def set_show(args) -> int:
-    from ..evals import sets
+    from ...evals import sets
 
     s = sets.get(args.name)
     if args.json:
@@ -617,9 +617,9 @@ def set_show(args) -> int:
 
 
 def set_import(args) -> int:
-    from ..core.errors import ValidationError
-    from ..evals import cases_io, checks, promptfoo, sets
-    from ..evals.templates import Prompt
+    from ...core.errors import ValidationError
+    from ...evals import cases_io, checks, promptfoo, sets
+    from ...evals.templates import Prompt
 
     path = Path(getattr(args, "cases", None) or args.file)
     name = getattr(args, "name", None)
@@ -660,7 +660,7 @@ def set_import(args) -> int:
 
 
 def set_export(args) -> int:
-    from ..evals import cases_io, sets
+    from ...evals import cases_io, sets
 
     s = sets.get(args.name)
     text = cases_io.write_jsonl(s.cases) if args.jsonl else cases_io.write_csv(s.columns, s.cases)
