@@ -20,13 +20,13 @@ from functools import cached_property
 
 from sqlalchemy import Integer, and_, bindparam, case, func, insert, literal_column, select, update
 
-from ..access import identity
-from ..core.errors import PermissionDeniedError, ValidationError
-from ..storage.engine import get_engine, sqlite_fast_path
-from ..storage.tables import EvalCell, EvalRun, EvalSet, EvalWorker, UsageRecord, utcnow
-from . import panes as panes_
-from .plan import RunPlan
-from .sets import visible
+from ...access import identity
+from ...core.errors import PermissionDeniedError, ValidationError
+from ...storage.engine import get_engine, sqlite_fast_path
+from ...storage.tables import EvalCell, EvalRun, EvalSet, EvalWorker, UsageRecord, utcnow
+from .. import panes as panes_
+from ..plan import RunPlan
+from ..sets import visible
 
 _RUNS, _CELLS, _WORKERS, _SETS = EvalRun.__table__, EvalCell.__table__, EvalWorker.__table__, EvalSet.__table__
 _USAGE = UsageRecord.__table__
@@ -99,7 +99,7 @@ def concurrency_map(value: int | dict[str, int] | None) -> dict[str, int]:
 def create(plan: RunPlan, *, name: str = "", concurrency: int | dict | None = None,
            estimate: bool = True) -> RunInfo:
     """Store the run and all its cells (pending), in the order they will be run: repeat, case, prompt, pane."""
-    from ..access.teams import team_of
+    from ...access.teams import team_of
 
     who = identity.actor()
     limits = concurrency_map(concurrency)
@@ -138,7 +138,7 @@ def get(run_id: int) -> RunInfo:
 
 
 def _may_see(row) -> bool:
-    from ..access.teams import team_of
+    from ...access.teams import team_of
 
     who = identity.actor()
     return who.is_admin or row.user == who.email or (bool(row.team) and row.team == team_of(who.email))
