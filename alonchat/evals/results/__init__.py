@@ -16,10 +16,10 @@ from decimal import Decimal
 
 from sqlalchemy import Integer, and_, case, cast, func, select
 
-from ..storage.engine import get_engine
-from ..storage.tables import EvalCell
-from . import runs
-from .panes import Pane
+from ...storage.engine import get_engine
+from ...storage.tables import EvalCell
+from .. import runs
+from ..panes import Pane
 
 _CELLS = EvalCell.__table__
 c = _CELLS.c
@@ -390,8 +390,8 @@ def _outcomes(run_id: int) -> dict[tuple[int, int, int], tuple[int, int]]:
 
 def compare(run_a: int, run_b: int) -> Comparison:
     """Two runs of the same set (any versions): cases matched by their variables, panes by model and settings."""
-    from ..core.errors import ValidationError
-    from .sets import get as get_set
+    from ...core.errors import ValidationError
+    from ..sets import get as get_set
 
     a, b = runs.get(run_a), runs.get(run_b)
     if a.set_name != b.set_name:
