@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
@@ -68,7 +68,7 @@ class MessageView:
 
 @dataclass(frozen=True)
 class Resend:
-    """A pane's last prompt sent again: as it was (Retry), or picking up a cancelled answer (Continue)."""
+    """A pane's last prompt sent again: as it was (Retry, Regenerate), or picking up a cancelled answer (Continue)."""
 
     prompt_id: int  # the stored prompt the new answer answers
     messages: list[ChatMessage]  # what the model is sent: the pane's history, the prompt, and for Continue more
@@ -107,6 +107,25 @@ class ConversationView:
             batch.append(m)
         return [m.model for m in sorted(batch, key=lambda m: m.pane)]
 
+    def send_of(self, message_id: int) -> list[MessageView]:
+        """The prompts of the send that `message_id` belongs to (a send writes one per pane, with consecutive ids)."""
+        prompts = [m for m in self.messages if m.role == "user"]
+        at = next((i for i, m in enumerate(prompts) if m.id == message_id), None)
+        if at is None:
+            return []
+        start = end = at
+        while start > 0 and prompts[start - 1].id == prompts[start].id - 1:
+            start -= 1
+        while end + 1 < len(prompts) and prompts[end + 1].id == prompts[end].id + 1:
+            end += 1
+        return prompts[start:end + 1]
+
+    def before(self, prompt_id: int) -> ConversationView:
+        """The conversation as it was before the send of `prompt_id`: what a fork of it (to edit that prompt) holds."""
+        batch = self.send_of(prompt_id)
+        start = batch[0].id if batch else prompt_id
+        return replace(self, messages=[m for m in self.messages if m.id < start], saved=[])
+
     @property
     def slots(self) -> list[tuple[int, str]]:
         """(pane, model) of the last send, in pane order: the playground reopens these panes."""
@@ -114,24 +133,25 @@ class ConversationView:
         batch = [m for m in self.messages if m.role == "user"][-len(last):] if last else []
         return [(m.pane, m.model) for m in sorted(batch, key=lambda m: m.pane)]
 
-    def pane(self, model: str, slot: int | None = None) -> list[MessageView]:
+    def pane(self, model: str | None, slot: int | None = None) -> list[MessageView]:
         """Every turn this conversation had with `model` (in pane `slot` only, when given: one model may sit
-        in several panes with different settings)."""
-        return [m for m in self.messages if m.model == model and (slot is None or m.pane == slot)]
+        in several panes with different settings). `model` None: every turn of pane `slot`, whichever model
+        answered (the playground can switch a pane's model in place; its turns stay its history)."""
+        return [m for m in self.messages if (model is None or m.model == model) and (slot is None or m.pane == slot)]
 
-    def joined_later(self, model: str, slot: int | None = None) -> bool:
+    def joined_later(self, model: str | None, slot: int | None = None) -> bool:
         """Whether the pane came in after the conversation had answers: its history starts fresh then.
 
         A send writes its prompts before any answer, so an answer older than the send the pane was first on
         the page for (its first prompt, for conversations stored before layouts) means the pane joined later.
         A pane that was there but skipped (an image its model cannot see) did not join later.
         """
-        saved = next((p for p in self.saved if p.pane == slot and p.model == model), None)
+        saved = next((p for p in self.saved if p.pane == slot and model in (None, p.model)), None)
         turns = self.pane(model, slot)
         first = saved.since if saved is not None and saved.since is not None else turns[0].id if turns else None
         return any(m.role == "assistant" and (first is None or m.id < first) for m in self.messages)
 
-    def resend(self, model: str, slot: int | None = None, *, continuing: bool = False) -> Resend | None:
+    def resend(self, model: str | None, slot: int | None = None, *, continuing: bool = False) -> Resend | None:
         """The pane's last prompt to send again (None when its last turn is not an answer to one).
 
         `continuing`: after the answer's text so far (a cancelled answer), asking the model to go on from it.
@@ -143,14 +163,17 @@ class ConversationView:
         again: ChatMessage = {"role": "user", "content": prompt.content}
         if prompt.attachments:
             again["attachments"] = list(prompt.attachments)
-        messages = [*self.history(model, slot), again]
+        history = self.history(model, slot)
+        if turns[-1].status == "ok" and history:
+            history = history[:-2]  # regenerating: the answered prompt is sent again, not kept as context
+        messages = [*history, again]
         last = turns[-1].content
         if not (continuing and last):
             return Resend(prompt.id, messages)
         return Resend(prompt.id, [*messages, {"role": "assistant", "content": last},
                                   {"role": "user", "content": CONTINUE_PROMPT}], prefix=last)
 
-    def history(self, model: str, slot: int | None = None) -> list[ChatMessage]:
+    def history(self, model: str | None, slot: int | None = None) -> list[ChatMessage]:
         """The turns to send `model` next: only answered turns, so a failed answer never becomes context.
 
         A failed or cancelled answer keeps its prompt pending: a retry (or a continuation) stored after it
@@ -167,6 +190,8 @@ class ConversationView:
                     prompt["attachments"] = list(pending.attachments)
                 out += [prompt, {"role": "assistant", "content": m.content}]
                 pending = None
+            elif m.role == "assistant" and m.status == "ok" and out:
+                out[-1] = {"role": "assistant", "content": m.content}  # regenerated: the newer answer is the context
         return out
 
 
@@ -299,6 +324,29 @@ def _layout(conv: Conversation) -> list[PaneLayout]:
         return []
 
 
+def fork(conversation_id: int, prompt_id: int, user: str | None = None) -> int:
+    """A copy of the conversation up to the send of prompt `prompt_id` (every pane's turns before it), to edit that
+    prompt and send it again: the original stays as it was. Answers keep their usage rows (costs count once)."""
+    view = load(conversation_id, user)
+    batch = view.send_of(prompt_id)
+    if not batch:
+        raise ValidationError({"prompt": f"No prompt #{prompt_id} in this conversation; pick one of its prompts."})
+    with session() as s, s.begin():
+        conv = _get(s, conversation_id, user)
+        copy = Conversation(title=_check_title(f"{conv.title[:TITLE_MAX - 9]} (edited)"), user=conv.user)
+        s.add(copy)
+        s.flush()
+        for m in s.scalars(select(Message).where(Message.conversation_id == conversation_id,  # as view.before
+                                                 Message.id < batch[0].id).order_by(Message.id)):
+            s.add(Message(conversation_id=copy.id, pane=m.pane, model_name=m.model_name, role=m.role,
+                          content=m.content, status=m.status, usage_id=m.usage_id, created_at=m.created_at,
+                          thinking=m.thinking,
+                          attachments=[MessageAttachment(name=a.name, media_type=a.media_type, sha256=a.sha256)
+                                       for a in m.attachments]))
+            s.flush()  # one at a time: the copy keeps the order, and a send's prompts consecutive ids
+        return copy.id
+
+
 def add_prompt(conversation_id: int, models: list[str], content: str, slots: list[int] | None = None, *,
                attachments: list[Attachment] | None = None, layout: list[PaneLayout] | None = None) -> list[int]:
     """Store one prompt in every pane of a send (`slots`: the panes' numbers, default 0..n-1), together.
@@ -333,13 +381,12 @@ def _next_layout(s, conversation_id: int, layout: list[PaneLayout], send_id: int
     """The layout as JSON, with each pane's `since`: kept from the last layout when the pane was in it, else its
     first prompt (a conversation stored before layouts), else this send (a pane new on the page)."""
     conv = s.get(Conversation, conversation_id)
-    before = {(p.pane, p.model): p.since for p in (_layout(conv) if conv is not None else [])}
-    first = {(pane, model): mid for pane, model, mid in s.execute(
-        select(Message.pane, Message.model_name, func.min(Message.id))
-        .where(Message.conversation_id == conversation_id, Message.role == "user")
-        .group_by(Message.pane, Message.model_name))}
-    return json.dumps([{**p.to_json(), "since": before.get((p.pane, p.model)) or first.get((p.pane, p.model), send_id)}
-                       for p in layout])
+    # By pane, whatever its model: a pane switched to another model in place keeps its turns, so its start.
+    before = {p.pane: p.since for p in (_layout(conv) if conv is not None else [])}
+    first = dict(s.execute(select(Message.pane, func.min(Message.id))
+                           .where(Message.conversation_id == conversation_id, Message.role == "user")
+                           .group_by(Message.pane)).all())
+    return json.dumps([{**p.to_json(), "since": before.get(p.pane) or first.get(p.pane, send_id)} for p in layout])
 
 
 def add_answer(conversation_id: int, pane: int, result: CallResult, prefix: str = "") -> int:

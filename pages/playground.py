@@ -12,11 +12,8 @@ page = playground.load()
 if page is None:  # blind mode (the arena) drew the page instead
     st.stop()
 playground_sidebar.render(page.conversation)
-st.title("Playground", anchor=False)
-st.caption("Type once; every pane (a model plus its settings) answers, all streaming at the same time. "
-           "The same model can sit in several panes with different settings.")
+playground.header(page)  # in full on an empty page; one compact bar once panes exist
 playground.notices(page)
-playground.picker(page)
 slots = playground.panes_grid(page)
 playground.composer(page)
 playground.stream(page, slots)

@@ -57,3 +57,14 @@ def duration(ms: float | None) -> str:
 
 def count(n: int | None) -> str:
     return "–" if n is None else f"{n:,}"
+
+
+def short_count(n: int | None) -> str:
+    """A token count in a few characters for a tight line: 950, 12.3k, 128k, 1M."""
+    if n is None:
+        return "–"
+    for size, unit in ((1_000_000, "M"), (1_000, "k")):
+        if n >= size:
+            value = n / size
+            return f"{value:.1f}".rstrip("0").rstrip(".") + unit if value < 100 else f"{value:.0f}{unit}"
+    return str(n)

@@ -204,6 +204,13 @@ class Quote:
     unsupported: bool = False  # refused for an input the model cannot take (an image, a PDF): skipped, not wrong
     input_usd: Decimal | None = None  # the request's input cost as it stands, estimated (None: unpriced)
     per_words_usd: Decimal | None = None  # what each PER_WORDS more words of prompt add, estimated
+    tokens: int | None = None  # the request's prompt tokens (system, turns, files), estimated by its vendor's rule
+    window: int | None = None  # the model's context window (None: unknown)
+
+    @property
+    def window_used(self) -> float | None:
+        """The share of the context window the request fills (None when either is unknown)."""
+        return self.tokens / self.window if self.tokens is not None and self.window else None
 
     @property
     def ok(self) -> bool:

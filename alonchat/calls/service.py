@@ -146,7 +146,8 @@ class AIService:
 
     def quote(self, model_name: str, messages: list[Message] | str, **options) -> inputs.Quote:
         """What a pane shows before Send, from one lookup: whether the model takes this request (or why not), the
-        estimated input cost, and what each PER_WORDS more words of prompt add. Never raises for the request."""
+        estimated input cost, what each PER_WORDS more words of prompt add, and how much of the context window the
+        request fills (estimated tokens). Never raises for the request."""
         try:
             spec = catalog.resolve(model_name)
             provider, missing = self._provider(spec)
@@ -159,7 +160,22 @@ class AIService:
         base = provider.estimate_cost(request, spec.prices)
         longer = provider.estimate_cost(inputs.with_words(request, inputs.PER_WORDS), spec.prices)
         per = None if base is None or longer is None else max(Decimal(0), longer - base)
-        return inputs.Quote(spec.name, input_usd=base, per_words_usd=per)
+        return inputs.Quote(spec.name, input_usd=base, per_words_usd=per,
+                            tokens=estimate_prompt_tokens(request, provider.estimate_rule),
+                            window=spec.context_window or None)
+
+    def request_code(self, model_name: str, messages: list[Message] | str, **options):
+        """The request a call would send, as Python with the vendor's SDK and as curl (calls/code.py); keys elided.
+
+        None for a provider that sends no request (the offline echo model); raises what a call would be refused for.
+        """
+        from .code import render
+
+        spec, request = self.prepare(model_name, messages, **options)
+        provider, missing = self._provider(spec)
+        if provider is None:
+            raise missing
+        return render(provider, request)
 
     def warm(self, model: str | catalog.ModelSpec) -> None:
         """Build the model's SDK client now, so a first call pays no import or set-up; problems wait for the call."""

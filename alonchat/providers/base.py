@@ -130,6 +130,13 @@ class SDKProvider(Provider):
     def _build_client(self, settings: tuple) -> Any:
         """A new SDK client for these settings; SDK retries off, the engine's RetryPolicy retries."""
 
+    def request_params(self, request: ChatRequest) -> dict[str, Any]:
+        """The SDK call's keyword arguments for `request`, as chat and stream send them ("view code" shows them)."""
+        return self._params(request)
+
+    def _params(self, request: ChatRequest) -> dict[str, Any]:
+        raise NotImplementedError
+
     def _check_settings(self) -> None:
         """Refuse to build a client without what the provider needs (the key, by default)."""
         Provider.ensure_configured(self)

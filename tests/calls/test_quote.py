@@ -49,3 +49,17 @@ def test_a_quote_looks_the_model_and_its_provider_up_once():
 
     assert AIService(registry=Counting()).quote("echo", "hi").ok
     assert lookups == ["echo"]
+
+
+def test_a_quote_says_how_much_of_the_context_window_the_request_fills():
+    from alonchat.core.tokens import estimate_prompt_tokens
+
+    add_model("windowed", provider="echo")  # a 100,000-token window
+    short = ai_service.quote("windowed", "hi")
+    history = [{"role": "user", "content": "word " * 2000}, {"role": "assistant", "content": "ok"},
+               {"role": "user", "content": "hi"}]
+    longer = ai_service.quote("windowed", history, system="Be brief.")
+    _, request = ai_service.prepare("windowed", history, system="Be brief.")
+    assert longer.tokens == estimate_prompt_tokens(request) > short.tokens > 0
+    assert longer.window == 100_000 and longer.window_used == longer.tokens / 100_000
+    assert ai_service.quote("no-such-model", "hi").tokens is None  # refused: no count

@@ -43,7 +43,8 @@ def test_the_link_shows_its_whole_system_prompt_and_the_first_send_waits_for_a_y
     at.button(key="pg_link_system_keep").click().run()
     assert not at.exception, at.exception[0].stack_trace[-3:]
     assert systems_sent(fake_providers) == [HIDDEN]  # the waiting prompt went, with the link's system prompt
-    assert box(at) == "" and not at.code
+    # The link's box is gone (the answer's own Copy · code blocks are not it).
+    assert box(at) == "" and HIDDEN not in [c.value for c in at.code]
     assert not at.button(key="pg_evaluate").disabled
     send(at, "And next?")  # asked once: later sends go at once
     assert systems_sent(fake_providers) == [HIDDEN, HIDDEN]

@@ -17,7 +17,7 @@ from ui import query
 from ui import safe_markdown as md
 from ui.arena import blind
 from ui.evaluate.state import carry
-from ui.playground import live, panes, send, settings, state
+from ui.playground import layout, live, panes, send, settings, state
 
 
 @dataclass
@@ -67,6 +67,8 @@ def load() -> Page | None:
         if sending.run.finished:
             st.session_state.pop(state.LIVE, None)
             sending, conversation = None, state.current_view(user)
+    if pending and sending is None:  # a send that ended at once: the next one's quotes count its turns
+        plans = [send.plan(p, models[p["model"]], conversation) for p in state.panes()]
     state.write_url(conversation)
     return Page(user, models, conversation, plans, sending, problem)
 
@@ -115,25 +117,59 @@ def link_system(page: Page) -> None:
             st.button(no, key="pg_link_system_remove", on_click=state.remove_link_system, icon=":material/delete:")
 
 
+TITLE = "Playground"
+ABOUT = ("Type once; every pane (a model plus its settings) answers, all streaming at the same time. "
+         "The same model can sit in several panes with different settings.")
+
+
+def header(page: Page) -> None:
+    """The title and the pickers: in full on an empty page, one compact bar once panes exist (they get the room)."""
+    layout.fit()
+    if not page.plans:
+        st.title(TITLE, anchor=False)
+        st.caption(ABOUT)
+        picker(page)
+        return
+    # One flex row: the pickers stretch, the buttons keep their words (columns cut them to "S…" at 1280 px).
+    with st.container(key="pg_bar", horizontal=True, vertical_alignment="center", gap="small"):
+        st.title(TITLE, anchor=False, help=ABOUT, width="content")  # still the page's heading, drawn small
+        _add(page, st, label_visibility="collapsed")
+        settings.system_prompt()
+        _shared(page, st, "Settings", width="content")
+        _evaluate(page, st, "Evaluate", width="content")
+
+
 def picker(page: Page) -> None:
-    """Add a pane, and the settings every pane shares."""
+    """Add a pane, the system prompt and the settings every pane shares (the empty page's full form)."""
     pick, opts, evaluate = st.columns([3, 1, 1], vertical_alignment="bottom")
-    pick.selectbox(f"Add a pane ({len(page.plans)} of {state.MAX_PANES})", list(page.models), index=None,
-                   key=state.ADD, format_func=lambda name: page.models[name].label, on_change=state.add_from_picker,
-                   placeholder="Pick a model to add a pane (the same model again is fine)",
-                   disabled=len(page.plans) >= state.MAX_PANES)
-    with opts.popover("Shared settings", icon=":material/tune:", width="stretch"):
+    _add(page, pick)
+    _shared(page, opts, "Shared settings")
+    _evaluate(page, evaluate, "Evaluate these panes")
+    settings.system_prompt()
+    st.info("Add a pane above. The keyless **echo** model works with no API key.", icon=":material/info:")
+
+
+def _add(page: Page, where, label_visibility: str = "visible") -> None:
+    where.selectbox(f"Add a pane ({len(page.plans)} of {state.MAX_PANES})", list(page.models), index=None,
+                    key=state.ADD, format_func=lambda name: page.models[name].label, on_change=state.add_from_picker,
+                    placeholder=f"Add a pane ({len(page.plans)} of {state.MAX_PANES}): pick a model",
+                    disabled=len(page.plans) >= state.MAX_PANES, label_visibility=label_visibility)
+
+
+def _shared(page: Page, where, label: str, width="stretch") -> None:
+    with where.popover(label, icon=":material/tune:", width=width, help="Settings every pane shares"):
         st.caption("Every pane uses these unless it sets its own (the :material/tune: button on the pane).")
         settings.widgets(reasons=any(p.choice.reasons for p in page.plans))
+
+
+def _evaluate(page: Page, where, label: str, width="stretch") -> None:
     waiting = bool(state.link_systems())  # the link's system prompt goes nowhere before the reader accepts it
-    if evaluate.button("Evaluate these panes", icon=":material/fact_check:", key="pg_evaluate", width="stretch",
-                       disabled=not page.plans or waiting,
-                       help="Keep or remove the link's system prompt first" if waiting else
-                       "Run a test set over these panes (models with their settings)"):
+    if where.button(label, icon=":material/fact_check:", key="pg_evaluate", width=width,
+                    disabled=not page.plans or waiting,
+                    help="Keep or remove the link's system prompt first" if waiting else
+                    "Run a test set over these panes (models with their settings)"):
         carry([{"model": p.model, "options": p.options} for p in page.plans])
         st.switch_page("pages/evaluate.py")
-    if not page.plans:
-        st.info("Add a pane above. The keyless **echo** model works with no API key.", icon=":material/info:")
 
 
 def panes_grid(page: Page) -> dict[int, live.LiveAnswer]:
@@ -152,21 +188,18 @@ def panes_grid(page: Page) -> dict[int, live.LiveAnswer]:
 def _pane(page: Page, i: int, p: send.PanePlan) -> live.LiveAnswer | None:
     conversation = page.conversation
     where = page.sending.pane(p.id) if page.sending is not None else None
-    panes.header(p, busy=page.busy)
-    stop = st.empty()  # cleared when the pane's answer ends
-    if where is not None and page.sending.streaming(p.id):
-        stop.button("Stop", icon=":material/stop_circle:", key=f"pg_stop_{p.id}", on_click=state.stop_pane,
-                    args=(p.id,), type="tertiary")
-    turns = conversation.pane(p.model, p.id) if conversation is not None else []
+    # The Stop button's place is cleared when the pane's answer ends.
+    stop = panes.header(p, page.models, busy=page.busy, streaming=where is not None and page.sending.streaming(p.id))
+    turns = conversation.pane(None, p.id) if conversation is not None else []  # its turns, whichever model
     if where is not None:  # the send's answer is drawn live, not from the database
         turns = [m for m in turns if m.id <= where.prompt_id]
     answer = None
     with st.container(height=panes.PANE_HEIGHT, key=f"pg_scroll_{i}"):
-        if conversation is not None and conversation.joined_later(p.model, p.id):
+        if conversation is not None and conversation.joined_later(None, p.id):
             st.caption(":material/fiber_new: Joined this conversation later: this pane starts fresh "
                        "(earlier turns are not sent to it).")
         for m in turns:
-            panes.message(m)
+            panes.message(m, p.model, editable=not page.busy)
         if not turns and where is None:
             st.caption("No messages in this pane yet. Write a prompt below and press Enter.")
         if where is not None:
@@ -174,21 +207,47 @@ def _pane(page: Page, i: int, p: send.PanePlan) -> live.LiveAnswer | None:
                                      stop=stop, cuts=where.cuts)
         elif p.id in st.session_state[state.SKIPPED]:
             st.info(md.safe(st.session_state[state.SKIPPED][p.id]), icon=":material/block:")
-    last = turns[-1] if turns else None
-    actions = st.empty()  # always there (empty while streaming): see panes.header's estimate
-    if not page.busy and last is not None and last.role == "assistant":
-        actions = actions.container()
-        if last.status != "ok":
-            b1, b2 = actions.columns(2)
-            b1.button("Retry", icon=":material/refresh:", key=f"pg_retry_{p.id}", on_click=state.retry,
-                      args=(p.id,), width="stretch")
-            if last.status == "cancelled" and last.content:
-                b2.button("Continue", icon=":material/play_arrow:", key=f"pg_more_{p.id}",
-                          on_click=state.continue_answer, args=(p.id,), width="stretch")
-        elif len(page.plans) > 1:
-            actions.button("Continue with this pane only", key=f"pg_continue_{p.id}", type="tertiary",
-                           icon=":material/arrow_forward:", on_click=state.continue_with, args=(p.id,))
+        last = turns[-1] if turns else None
+        actions = st.empty()  # always there (empty while streaming), under the answer, where it is read
+        if not page.busy and last is not None and last.role == "assistant":
+            with actions.container():
+                if last.status != "ok":
+                    b1, b2 = st.columns(2)
+                    b1.button("Retry", icon=":material/refresh:", key=f"pg_retry_{p.id}", on_click=state.retry,
+                              args=(p.id,), width="stretch")
+                    if last.status == "cancelled" and last.content:
+                        b2.button("Continue", icon=":material/play_arrow:", key=f"pg_more_{p.id}",
+                                  on_click=state.continue_answer, args=(p.id,), width="stretch")
+                else:
+                    _answer_actions(page, p, last)
     return answer
+
+
+def _answer_actions(page: Page, p: send.PanePlan, last) -> None:
+    """Under a pane's answer: regenerate it, copy it or see its request as code, keep only this pane."""
+    with st.container(horizontal=True, gap="small", key=f"pg_actions_{p.id}"):
+        st.button("Regenerate", icon=":material/refresh:", key=f"pg_regen_{p.id}", on_click=state.retry,
+                  args=(p.id,), type="tertiary", help="Ask this pane's model the same prompt again")
+        with st.popover("Copy · code", icon=":material/content_copy:", type="tertiary",
+                        help="The answer to copy, and its request as Python or curl"):
+            answer, python, curl = st.tabs(["Answer", "Python", "curl"])
+            # st.code draws a copy button on hover: the answer as its markdown source, the request as code.
+            answer.code(last.content, language="markdown", wrap_lines=True)
+            code = send.request_code(page.conversation, p)
+            if code is None or isinstance(code, str):
+                why = code or f"{p.model} runs offline inside AlonChat: no request goes out."
+                python.caption(why)
+                curl.caption(why)
+            else:
+                python.code(code.python, language="python")
+                curl.code(code.curl, language="bash")
+                if code.note:
+                    python.caption(code.note)
+                    curl.caption(code.note)
+        if len(page.plans) > 1:
+            st.button("Only this pane", key=f"pg_continue_{p.id}", type="tertiary",
+                      icon=":material/arrow_forward:", on_click=state.continue_with, args=(p.id,),
+                      help="Continue with this pane only: keep the conversation, drop the other panes")
 
 
 def composer(page: Page) -> None:

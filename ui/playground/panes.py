@@ -23,7 +23,7 @@ def grid(n: int) -> list:
     per_row = 2 if n == 4 else min(n, 3)
     cells = []
     while len(cells) < n:
-        cols = st.columns(min(per_row, n - len(cells)) if n > 3 else per_row, gap="medium")
+        cols = st.columns(min(per_row, n - len(cells)) if n > 3 else per_row, gap="small")
         cells += [c.container(border=True, key=f"pg_pane_{len(cells) + j}") for j, c in enumerate(cols)]
     return cells[:n]
 
@@ -51,16 +51,30 @@ def metrics_line(result: CallResult) -> str:
     return " · ".join(parts)
 
 
-def header(p: PanePlan, *, busy: bool) -> None:
-    """Model, its settings (shared or its own), its buttons, and what it would cost before sending."""
+def header(p: PanePlan, models: dict[str, state.ModelChoice], *, busy: bool, streaming: bool = False):
+    """Model, its buttons and its settings on one line each; returns the Stop button's place (emptied at the end).
+
+    The next prompt's estimate is on the settings line's hover: the total over the composer is the one in view.
+    """
     spec = p.choice.spec
-    # One flex row (not columns): on a phone columns stack, which put each button on its own line.
-    with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+    # One flex row (not columns, which stack on a phone) that never wraps (layout.py): the name shortens instead.
+    with st.container(horizontal=True, vertical_alignment="center", gap="small", key=f"pg_head_{p.id}"):
         # A display name is plain text, never markdown: no image, link or formatting in it is drawn.
         st.text(spec.display_name or spec.name, width="content")
         st.markdown(f":gray-badge[{md.plain(spec.provider)}]", width="stretch")
-        # Words on every button: Streamlit 1.67 cannot set an aria-label, and an icon alone is named after its icon.
-        with st.popover("Settings", icon=":material/tune:", help="This pane's own settings"):
+        stop = st.empty()
+        if streaming:
+            stop.button("Stop", icon=":material/stop_circle:", key=f"pg_stop_{p.id}", on_click=state.stop_pane,
+                        args=(p.id,), type="tertiary")
+        # Words on every button: Streamlit 1.67 cannot set an aria-label, and an icon alone is named after its icon
+        # (in a narrow pane the words are kept for screen readers and hidden from view: layout.py).
+        with st.popover("Settings", icon=":material/tune:", help="This pane's model and own settings"):
+            switch = f"pg_model_{p.id}"
+            st.session_state[switch] = p.model  # the pane's model as it is now (a reopened pane has another)
+            st.selectbox("Model", list(models), key=switch, format_func=lambda name: models[name].label,
+                         on_change=state.change_model, args=(p.id, switch), disabled=busy,
+                         help="Switch this pane's model in place: its turns and its own settings stay (settings "
+                              "the new model does not take are not sent, and the pane says so)")
             settings.widgets(p.id, reasons=p.choice.reasons, max_tokens=spec.max_tokens,
                              not_sent=p.choice.accepts.not_sent_reasons(settings.BY_NAME), model=spec.name)
         st.button("Duplicate", icon=":material/content_copy:", key=f"pg_dup_{p.id}", help="Same model in a new pane",
@@ -68,9 +82,10 @@ def header(p: PanePlan, *, busy: bool) -> None:
         st.button("Remove", icon=":material/close:", key=f"pg_rm_{p.id}", help="Remove this pane",
                   on_click=state.remove_pane, args=(p.id,), disabled=busy, type="tertiary")
     own = " :blue-badge[own settings]" if settings.overrides(p.id) else ""
-    # The pane's share of the estimate is on hover: the estimate is shown once, over the composer.
-    st.caption(f":material/tune: {md.plain(settings.label(p.values, reasons=p.choice.reasons))}{own}",
-               help=pane_estimate(p))
+    # The pane's share of the estimate is on hover (the estimate is shown once, over the composer), with its gauge.
+    ok = not busy and p.problem is None
+    st.caption(f":material/tune: {md.plain(settings.label(p.values, reasons=p.choice.reasons))}{own}"
+               f"{' · ' + gauge(p.quote) if ok else ''}", help=f"{pane_estimate(p)}  \n{GAUGE_HELP}")
     if p.choice.missing_env:
         st.warning(f"Not configured: set {' or '.join(f'`{v}`' for v in p.choice.missing_env)} "
                    "in the environment or `.streamlit/secrets.toml`.", icon=":material/key:")
@@ -81,6 +96,7 @@ def header(p: PanePlan, *, busy: bool) -> None:
         by_reason.setdefault(why, []).append(name)
     for why, names in by_reason.items():  # each with its own cause, as the engine states it
         st.caption(f":material/info: Not sent to {md.plain(spec.name)}: {_names(names)} ({why}).")
+    return stop
 
 
 def _prompt_cost(q) -> Decimal | None:
@@ -97,6 +113,24 @@ def pane_estimate(p: PanePlan) -> str:
         return "Unpriced: the catalog has no input price for this model, so its cost is not estimated."
     return (f"Next prompt ≈ {fmt.money(cost, badge=False)} for a {PER_WORDS}-word prompt "
             "(input only, estimated; the answer is billed on top).")
+
+
+GAUGE_HELP = ("Context: what this pane sends with your next prompt (system prompt, its earlier turns and their "
+              "files), in estimated tokens, of its model's context window. Your prompt adds to it when you send; "
+              "the gauge follows each send, setting and model change (the composer does not report keystrokes).")
+
+
+def gauge(q) -> str:
+    """How full the pane's context window is before the next prompt: '≈ 1.2k / 128k tok (1%)'."""
+    if q is None or q.tokens is None:
+        return ""
+    if q.window_used is None:
+        return f":material/data_usage: ≈ {fmt.short_count(q.tokens)} tok"
+    pct = q.window_used * 100
+    colour = "red" if pct >= 90 else "orange" if pct >= 75 else "gray"
+    return (f":{colour}[:material/data_usage: ≈ {fmt.short_count(q.tokens)} / {fmt.short_count(q.window)} tok "
+            f"({pct:.0f}%)]" if pct >= 1 else
+            f":material/data_usage: ≈ {fmt.short_count(q.tokens)} / {fmt.short_count(q.window)} tok")
 
 
 def _names(names: list[str]) -> str:
@@ -146,8 +180,12 @@ def footer(slot, error: str | None, status: str, result: CallResult | None) -> N
         slot.caption(metrics_line(result))
 
 
-def message(m: MessageView) -> None:
+def message(m: MessageView, model: str | None = None, *, editable: bool | None = None) -> None:
     """A stored turn; a failed or cancelled answer says so and is never shown as complete.
+
+    `model`: the pane's model now; an answer from another (before the pane was switched) says which gave it.
+    `editable`: a prompt offers Edit, which sends the edited prompt to every pane in a copy of the conversation
+    (False: drawn disabled while a send streams, so the pane keeps its elements; None: not offered).
 
     An answer has the live answer's four slots (live.LiveAnswer), in the same places: settings, thinking, text,
     footer. When the run that draws it from the database replaces the one that streamed it, each slot replaces
@@ -157,10 +195,23 @@ def message(m: MessageView) -> None:
         with st.chat_message("user"):
             md.show(m.content, key=f"pg_msg_{m.id}")
             attachments(m.attachments)
+            if editable is not None:
+                with st.popover("Edit", icon=":material/edit:", type="tertiary", disabled=not editable,
+                                help="Edit this prompt and send it to every pane again"):
+                    key = f"pg_edit_{m.id}"
+                    st.text_area("Prompt", value=m.content, key=key, height=120)
+                    st.caption("Sent to every pane in a copy of this conversation that ends before this prompt "
+                               "(with its files); this conversation stays as it is.")
+                    st.button("Send to every pane", icon=":material/send:", key=f"pg_edit_send_{m.id}",
+                              type="primary", on_click=state.edit_prompt, args=(m.id, key))
         return
     with st.chat_message("assistant"):
         options = m.result.options if m.result is not None else None
-        (st.caption(f":material/tune: {md.plain(settings.label(options))}") if options else st.empty())
+        # One slot, as the live answer's settings line: with who answered, when the pane had another model then.
+        who = f":material/swap_horiz: answered by **{md.plain(m.model)}**" if model and m.model != model else ""
+        line = " · ".join(x for x in (f":material/tune: {md.plain(settings.label(options))}" if options else "", who)
+                          if x)
+        (st.caption(line) if line else st.empty())
         with st.empty().container():
             thinking(m.thinking)
         with st.empty().container():  # one slot: the live answer's text, in its place
@@ -203,8 +254,9 @@ def latest_answers(view: ConversationView | None, plans: list[PanePlan]) -> dict
     if view is None:
         return out
     for i, p in enumerate(plans, 1):
-        turns = view.pane(p.model, p.id)
-        if len(turns) >= 2 and turns[-1].role == "assistant" and turns[-1].result is not None:
+        turns = view.pane(None, p.id)
+        if len(turns) >= 2 and turns[-1].role == "assistant" and turns[-1].result is not None \
+                and turns[-1].model == p.model:  # a pane switched to another model has no answer of it yet
             # The same model twice is told apart by its settings (then by its place, if they match).
             name = p.model if sum(q.model == p.model for q in plans) == 1 else \
                 f"{p.model} · {settings.label(p.values, reasons=p.choice.reasons)}"

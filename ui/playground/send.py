@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import streamlit as st
 
 from alonchat import conversations
-from alonchat.calls.inputs import Quote
+from alonchat.calls.inputs import Quote, problem_text
 from alonchat.calls.parallel import PaneRequest, ParallelRun
 from alonchat.calls.service import ai_service
 from alonchat.conversations import ConversationView
+from alonchat.core.errors import AlonChatError
 from ui.playground import live, settings, state
 
 DRAFT = "·"  # the prompt a quote is made for before the real one is typed (its words are priced apart)
@@ -47,7 +49,7 @@ class PanePlan:
 
 
 def history(conversation: ConversationView | None, pane: dict) -> list[dict]:
-    return conversation.history(pane["model"], pane["id"]) if conversation is not None else []
+    return conversation.history(None, pane["id"]) if conversation is not None else []  # the pane's turns
 
 
 def plan(pane: dict, choice: state.ModelChoice, conversation: ConversationView | None = None) -> PanePlan:
@@ -61,6 +63,22 @@ def plan(pane: dict, choice: state.ModelChoice, conversation: ConversationView |
     return PanePlan(pane, choice, values, options, quote)
 
 
+def request_code(conversation: ConversationView | None, p: PanePlan):
+    """The pane's last prompt as its model would be sent it now, as Python and curl (the engine renders it).
+
+    None when the model sends no request (the offline echo); a string says why there is no code.
+    """
+    again = conversation.resend(None, p.id) if conversation is not None else None
+    if again is None:
+        return "This pane has no prompt yet."
+    if p.problem:
+        return p.problem
+    try:
+        return ai_service.request_code(p.model, again.messages, **p.options)
+    except AlonChatError as e:
+        return problem_text(e)
+
+
 def warm(plans: list[PanePlan]) -> None:
     """Build the panes' SDK clients while the page draws, so Enter sends at once (the first build imports the SDK)."""
     for p in plans:
@@ -72,10 +90,25 @@ def start(pending: dict, plans: list[PanePlan], conversation: ConversationView |
     """Store the prompt and start the send (or retry, or continuation); returns why nothing was sent."""
     if pending["kind"] == "send":
         return _send(pending["text"], pending.get("files") or [], plans, conversation, user)
+    if pending["kind"] == "edit":
+        return _edit(pending, plans, conversation, user)
     return _resend(pending, plans, conversation, user)
 
 
-def _send(text: str, files: list[dict], plans: list[PanePlan], conversation, user: str) -> str | None:
+def _edit(pending: dict, plans: list[PanePlan], conversation, user: str) -> str | None:
+    """An earlier prompt, edited, sent to every pane in a copy of the conversation up to it (the original stays)."""
+    batch = conversation.send_of(pending["prompt"]) if conversation is not None else []
+    if not batch:
+        return "That prompt is no longer in this conversation; edit one that is."
+    files = [{"name": a.name, "media_type": a.media_type, "data": a.data} for a in batch[0].attachments]
+    return _send(pending["text"], files, plans, conversation.before(pending["prompt"]), user,
+                 into=lambda: conversations.fork(conversation.id, pending["prompt"], user))
+
+
+def _send(text: str, files: list[dict], plans: list[PanePlan], conversation, user: str,
+          into: Callable[[], int] | None = None) -> str | None:
+    """Send a prompt to every pane that takes it; `into` makes the conversation it goes to (an edit's copy),
+    once nothing stands in the way."""
     prompt = {"role": "user", "content": text, **({"attachments": files} if files else {})}
     skipped = {}
     for p in plans:  # each pane's model asked again, with the real prompt and its files
@@ -96,7 +129,7 @@ def _send(text: str, files: list[dict], plans: list[PanePlan], conversation, use
             st.session_state[state.SKIPPED] = {}  # said once, over the panes
             return budget.message
         return None if skipped else "Add a pane (pick a model above) to send to."
-    cid = conversation.id if conversation is not None else \
+    cid = into() if into is not None else conversation.id if conversation is not None else \
         conversations.create(conversations.title_from(text or files[0]["name"]), user)
     # Stored in every pane that sends it, with its files (kept with the conversation), before any answer.
     # The layout goes with it: every pane on the page (a skipped one too) with its settings, for reopening.
@@ -111,7 +144,7 @@ def _send(text: str, files: list[dict], plans: list[PanePlan], conversation, use
 def _resend(pending: dict, plans: list[PanePlan], conversation, user: str) -> str | None:
     """Retry a pane's last prompt, or continue its cancelled answer."""
     p = next((p for p in plans if p.id == pending["pane"]), None)
-    again = conversation.resend(p.model, p.id, continuing=pending["kind"] == "continue") \
+    again = conversation.resend(None, p.id, continuing=pending["kind"] == "continue") \
         if conversation is not None and p is not None else None
     if again is None:
         return "Nothing to retry in that pane."

@@ -234,8 +234,8 @@ def widgets(pane_id: int | None = None, *, reasons: bool = True, max_tokens: int
         st.caption(f"This pane's own settings. A blank field uses the shared value (and a blank shared "
                    f"value, {md.plain(model)}'s default).")
     for s in SETTINGS:
-        if s.name in REASONING and not reasons:
-            continue
+        if (s.name in REASONING and not reasons) or (s.name == "system" and not per_pane):
+            continue  # the shared system prompt is always in view (system_prompt), not in a popover
         k = key(s.name, pane_id)
         help_ = s.help
         if s.name == "max_tokens" and max_tokens:
@@ -259,6 +259,12 @@ def widgets(pane_id: int | None = None, *, reasons: bool = True, max_tokens: int
         elif s.kind == "lines":
             st.text_area(s.label, height=68, placeholder=blank_means, **common)
         else:
-            st.text_area(s.label, height=90 if s.kind == "text" else 110,
-                         placeholder=blank_means if per_pane or s.kind == "json" else "Optional instructions "
-                         "for every turn", **common)
+            st.text_area(s.label, height=90 if s.kind == "text" else 110, placeholder=blank_means, **common)
+
+
+def system_prompt() -> None:
+    """The system prompt every pane shares (a pane may set its own), in view above the panes."""
+    if "system" in BY_NAME:
+        st.text_area("System prompt (every pane)", key=key("system"), height=68, label_visibility="collapsed",
+                     placeholder="System prompt for every pane (optional; a pane's own settings may replace it)",
+                     help=BY_NAME["system"].help, persist_state="session")

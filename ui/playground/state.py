@@ -146,6 +146,15 @@ def submit() -> None:
         {"name": f.name, "media_type": f.type, "data": f.getvalue()} for f in files]}
 
 
+def edit_prompt(prompt_id: int, key: str) -> None:
+    """"Send to every pane" under an edited earlier prompt: queue it (it goes into a copy of the conversation)."""
+    text = st.session_state.get(key) or ""
+    if not text.strip():
+        st.session_state[NOTICE] = ("warning", "Write the prompt first: the edited prompt is empty.")
+        return
+    st.session_state[PENDING] = {"kind": "edit", "prompt": prompt_id, "text": text}
+
+
 def retry(pane_id: int) -> None:
     st.session_state[PENDING] = {"kind": "retry", "pane": pane_id}
 

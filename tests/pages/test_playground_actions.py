@@ -1,0 +1,109 @@
+"""Issue 20: what people comparing models expect under an answer: regenerate it, copy it, see its request as code."""
+
+from __future__ import annotations
+
+from tests.fake_server import FAKE_KEYS
+from tests.support.playground import answers, open_playground, pane_ids, pick, send, usage_rows
+
+
+def test_regenerate_asks_the_same_prompt_again_and_keeps_both_answers():
+    at = send(pick(open_playground(), "echo"), "tell me a fact")
+    [first] = answers(at)
+    assert "turn 1" in first
+    at.button(key=f"pg_regen_{pane_ids(at)[0]}").click().run()
+    assert not at.exception, at.exception
+    both = answers(at)
+    # The prompt was sent again once, not appended as a second turn (the echo counts the user turns it gets).
+    assert len(both) == 2 and all("turn 1" in a and "tell me a fact" in a for a in both)
+    assert [r.status for r in usage_rows()] == ["ok", "ok"]
+
+
+def test_the_answer_is_there_to_copy_and_the_request_as_python_and_curl(fake_providers):
+    fake_providers.script("gpt-5.4-mini", reply="Amber, **warm**.")
+    at = send(pick(open_playground(), "gpt-5.4-mini"), "Name a warm colour.")
+    codes = [c.value for c in at.code]
+    assert "Amber, **warm**." in codes  # the markdown source, in a code block with its copy button
+    [python] = [c for c in codes if "client.chat.completions.create(" in c]
+    [curl] = [c for c in codes if c.startswith("curl ")]
+    assert '"Name a warm colour."' in python and "Name a warm colour." in curl
+    assert "/chat/completions" in curl and "$OPENAI_API_KEY" in curl
+    for key in FAKE_KEYS.values():
+        assert key not in python and key not in curl
+
+
+def test_the_offline_echo_says_it_sends_no_request():
+    at = send(pick(open_playground(), "echo"), "hi")
+    assert any("runs offline inside AlonChat" in c.value for c in at.caption)
+
+
+def test_switching_a_panes_model_in_place_keeps_its_turns_and_its_own_settings():
+    import json
+
+    from tests.support.scripted import add_model
+
+    add_model("small", provider="echo")  # not a reasoning model
+    at = pick(open_playground(), "echo", "echo")
+    pane = pane_ids(at)[1]
+    at.number_input(key=f"pg_opt_temperature__p{pane}").set_value(0.4).run()
+    at.selectbox(key=f"pg_opt_reasoning_effort__p{pane}").set_value("high").run()
+    send(at, "first question")
+    at.selectbox(key=f"pg_model_{pane}").set_value("small").run()
+    assert not at.exception, at.exception
+    assert [p["model"] for p in at.session_state["pg_panes"]] == ["echo", "small"]
+    assert pane_ids(at)[1] == pane  # the same pane, in the same place
+    # Its earlier turn stays, labelled with the model that gave it; the effort the new model can't use is not sent.
+    assert any("answered by **echo**" in c.value for c in at.caption)
+    assert any("Not sent to small: reasoning effort" in c.value for c in at.caption)
+    send(at, "second question")
+    [last] = [r for r in usage_rows() if r.model_name == "small"]  # (the two panes' rows come in either order)
+    assert json.loads(last.options)["temperature"] == 0.4  # its own setting went with it
+    assert "reasoning_effort" not in json.loads(last.options)
+    # The new model got the pane's conversation so far (the echo counts the user turns it was sent): it did not
+    # join later.
+    assert "turn 2" in answers(at)[-1]
+    assert not any("Joined this conversation later" in c.value for c in at.caption)
+
+
+def test_each_pane_shows_how_full_its_context_window_is_and_it_grows_with_the_conversation():
+    from sqlalchemy import update
+
+    from alonchat.storage.engine import session
+    from alonchat.storage.tables import AIModel
+    from tests.support.scripted import add_model
+
+    add_model("windowed", provider="echo")
+    with session() as s, s.begin():
+        s.execute(update(AIModel).where(AIModel.name == "windowed").values(context_window=8000))
+    at = pick(open_playground(), "windowed")
+
+    def gauge() -> str:
+        [line] = [c.value for c in at.caption if "/ 8k tok" in c.value]
+        return line
+
+    assert "≈ 1 / 8k tok" in gauge()  # nothing sent yet
+    send(at, "word " * 3000)
+    # The pane's turns now count: the 3k-word prompt and the echo's answer, which quotes it; past 75%: orange.
+    assert ":orange[:material/data_usage: ≈ 6k / 8k tok (76%)]" in gauge()
+
+
+def test_an_earlier_prompt_edited_goes_to_every_pane_in_a_copy_of_the_conversation():
+    from alonchat import conversations
+
+    at = pick(open_playground(), "echo", "echo")
+    send(at, "first")
+    send(at, "second")
+    original = at.session_state["pg_conversation"]
+    # Edit "second" from the second pane's turn: the whole send is sent again, edited.
+    [edit] = [t for t in at.text_area if t.key.startswith("pg_edit_") and t.value == "second"][1:]
+    edit.set_value("second, edited").run()
+    at.button(key=edit.key.replace("pg_edit_", "pg_edit_send_")).click().run()
+    assert not at.exception, at.exception
+    copy = at.session_state["pg_conversation"]
+    assert copy != original
+    view = conversations.load(copy, "tester")
+    for pane in pane_ids(at):
+        turns = [(m.role, m.content.split(" — ")[0]) for m in view.pane(None, pane)]
+        assert turns == [("user", "first"), ("assistant", 'Echo (demo, turn 1): you said "first"'),
+                         ("user", "second, edited"), ("assistant", 'Echo (demo, turn 2): you said "second, edited"')]
+    kept = conversations.load(original, "tester")  # the original is as it was
+    assert [m.content for m in kept.messages if m.role == "user"] == ["first", "first", "second", "second"]
