@@ -30,7 +30,8 @@ _CSS = f"""
 [class*="st-key-pg_head_"] > div:nth-child(1) {{ flex: 0 1 auto; min-width: 0; overflow: hidden; }}
 [class*="st-key-pg_head_"] > div:nth-child(1) * {{ white-space: nowrap; overflow: hidden; text-overflow: ellipsis;
   font-weight: 600; }}
-[class*="st-key-pg_head_"] > div:nth-child(2) {{ flex: 1 0 auto; }}  /* the badge, then the room before the buttons */
+/* The badge, then the room before the buttons: it grows into what is left, never over the buttons. */
+[class*="st-key-pg_head_"] > div:nth-child(2) {{ flex: 1 1 0%; min-width: max-content; width: auto !important; }}
 /* A narrow pane keeps its header buttons' words for screen readers (their accessible names) and shows the icons,
    with the words on hover (help=); Stop keeps its word in view. */
 [class*="st-key-pg_pane_"] {{ container-type: inline-size; }}
