@@ -80,8 +80,8 @@ def test_a_fork_copies_every_panes_turns_before_an_edited_prompt_and_leaves_the_
     assert [m.content for m in convs.load(cid, "tester").messages] == [m.content for m in original.messages]
     import pytest
 
-    from alonchat.core.errors import ValidationError
+    from alonchat.core.errors import PermissionDeniedError, ValidationError
     with pytest.raises(ValidationError):
         convs.fork(cid, 10**6, "tester")
-    with pytest.raises(ValidationError):
+    with pytest.raises(PermissionDeniedError):
         convs.fork(cid, second[0], "someone-else")  # private to its owner

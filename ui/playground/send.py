@@ -129,8 +129,11 @@ def _send(text: str, files: list[dict], plans: list[PanePlan], conversation, use
             st.session_state[state.SKIPPED] = {}  # said once, over the panes
             return budget.message
         return None if skipped else "Add a pane (pick a model above) to send to."
-    cid = into() if into is not None else conversation.id if conversation is not None else \
-        conversations.create(conversations.title_from(text or files[0]["name"]), user)
+    try:
+        cid = into() if into is not None else conversation.id if conversation is not None else \
+            conversations.create(conversations.title_from(text or files[0]["name"]), user)
+    except AlonChatError as e:  # an edit's conversation deleted meanwhile, say
+        return problem_text(e)
     # Stored in every pane that sends it, with its files (kept with the conversation), before any answer.
     # The layout goes with it: every pane on the page (a skipped one too) with its settings, for reopening.
     prompt_ids = conversations.add_prompt(cid, [p.model for p in go], text, slots=[p.id for p in go],
