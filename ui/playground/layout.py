@@ -40,6 +40,9 @@ _CSS = f"""
     position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }}
   [class*="st-key-pg_head_"] [class*="st-key-pg_stop_"] button [data-testid="stMarkdownContainer"] {{
     position: static; width: auto; height: auto; overflow: visible; clip-path: none; }}
+  /* The name before the provider badge (it is in the Settings menu's model picker). */
+  [class*="st-key-pg_head_"] > div:nth-child(2) {{ display: none; }}
+  [class*="st-key-pg_head_"] > div:nth-child(1) {{ flex: 1 1 auto; }}
 }}
 /* In a pane, the answer gets the width: no avatars (the bubble tells prompt from answer), less padding. */
 [class*="st-key-pg_pane_"] {{ padding: 0.75rem; }}

@@ -68,7 +68,8 @@ def header(p: PanePlan, models: dict[str, state.ModelChoice], *, busy: bool, str
                         args=(p.id,), type="tertiary")
         # Words on every button: Streamlit 1.67 cannot set an aria-label, and an icon alone is named after its icon
         # (in a narrow pane the words are kept for screen readers and hidden from view: layout.py).
-        with st.popover("Settings", icon=":material/tune:", help="This pane's model and own settings"):
+        with st.popover("Settings", icon=":material/tune:", help="This pane's model and own settings",
+                        type="tertiary"):
             switch = f"pg_model_{p.id}"
             st.session_state[switch] = p.model  # the pane's model as it is now (a reopened pane has another)
             st.selectbox("Model", list(models), key=switch, format_func=lambda name: models[name].label,
