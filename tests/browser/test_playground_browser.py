@@ -237,9 +237,7 @@ def test_one_model_at_two_efforts_with_an_image_sent_with_enter(app_url, browser
     page.locator(".st-key-pg_rm_0 button").first.click()  # drop the default echo pane
     page.wait_for_function(f"{PANES_JS} === 0", timeout=30_000)
     _pick(page, "gpt-5.4-mini")
-    _open_popover(page, ".st-key-pg_pane_0", ".st-key-pg_dup_1")  # the pane's menu has "Same model in a new pane"
-    page.locator(".st-key-pg_dup_1 button").first.click()
-    page.keyboard.press("Escape")
+    page.locator(".st-key-pg_dup_1 button").first.click()  # the same model again, in a second pane
     page.wait_for_function(f"{PANES_JS} === 2", timeout=30_000)
     settled(page)
     for pane_id, effort in ((1, "low"), (2, "high")):
