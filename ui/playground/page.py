@@ -150,10 +150,12 @@ def picker(page: Page) -> None:
 
 
 def _add(page: Page, where, label_visibility: str = "visible") -> None:
-    where.selectbox(f"Add a pane ({len(page.plans)} of {state.MAX_PANES})", list(page.models), index=None,
+    count, full = f"({len(page.plans)} of {state.MAX_PANES})", len(page.plans) >= state.MAX_PANES
+    where.selectbox(f"Add a pane {count}", list(page.models), index=None,
                     key=state.ADD, format_func=lambda name: page.models[name].label, on_change=state.add_from_picker,
-                    placeholder=f"Add a pane ({len(page.plans)} of {state.MAX_PANES}): pick a model",
-                    disabled=len(page.plans) >= state.MAX_PANES, label_visibility=label_visibility)
+                    # short: in the compact bar the box is narrow, and a cut placeholder reads as a bug
+                    placeholder=f"{state.MAX_PANES} panes: remove one to add" if full else f"Add a pane {count}",
+                    disabled=full, label_visibility=label_visibility)
 
 
 def _shared(page: Page, where, label: str, width="stretch") -> None:
