@@ -12,8 +12,8 @@ PACKAGE = ROOT / "alonchat"
 LAYERS = ("core", "storage", "access", "providers", "catalog", "usage", "calls", "conversations", ("evals", "arena"),
           "cli")
 RANK = {part: i for i, layer in enumerate(LAYERS) for part in (layer if isinstance(layer, tuple) else (layer,))}
-# The top of alonchat/ besides its subpackages: the public API, `python -m alonchat`, and the saved conversations.
-LOOSE = {"__init__.py", "__main__.py", "conversations.py"}
+# The top of alonchat/ besides its subpackages: the public API and `python -m alonchat`.
+LOOSE = {"__init__.py", "__main__.py"}
 MAX_LOOSE = 10
 
 

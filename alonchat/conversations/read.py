@@ -1,25 +1,22 @@
-"""The playground's saved history: conversations whose panes each keep their own turns with one model."""
+"""Reading saved conversations: what one holds (its panes, their history, what Retry and Continue send) and
+loading it for its owner, who alone may open it."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select
 
-from .calls.inputs import check_attachment
-from .calls.result import CallResult
-from .core.errors import ValidationError
-from .core.text import redact, strip_invisible
-from .core.types import Attachment, Usage
-from .core.types import Message as ChatMessage
-from .storage.engine import session
-from .storage.tables import AttachmentBlob, Conversation, Message, MessageAttachment, UsageRecord, utcnow
+from ..calls.result import CallResult
+from ..core.errors import ValidationError
+from ..core.text import redact
+from ..core.types import Attachment, Usage
+from ..core.types import Message as ChatMessage
+from ..storage.engine import session
+from ..storage.tables import AttachmentBlob, Conversation, Message, MessageAttachment, UsageRecord
 
-TITLE_MAX = 200
 # What a continuation asks after the cancelled answer it picks up from (the stored answer is the whole of it).
 CONTINUE_PROMPT = "Continue exactly where your previous answer stopped, without repeating it."
 
@@ -195,26 +192,12 @@ class ConversationView:
         return out
 
 
-def title_from(prompt: str) -> str:
-    first = next((line.strip() for line in prompt.splitlines() if line.strip()), "New conversation")
-    return first if len(first) <= 60 else first[:59].rstrip() + "…"
-
-
-def _check_title(title: str) -> str:
-    title = " ".join(strip_invisible(title or "").split())  # no control or text-direction characters
-    if not title:
-        raise ValidationError({"title": "Give the conversation a name (it cannot be empty)."})
-    if len(title) > TITLE_MAX:
-        raise ValidationError({"title": f"Keep the name to {TITLE_MAX} characters or fewer."})
-    return title
-
-
-def _get(s, conversation_id: int, user: str | None) -> Conversation:
+def owned(s, conversation_id: int, user: str | None) -> Conversation:
     """The conversation if the acting user owns it: each is private to its owner, admins too.
 
     `user`, when a caller names one, must be the acting user (identity.own); it is never trusted as the owner.
     """
-    from .access.identity import own
+    from ..access.identity import own
 
     owner = own(user, "open the conversations")
     conv = s.get(Conversation, conversation_id)
@@ -224,21 +207,9 @@ def _get(s, conversation_id: int, user: str | None) -> Conversation:
     return conv
 
 
-def create(title: str, user: str | None = None) -> int:
-    """A new conversation of the acting user (`user`, if given, must be them)."""
-    from .access.identity import own
-
-    user = own(user, "start conversations")
-    with session() as s, s.begin():
-        conv = Conversation(title=_check_title(title), user=user)
-        s.add(conv)
-        s.flush()
-        return conv.id
-
-
 def list_for(user: str | None = None, limit: int = 200) -> list[ConversationSummary]:
     """The acting user's conversations (`user`, if given, must be them), most recent first, with their models."""
-    from .access.identity import own
+    from ..access.identity import own
 
     user = own(user, "list the conversations")
     with session() as s:
@@ -281,14 +252,14 @@ def _attachments(s, message_ids: list[int]) -> dict[int, list[Attachment]]:
 
 def load(conversation_id: int, user: str | None = None) -> ConversationView:
     with session() as s:
-        conv = _get(s, conversation_id, user)
+        conv = owned(s, conversation_id, user)
         rows = list(s.scalars(select(Message).where(Message.conversation_id == conv.id)
                               .order_by(Message.id)))
         usage_ids = [m.usage_id for m in rows if m.usage_id is not None]
         usage = {u.id: u for u in s.scalars(select(UsageRecord).where(UsageRecord.id.in_(usage_ids)))}
         files = _attachments(s, [m.id for m in rows if m.role == "user"])
         view = ConversationView(conv.id, conv.title, conv.user, conv.created_at, conv.updated_at,
-                                saved=_layout(conv))
+                                saved=saved_layout(conv))
         for m in rows:
             u = usage.get(m.usage_id)
             view.messages.append(MessageView(
@@ -298,182 +269,8 @@ def load(conversation_id: int, user: str | None = None) -> ConversationView:
         return view
 
 
-def rename(conversation_id: int, title: str, user: str | None = None) -> str:
-    title = _check_title(title)
-    with session() as s, s.begin():
-        _get(s, conversation_id, user).title = title
-    return title
-
-
-def remove(conversation_id: int, user: str | None = None) -> None:
-    """Delete a conversation and its messages (its usage rows stay: spend history is never rewritten)."""
-    with session() as s, s.begin():
-        conv = _get(s, conversation_id, user)
-        ids = select(Message.id).where(Message.conversation_id == conv.id)
-        s.execute(delete(MessageAttachment).where(MessageAttachment.message_id.in_(ids)))
-        s.execute(delete(Message).where(Message.conversation_id == conv.id))
-        s.delete(conv)
-        # Files no other conversation refers to go with it.
-        s.execute(delete(AttachmentBlob).where(~AttachmentBlob.sha256.in_(select(MessageAttachment.sha256))))
-
-
-def _layout(conv: Conversation) -> list[PaneLayout]:
+def saved_layout(conv: Conversation) -> list[PaneLayout]:
     try:
         return [PaneLayout.from_json(p) for p in json.loads(conv.layout)] if conv.layout else []
     except (ValueError, TypeError, KeyError):  # unreadable: reopen from the messages, as before layouts
         return []
-
-
-def fork(conversation_id: int, prompt_id: int, user: str | None = None) -> int:
-    """A copy of the conversation up to the send of prompt `prompt_id` (every pane's turns before it), to edit that
-    prompt and send it again: the original stays as it was. Answers keep their usage rows (costs count once)."""
-    view = load(conversation_id, user)
-    batch = view.send_of(prompt_id)
-    if not batch:
-        raise ValidationError({"prompt": f"No prompt #{prompt_id} in this conversation; pick one of its prompts."})
-    with session() as s, s.begin():
-        conv = _get(s, conversation_id, user)
-        copy = Conversation(title=_check_title(f"{conv.title[:TITLE_MAX - 9]} (edited)"), user=conv.user)
-        s.add(copy)
-        s.flush()
-        for m in s.scalars(select(Message).where(Message.conversation_id == conversation_id,  # as view.before
-                                                 Message.id < batch[0].id).order_by(Message.id)):
-            s.add(Message(conversation_id=copy.id, pane=m.pane, model_name=m.model_name, role=m.role,
-                          content=m.content, status=m.status, usage_id=m.usage_id, created_at=m.created_at,
-                          thinking=m.thinking,
-                          attachments=[MessageAttachment(name=a.name, media_type=a.media_type, sha256=a.sha256)
-                                       for a in m.attachments]))
-            s.flush()  # one at a time: the copy keeps the order, and a send's prompts consecutive ids
-        return copy.id
-
-
-def add_prompt(conversation_id: int, models: list[str], content: str, slots: list[int] | None = None, *,
-               attachments: list[Attachment] | None = None, layout: list[PaneLayout] | None = None) -> list[int]:
-    """Store one prompt in every pane of a send (`slots`: the panes' numbers, default 0..n-1), together.
-
-    Its files (`attachments`) are validated first and stored once each, however many panes get them.
-    `layout`: every pane on the page at this send, skipped ones too, with its settings: what reopening shows.
-    """
-    slots = list(range(len(models))) if slots is None else slots
-    files = [check_attachment(a) for a in attachments or ()]
-    with session() as s, s.begin():
-        _get(s, conversation_id, None)  # only into the acting user's own conversation
-        msgs = [Message(conversation_id=conversation_id, pane=slot, model_name=m, role="user",
-                        content=content, status="ok") for slot, m in zip(slots, models, strict=True)]
-        s.add_all(msgs)
-        s.flush()
-        for a in files:
-            digest = hashlib.sha256(a.data).hexdigest()
-            if s.get(AttachmentBlob, digest) is None:
-                s.add(AttachmentBlob(sha256=digest, size=len(a.data), data=a.data))
-                s.flush()
-            s.add_all(MessageAttachment(message_id=m.id, name=a.name, media_type=a.media_type, sha256=digest)
-                      for m in msgs)
-        values: dict = {"updated_at": utcnow()}
-        if layout is not None:
-            values["layout"] = _next_layout(s, conversation_id, layout, min(m.id for m in msgs))
-        s.execute(update(Conversation).where(Conversation.id == conversation_id).values(**values))
-        s.flush()
-        return [m.id for m in msgs]
-
-
-def _next_layout(s, conversation_id: int, layout: list[PaneLayout], send_id: int) -> str:
-    """The layout as JSON, with each pane's `since`: kept from the last layout when the pane was in it, else its
-    first prompt (a conversation stored before layouts), else this send (a pane new on the page)."""
-    conv = s.get(Conversation, conversation_id)
-    # By pane, whatever its model: a pane switched to another model in place keeps its turns, so its start.
-    before = {p.pane: p.since for p in (_layout(conv) if conv is not None else [])}
-    first = dict(s.execute(select(Message.pane, func.min(Message.id))
-                           .where(Message.conversation_id == conversation_id, Message.role == "user")
-                           .group_by(Message.pane)).all())
-    return json.dumps([{**p.to_json(), "since": before.get(p.pane) or first.get(p.pane, send_id)} for p in layout])
-
-
-def add_answer(conversation_id: int, pane: int, result: CallResult, prefix: str = "") -> int:
-    """Store a pane's answer with its status (a cancelled or failed answer is never stored as ok).
-
-    `prefix` is the cancelled text a continuation picked up from: the stored answer is the whole of it.
-    """
-    with session() as s, s.begin():
-        _get(s, conversation_id, None)  # only into the acting user's own conversation
-        msg = Message(conversation_id=conversation_id, pane=pane, model_name=result.model,
-                      role="assistant", content=prefix + (result.content or ""), status=result.status,
-                      usage_id=result.usage_id, thinking=result.thinking or None)
-        s.add(msg)
-        s.flush()
-        return msg.id
-
-
-# --- export ---------------------------------------------------------------
-def _metrics(result: CallResult | None) -> dict | None:
-    if result is None:
-        return None
-    data = result.to_json()
-    data["tokens_per_second"] = result.tokens_per_second
-    data["usage_estimated"] = result.usage.estimated
-    for key in ("content", "error", "model", "status", "thinking", "skipped_options"):
-        data.pop(key, None)
-    return data
-
-
-def export_json(conversation_id: int, user: str | None = None) -> str:
-    view = load(conversation_id, user)
-    return json.dumps({
-        "id": view.id,
-        "title": view.title,
-        "user": view.user,
-        "created_at": view.created_at.isoformat(),
-        "updated_at": view.updated_at.isoformat(),
-        "messages": [{
-            "pane": m.pane, "model": m.model, "role": m.role, "content": m.content,
-            "status": m.status, "created_at": m.created_at.isoformat(), "error": m.error,
-            "metrics": _metrics(m.result),
-            **({"thinking": m.thinking} if m.thinking else {}),
-            **({"attachments": [{"name": a.name, "media_type": a.media_type, "size": len(a.data),
-                                 "data_base64": base64.b64encode(a.data).decode("ascii")} for a in m.attachments]}
-               if m.attachments else {}),
-        } for m in view.messages],
-    }, indent=2, ensure_ascii=False)
-
-
-def _sections(view: ConversationView) -> list[tuple[str, tuple[int, str]]]:
-    """One section per pane (the same model in two panes is two sections), in order of first turn, each named
-    after its model and settings (as the layout kept them, or as its first answer was sent), then its number
-    if that still leaves two alike."""
-    saved = {(p.pane, p.model): p.settings for p in view.saved}
-    panes = list(dict.fromkeys((m.pane, m.model) for m in view.messages))
-    titles = []
-    for slot, model in panes:
-        values = saved.get((slot, model))
-        if values is None:
-            first = next((m.result for m in view.pane(model, slot) if m.result is not None), None)
-            values = first.options if first is not None else {}
-        settings = ", ".join(f"{k.replace('_', ' ')} {v if len(str(v)) <= 24 else 'set'}"  # a prompt or schema: "set"
-                             for k, v in sorted(values.items()))
-        titles.append(f"{model} · {settings or 'default settings'}")
-    return [(t if titles.count(t) == 1 else f"{t} · pane {slot}", (slot, model))
-            for t, (slot, model) in zip(titles, panes, strict=True)]
-
-
-def export_markdown(conversation_id: int, user: str | None = None) -> str:
-    view = load(conversation_id, user)
-    lines = [f"# {view.title}", "",
-             f"_Exported from AlonChat. Started {view.created_at:%Y-%m-%d %H:%M} UTC by {view.user}._", ""]
-    for title, (slot, model) in _sections(view):
-        lines += [f"## {title}", ""]
-        for m in view.pane(model, slot):
-            if m.role == "user":
-                lines += ["**You:**", "", m.content, ""]
-                lines += [f"> Attached: {a.name} ({a.media_type}, {len(a.data):,} bytes)" for a in m.attachments]
-                lines += [""] if m.attachments else []
-                continue
-            label = f"**{model}:**" if m.status == "ok" else f"**{model} ({m.status}):**"
-            lines += [label, ""]
-            if m.thinking:  # collapsed, as the playground shows it
-                lines += ["<details><summary>Thinking</summary>", "", m.thinking, "", "</details>", ""]
-            lines += [m.content or "_(no text)_", ""]
-            if m.result is not None and m.result.options:  # the settings that produced this answer
-                lines += ["_Settings: " + " · ".join(f"{k} {v}" for k, v in sorted(m.result.options.items())) + "_", ""]
-            if m.error:
-                lines += [f"> Error: {m.error}", ""]
-    return "\n".join(lines).rstrip() + "\n"
