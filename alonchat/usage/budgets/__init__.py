@@ -19,16 +19,16 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import bindparam, delete, select
 
-from ..core.errors import BudgetExceededError, PermissionDeniedError, ValidationError
-from ..core.pricing import plain_decimal as plain
-from ..core.text import no_control_chars, quoted
-from ..storage.engine import get_engine
-from ..storage.tables import Budget, UsageMonthly, utcnow
+from ...core.errors import BudgetExceededError, PermissionDeniedError, ValidationError
+from ...core.pricing import plain_decimal as plain
+from ...core.text import no_control_chars, quoted
+from ...storage.engine import get_engine
+from ...storage.tables import Budget, UsageMonthly, utcnow
 
 # Which budgets cover a call is budget_scopes.py's (read before every call, without SQLAlchemy); its names are
 # also this module's, where the pages, the CLI and the tests use them.
-from .budget_scopes import TEAM, TEAM_PREFIX, applies, covers, definitions, for_user, forget_cached  # noqa: F401
-from .rollups import month_of
+from ..budget_scopes import TEAM, TEAM_PREFIX, applies, covers, definitions, for_user, forget_cached  # noqa: F401
+from ..rollups import month_of
 
 LEVELS = ("ok", "soft", "hard")
 # What an admin may set: a nano-dollar (the catalog's price precision: tests and trials bound cheap calls with
@@ -158,7 +158,7 @@ class BudgetStatus:
 
 def _viewer_is_admin() -> bool:
     """Whether whoever is acting may see every budget's figures (unknown, e.g. a worker thread: no)."""
-    from ..access.identity import actor
+    from ...access.identity import actor
 
     try:
         return actor().is_admin
@@ -208,8 +208,8 @@ def list_budgets(now: datetime | None = None) -> list[BudgetStatus]:
 
     A member gets the budgets that cover them, with the spend of their own and their team's only.
     """
-    from ..access.identity import actor
-    from ..access.teams import team_of
+    from ...access.identity import actor
+    from ...access.teams import team_of
 
     now = now or utcnow()
     forget_cached()
@@ -220,7 +220,7 @@ def list_budgets(now: datetime | None = None) -> list[BudgetStatus]:
         rows = for_user(who.email, team)
     if not rows:
         return []
-    from .reservations import held_rows
+    from ..reservations import held_rows
 
     with get_engine().connect() as conn:
         return [as_seen_by(b, who.email, team)  # what calls in flight hold shows too
@@ -265,7 +265,7 @@ def message(b: BudgetStatus, now: datetime) -> str:
 
 def check(user: str, now: datetime | None = None) -> BudgetCheck:
     """Where `user` stands against their own, their team's and everyone's budget: ok, soft (warn) or hard (refuse)."""
-    from ..access.teams import team_of
+    from ...access.teams import team_of
 
     now = now or utcnow()
     rows = for_user(user)
@@ -322,7 +322,7 @@ def _name(value: str, field: str, fix: str, most: int, new: bool) -> str:
 
 
 def _audit(conn, scope: str, old: dict | None, new: dict | None, who) -> None:
-    from ..access import audit
+    from ...access import audit
 
     action = "create" if old is None else "delete" if new is None else "update"
     audit.record("budget", scope, action, audit.diff(old, new), who.email, conn)
@@ -361,7 +361,7 @@ def set_budget(monthly_usd, user: str | None = None, soft_percent: int = 80, *,
 
     The amount is checked by parse_amount (a cent to a billion dollars); the result says what was done.
     """
-    from ..access.identity import require_admin
+    from ...access.identity import require_admin
 
     who = require_admin("change budgets")
     errors = {}
@@ -382,7 +382,7 @@ def set_budget(monthly_usd, user: str | None = None, soft_percent: int = 80, *,
         errors.update(e.errors)
     if errors:
         raise ValidationError(errors)
-    from ..storage.engine import session
+    from ...storage.engine import session
 
     with session() as s, s.begin():
         budget = s.scalars(select(Budget).where(Budget.scope == scope)).first()
@@ -403,7 +403,7 @@ def set_budget(monthly_usd, user: str | None = None, soft_percent: int = 80, *,
 
 def remove_budget(user: str | None = None, *, team: str | None = None) -> None:
     """Delete the budget of `user`, `team` or everyone; says so when there is none (admins only, audited)."""
-    from ..access.identity import require_admin
+    from ...access.identity import require_admin
 
     who = require_admin("change budgets")
     scope = _scope(user, team, new=False)
