@@ -2,7 +2,7 @@
 
 Every call asks, so this module loads no SQLAlchemy: on SQLite the definitions are read straight on the
 driver, and kept a few seconds. A call that no budget covers holds nothing and reads no spend
-(usage/reservations.py, usage/budgets.py do the rest when one does).
+(usage/reservations.py, usage/budgets/ do the rest when one does).
 """
 
 from __future__ import annotations
