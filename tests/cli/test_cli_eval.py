@@ -142,6 +142,16 @@ def test_two_processes_resuming_one_run_never_run_a_cell_twice(translator):
     assert len(ledger()) == 40 and len(translator.requests) == 40
 
 
+def test_resume_with_concurrency_stores_the_new_limits_on_the_run(translator):
+    test_set = sets.save(SetDraft("phrases", [Prompt(user="Translate to French: {{text}}")],
+                                  [Case(vars={"text": t}) for t in TRANSLATIONS]))
+    created = runs.create(plan.make(test_set, [Pane(GPT)]), concurrency=2)
+    done = run("eval", "resume", str(created.id), "--concurrency", "openai=5", "--concurrency", "3", "--json")
+    assert done.returncode == 0, done.stderr
+    assert runs.get(created.id).concurrency == {"openai": 5, "*": 3}
+    assert all(c.state == "done" for c in cells()) and len(cells()) == 4
+
+
 def test_sets_runs_show_compare_export_and_import_from_the_command_line(translator, tmp_path):
     cases = tmp_path / "phrases.csv"
     cases.write_text("text,__expected\nHello,icontains:bonjour\nThank you,icontains:merci\n")

@@ -177,6 +177,21 @@ def test_stop_keeps_finished_cells_and_resume_runs_only_the_rest(answers, fake_p
     assert len(ledger("eval")) == 7
 
 
+def test_resuming_with_new_limits_replaces_the_runs_concurrency_and_a_wrong_one_changes_nothing(answers):
+    run, _ = start(capitals(), [GPT, CLAUDE], concurrency=2)
+    runs.request_stop(run.id)
+    with pytest.raises(errors.ValidationError, match="from 1 to 64"):
+        runs.prepare_resume(run.id, concurrency={"openai": 0})
+    kept = runs.get(run.id)
+    assert kept.concurrency == {"*": 2} and kept.stop_requested  # refused before anything was written
+    runs.prepare_resume(run.id, concurrency={"openai": 8, "*": 3})
+    resumed = runs.get(run.id)
+    assert resumed.concurrency == {"openai": 8, "*": 3} and not resumed.stop_requested
+    assert (resumed.limit("openai"), resumed.limit("anthropic")) == (8, 3)
+    runs.prepare_resume(run.id)  # no new limits: the run keeps its own
+    assert runs.get(run.id).concurrency == {"openai": 8, "*": 3}
+
+
 def test_two_workers_on_one_run_never_run_a_cell_twice(answers, fake_providers):
     run, a = start(capitals(), [GPT, CLAUDE], repeats=5, concurrency=3)
     b = Executor(run.id)

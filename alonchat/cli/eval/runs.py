@@ -81,15 +81,7 @@ def resume(args) -> int:
     if args.rerun:
         n = runs.rerun_failed(args.run_id)
         err(f"run {args.run_id}: {n} failed cell{'s' * (n != 1)} to run again.")
-    run_ = runs.prepare_resume(args.run_id)
-    limits = _concurrency(args.concurrency)
-    if limits:
-        from ...storage.engine import get_engine
-        from ...storage.tables import EvalRun
-
-        with get_engine().begin() as conn:
-            conn.execute(EvalRun.__table__.update().where(EvalRun.__table__.c.id == run_.id)
-                         .values(concurrency=json.dumps(runs.concurrency_map(limits))))
+    run_ = runs.prepare_resume(args.run_id, concurrency=_concurrency(args.concurrency))
     p = runs.progress(run_.id)
     if not p.pending and not p.running:
         err(f"run {run_.id} has nothing left to run ({p.done:,} cells done).")

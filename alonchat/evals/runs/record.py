@@ -154,12 +154,18 @@ def request_stop(run_id: int) -> None:
         conn.execute(update(_RUNS).where(_RUNS.c.id == run_id).values(stop_requested=True))
 
 
-def prepare_resume(run_id: int) -> RunInfo:
-    """Clear a stop request and give back the cells of workers that are gone; the run can then be worked again."""
+def prepare_resume(run_id: int, *, concurrency: int | dict[str, int] | None = None) -> RunInfo:
+    """Clear a stop request and give back the cells of workers that are gone; the run can then be worked again.
+
+    `concurrency` (as for create), when given, replaces the run's calls at once per provider from now on.
+    """
     run = get(run_id)
     _may_change(run, "resume")
+    values: dict = {"stop_requested": False, "problem": None}
+    if concurrency:
+        values["concurrency"] = json.dumps(concurrency_map(concurrency))
     with get_engine().begin() as conn:
-        conn.execute(update(_RUNS).where(_RUNS.c.id == run_id).values(stop_requested=False, problem=None))
+        conn.execute(update(_RUNS).where(_RUNS.c.id == run_id).values(**values))
     reclaim_stale(run_id)
     return get(run_id)
 
