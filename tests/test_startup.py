@@ -1,4 +1,4 @@
-"""`import alonchat.calls.service` stays lazy: no SDK, no SQLAlchemy before the first call (bench/startup.py)."""
+"""`import alonchat.calls.service` stays lazy: no SDK, SQLAlchemy or pydantic until the first call."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("openai", "anthropic", "google.genai", "httpx2", "sqlalchemy", "alembic", "genai_prices", "streamlit",
-         "alonchat.storage.tables", "alonchat.providers.registry")
+         "pydantic", "alonchat.storage.tables", "alonchat.providers.registry")
 
 
 def loaded_after(code: str) -> set[str]:
@@ -45,7 +45,8 @@ def test_the_cli_imports_only_the_named_command():
 
 def test_a_call_on_a_migrated_sqlite_database_loads_no_sqlalchemy(tmp_path):
     """The per-call hot path runs on the driver: once the database is at the newest migration, a CLI call (and
-    any call through the service) imports neither SQLAlchemy nor Alembic nor the ORM tables."""
+    any call through the service) imports neither SQLAlchemy nor Alembic nor the ORM tables; with no option set,
+    nothing needs checking, so no pydantic either. An option set is checked by its schema, which loads it."""
     url = f"sqlite:///{tmp_path / 'a.db'}"
     first = (f"import os; os.environ['ALONCHAT_DATABASE_URL'] = {url!r}; os.environ['ALONCHAT_ECHO_DELAY_MS'] = '0'\n"
              "from alonchat.calls.service import ai_service\nassert ai_service.chat('echo', 'hi').ok")
@@ -55,4 +56,6 @@ def test_a_call_on_a_migrated_sqlite_database_loads_no_sqlalchemy(tmp_path):
              "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
              "    assert main(['chat', '-m', 'echo', 'hi']) == 0\n"
              "from alonchat.calls.service import ai_service\nassert ai_service.chat('echo', 'again').ok")
-    assert loaded_after(again) & {"sqlalchemy", "alembic", "alonchat.storage.tables"} == set()
+    assert loaded_after(again) & {"sqlalchemy", "alembic", "alonchat.storage.tables", "pydantic"} == set()
+    checked = again.replace("'chat', '-m'", "'chat', '--temperature', '0.5', '-m'")
+    assert loaded_after(checked) & {"sqlalchemy", "alembic", "alonchat.storage.tables", "pydantic"} == {"pydantic"}

@@ -180,7 +180,8 @@ def sent_options(options: ChatOptions, not_sent: Iterable[str] = ()) -> tuple[di
 
     The system prompt is kept as its length, a schema as its title or "yes": never secrets or bulk.
     """
-    data = options.model_dump(exclude_none=True, exclude={"timeout"})
+    data = options.set_values()
+    data.pop("timeout", None)
     skipped = sorted(k for k in data if k in set(not_sent))
     for k in skipped:
         data.pop(k)

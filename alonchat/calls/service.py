@@ -5,12 +5,10 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
 from decimal import Decimal
 
-import pydantic
-
 from ..access import identity
-from ..catalog.validation import errors_of
 from ..core.errors import (
     AlonChatError,
     CancelledError,
@@ -39,9 +37,16 @@ teams = LazyModule("alonchat.access.teams")
 def _options(spec: catalog.ModelSpec, options: dict) -> ChatOptions:
     """Validate options as a whole, then against the model's own limits."""
     try:
-        opts = ChatOptions(**options)
-    except pydantic.ValidationError as e:
-        raise ValidationError(errors_of(ChatOptions, e)) from e  # "Temperature must be at most 2.", not pydantic's
+        opts = ChatOptions.of(options)
+    except ValueError as e:  # pydantic's ValidationError: pydantic is loaded only when some option is set
+        import pydantic
+
+        from ..catalog.validation import errors_of
+        from ..core.options import schema
+
+        if not isinstance(e, pydantic.ValidationError):
+            raise
+        raise ValidationError(errors_of(schema(), e)) from e  # "Temperature must be at most 2.", not pydantic's
     if opts.max_tokens is not None and spec.max_tokens and opts.max_tokens > spec.max_tokens:
         raise ValidationError({"max_tokens": f"{spec.name} generates at most {spec.max_tokens} tokens; "
                                              f"ask for {spec.max_tokens} or fewer."})
@@ -211,7 +216,7 @@ class AIService:
         inputs.check_supported(inputs.accepts(spec, _not_sent(provider)), request.messages, request.options)
         if not spec.supports_reasoning and request.options.reasoning_effort == "none":
             # "No reasoning" is what such a model does anyway; sending it would make its API refuse the call.
-            request.options = request.options.model_copy(update={"reasoning_effort": None})
+            request.options = replace(request.options, reasoning_effort=None)
         check_context(spec, request)
         if provider is not None:
             provider.check_request(request)  # what the vendor's API would refuse, refused before any request

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 @dataclass(frozen=True)
@@ -31,55 +29,70 @@ class Usage:
     response_id: str | None = None
 
 
-class ChatOptions(BaseModel):
-    """Per-call options; the schema doubles as the source of the playground's widgets."""
+def option(default: Any = None, **schema: Any) -> Any:
+    """A ChatOptions field: its default, and its bounds and words for the schema (core/options.py builds it)."""
+    return field(default=default, metadata=schema)
 
-    model_config = ConfigDict(extra="forbid")
 
-    system: str | None = Field(None, max_length=100_000, description="System prompt")
-    temperature: float | None = Field(None, ge=0.0, le=2.0, description="Sampling temperature")
-    max_tokens: int | None = Field(None, ge=1, le=1_000_000, description="Most tokens to generate")
-    timeout: float = Field(60.0, gt=0, le=3600, description="Seconds without data before giving up")
-    reasoning_effort: Literal["none", "minimal", "low", "medium", "high"] | None = Field(
-        None, title="Reasoning effort", description=(
+class _SchemaFields:
+    """`ChatOptions.model_fields`: the schema's fields (bounds, titles, descriptions), for forms built from them."""
+
+    def __get__(self, obj: Any, owner: type) -> dict:
+        from .options import schema
+
+        return schema().model_fields
+
+
+@dataclass
+class ChatOptions:
+    """Per-call options; their schema (core/options.py) checks them and doubles as the source of the playground's
+    widgets. A plain dataclass, so a call with no options set loads no pydantic (bench/startup.py).
+
+    Build options that come from outside (a form, the CLI, a file) with `ChatOptions.of(dict)`: it checks them.
+    """
+
+    system: str | None = option(max_length=100_000, description="System prompt")
+    temperature: float | None = option(ge=0.0, le=2.0, description="Sampling temperature")
+    max_tokens: int | None = option(ge=1, le=1_000_000, description="Most tokens to generate")
+    timeout: float = option(60.0, gt=0, le=3600, description="Seconds without data before giving up")
+    reasoning_effort: Literal["none", "minimal", "low", "medium", "high"] | None = option(
+        title="Reasoning effort", description=(
             "How hard a reasoning model thinks before answering (OpenAI reasoning_effort, Anthropic extended "
             "thinking, Gemini thinking_config). Only for models that reason; empty = the model's default."))
-    reasoning_budget: int | None = Field(
-        None, ge=0, le=1_000_000, title="Thinking budget", description=(
+    reasoning_budget: int | None = option(
+        ge=0, le=1_000_000, title="Thinking budget", description=(
             "Most thinking tokens, for providers that take a budget (Anthropic: at least 1,024; Gemini 2.5: "
             "0 turns thinking off). Must be below Max tokens. Empty = from the effort, or the model's default."))
-    top_p: float | None = Field(None, ge=0.0, le=1.0, title="Top p",
-                                description="Nucleus sampling: only the most likely tokens up to this probability.")
-    stop: list[str] | None = Field(None, max_length=4, title="Stop sequences",
-                                   description="Up to 4 strings; the answer ends where one would appear.")
-    seed: int | None = Field(None, ge=-(2**63), le=2**63 - 1, title="Seed",
-                             description="Same seed, same settings: a best-effort repeatable answer.")
-    json_schema: dict[str, Any] | None = Field(None, title="JSON schema", description=(
+    top_p: float | None = option(ge=0.0, le=1.0, title="Top p",
+                                 description="Nucleus sampling: only the most likely tokens up to this probability.")
+    stop: list[str] | None = option(max_length=4, title="Stop sequences",
+                                    description="Up to 4 strings; the answer ends where one would appear.")
+    seed: int | None = option(ge=-(2**63), le=2**63 - 1, title="Seed",
+                              description="Same seed, same settings: a best-effort repeatable answer.")
+    json_schema: dict[str, Any] | None = option(title="JSON schema", description=(
         "Structured output: the answer is JSON that follows this schema (a JSON-schema object)."))
-
-    @field_validator("stop")
-    @classmethod
-    def _stop(cls, value: list[str] | None) -> list[str] | None:
-        if value is not None and any(not isinstance(v, str) or not v for v in value):
-            raise ValueError("each stop sequence must be a non-empty string.")
-        return value or None  # an empty list means none
-
-    @field_validator("json_schema")
-    @classmethod
-    def _schema(cls, value: dict | None) -> dict | None:
-        if value is not None:
-            check_json_schema(value)
-        return value
-
-    @model_validator(mode="after")
-    def _budget_below_max(self) -> ChatOptions:
-        if self.reasoning_budget and self.max_tokens is not None and self.reasoning_budget >= self.max_tokens:
-            raise ValueError(f"the thinking budget ({self.reasoning_budget:,}) must be below Max tokens "
-                             f"({self.max_tokens:,}): thinking counts toward it. Raise Max tokens or lower the budget.")
-        return self
-    cache_prompt: Literal["5m", "1h"] | None = Field(None, description=(
+    cache_prompt: Literal["5m", "1h"] | None = option(description=(
         "Ask the provider to cache the prompt for 5 minutes or 1 hour (Anthropic's cache_control); "
         "later calls with the same prompt read it at the cache-read price."))
+
+    model_fields = _SchemaFields()  # not a field: the schema's, as pydantic names them
+
+    @classmethod
+    def of(cls, options: dict[str, Any]) -> ChatOptions:
+        """Options from outside, checked as a whole: raises pydantic.ValidationError (the schema's, with every problem).
+
+        None set: the defaults, which need no check (and no pydantic).
+        """
+        if not options:
+            return cls()
+        from .options import schema
+
+        checked = schema().model_validate(options)
+        return cls(**{f.name: getattr(checked, f.name) for f in fields(cls)})
+
+    def set_values(self) -> dict[str, Any]:
+        """The options set (not None), by name in schema order: what a call sends and the ledger notes."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
 
 
 def check_json_schema(schema: Any) -> None:

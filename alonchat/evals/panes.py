@@ -54,7 +54,7 @@ def make(model: str, options: dict | None = None, *, where: str = "pane") -> Pan
         raise ValidationError({where: "Pick a model for every pane."})
     options = {k: v for k, v in (options or {}).items() if v is not None}
     try:
-        ChatOptions(**options)
+        ChatOptions.of(options)
     except pydantic.ValidationError as e:
         raise ValidationError({where: f"{model}: " + "; ".join(
             f"{'.'.join(map(str, err['loc'])) or 'options'}: {err['msg'].removeprefix('Value error, ')}"

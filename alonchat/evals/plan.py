@@ -9,7 +9,7 @@ it at the limit, and the run can be resumed once the budget allows).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from ..access import identity
@@ -177,8 +177,8 @@ def make(test_set: TestSet, panes: list[Pane], *, repeats: int = 1, prompts: lis
                         checked.setdefault(prompt_idx, request.options)
                     else:
                         # The same options with this case's text: only the context window can differ.
-                        request = ChatRequest(spec.model_id, messages, checked[prompt_idx].model_copy(
-                            update={"system": options.get("system")}))
+                        request = ChatRequest(spec.model_id, messages, replace(
+                            checked[prompt_idx], system=options.get("system")))
                         check_context(spec, request)
                 except ValidationError as e:
                     _note(problems, f"case {case_idx + 1}", f"Case {case_idx + 1}, pane {i + 1} ({pane.label}): "

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import importlib
-import logging
 import threading
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 
 from ..core.errors import UnknownProviderError
 from ..core.text import redact
 from .base import Provider
-
-log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "alonchat.providers"
 # Imported lazily: the SDKs take ~0.5 s each to import and most sessions use one or two.
@@ -74,6 +70,9 @@ class Registry:
 
     def refresh_plugins(self) -> dict[str, Provider]:
         """Rescan installed packages; a plugin that fails to load is reported and skipped."""
+        import logging  # with importlib.metadata, only when a plugin is looked for: a built-in's call needs neither
+        from importlib.metadata import entry_points
+
         importlib.invalidate_caches()
         plugins, errors = {}, {}
         for ep in entry_points(group=ENTRY_POINT_GROUP):
@@ -82,7 +81,7 @@ class Registry:
                 plugins[ep.name].kind = "plugin"
             except Exception as e:  # any failure in third-party code must not break the registry
                 errors[ep.name] = f"{type(e).__name__}: {e}"
-                log.warning("provider plugin %r failed to load and was skipped: %s", ep.name, e)
+                logging.getLogger(__name__).warning("provider plugin %r failed to load and was skipped: %s", ep.name, e)
         with self._lock:
             self._plugins, self.plugin_errors = plugins, errors
         return plugins
