@@ -207,6 +207,7 @@ class Quote:
     per_words_usd: Decimal | None = None  # what each PER_WORDS more words of prompt add, estimated
     tokens: int | None = None  # the request's prompt tokens (system, turns, files), estimated by its vendor's rule
     window: int | None = None  # the model's context window (None: unknown)
+    max_tokens: int | None = None  # the output asked for: the window must hold it with the prompt, or it is refused
 
     @property
     def window_used(self) -> float | None:

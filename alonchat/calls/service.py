@@ -53,11 +53,13 @@ def _options(spec: catalog.ModelSpec, options: dict) -> ChatOptions:
     return opts
 
 
-def check_context(spec: catalog.ModelSpec, request: ChatRequest) -> None:
-    """Refuse a prompt (plus the max tokens asked for) that cannot fit the model's window; unknown windows pass."""
+def check_context(spec: catalog.ModelSpec, request: ChatRequest, rule: str = "openai") -> None:
+    """Refuse a prompt (plus the max tokens asked for) that cannot fit the model's window; unknown windows pass.
+
+    `rule`: the provider's estimate rule, the one its quote counts by (the playground's gauge shows that count)."""
     if not spec.context_window:
         return
-    prompt, output = estimate_prompt_tokens(request), request.options.max_tokens or 0
+    prompt, output = estimate_prompt_tokens(request, rule), request.options.max_tokens or 0
     if prompt + output > spec.context_window:
         raise ContextWindowError(spec.name, prompt, output, spec.context_window)
 
@@ -167,7 +169,7 @@ class AIService:
         per = None if base is None or longer is None else max(Decimal(0), longer - base)
         return inputs.Quote(spec.name, input_usd=base, per_words_usd=per,
                             tokens=estimate_prompt_tokens(request, provider.estimate_rule),
-                            window=spec.context_window or None)
+                            window=spec.context_window or None, max_tokens=request.options.max_tokens)
 
     def request_code(self, model_name: str, messages: list[Message] | str, **options):
         """The request a call would send, as Python with the vendor's SDK and as curl (calls/code.py); keys elided.
@@ -217,7 +219,7 @@ class AIService:
         if not spec.supports_reasoning and request.options.reasoning_effort == "none":
             # "No reasoning" is what such a model does anyway; sending it would make its API refuse the call.
             request.options = replace(request.options, reasoning_effort=None)
-        check_context(spec, request)
+        check_context(spec, request, getattr(provider, "estimate_rule", "openai"))
         if provider is not None:
             provider.check_request(request)  # what the vendor's API would refuse, refused before any request
         return request

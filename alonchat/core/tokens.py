@@ -7,11 +7,23 @@ import re
 from .types import Attachment, ChatRequest, Usage
 
 _WORDS = re.compile(r"\w+|[^\w\s]", re.UNICODE)
+CHARS_PER_TOKEN = 4  # a word counts one token per 4 characters, rounded up
+# What `\s` matches (str.isspace): the characters between words, which count nothing.
+SPACES = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + \
+    "\u2028\u2029\u202f\u205f\u3000"
 
 
 def estimate_tokens(text: str) -> int:
     """A tokenizer-free estimate (words and punctuation, long words split by 4 chars); always labelled an estimate."""
-    return sum(max(1, -(-len(w) // 4)) for w in _WORDS.findall(text or ""))
+    return sum(max(1, -(-len(w) // CHARS_PER_TOKEN)) for w in _WORDS.findall(text or ""))
+
+
+def text_rule() -> dict:
+    """estimate_tokens' rule as data, for counting outside Python (the playground counts a draft in the browser):
+    a run of word characters (Unicode letters and digits, categories L and N, and "_") is a token per
+    `chars_per_token` characters, rounded up; any other character that is not a space is one token."""
+    return {"word_categories": ["L", "N"], "word_chars": "_", "spaces": [ord(c) for c in SPACES],
+            "chars_per_token": CHARS_PER_TOKEN}
 
 
 def estimate_prompt_tokens(request: ChatRequest, rule: str = "openai") -> int:

@@ -63,3 +63,34 @@ def test_a_quote_says_how_much_of_the_context_window_the_request_fills():
     assert longer.tokens == estimate_prompt_tokens(request) > short.tokens > 0
     assert longer.window == 100_000 and longer.window_used == longer.tokens / 100_000
     assert ai_service.quote("no-such-model", "hi").tokens is None  # refused: no count
+
+
+def test_a_send_is_refused_by_the_count_its_quote_shows_files_by_the_vendors_rule_and_the_output_asked(
+        fake_providers):
+    """The playground's gauge shows the quote's count: the engine refuses a send by that same count (an image by
+    Anthropic's rule on an Anthropic model, not OpenAI's), plus the max tokens the quote carries."""
+    from sqlalchemy import update
+
+    from alonchat.core.tokens import estimate_attachment_tokens, estimate_prompt_tokens
+    from alonchat.core.types import Attachment
+    from alonchat.storage.engine import session
+    from alonchat.storage.tables import AIModel
+
+    add_model("seeing", provider="anthropic")
+    photo = media.attachment(data=media.image(1500, 1500))
+    by = {rule: estimate_attachment_tokens(Attachment(**photo), rule) for rule in ("anthropic", "openai")}
+    assert by["anthropic"] != by["openai"]  # the rules differ for this image
+    turn = [{"role": "user", "content": "look", "attachments": [photo]}]
+    with session() as s, s.begin():
+        s.execute(update(AIModel).where(AIModel.name == "seeing").values(supports_vision=True, context_window=10**6))
+    quote = ai_service.quote("seeing", turn, max_tokens=100)
+    _, request = ai_service.prepare("seeing", turn, max_tokens=100)
+    assert quote.tokens == estimate_prompt_tokens(request, "anthropic") and quote.max_tokens == 100
+    # A window that holds exactly the quote's count and the output asked: sent; one token less: refused.
+    for window, ok in ((quote.tokens + 100, True), (quote.tokens + 99, False)):
+        with session() as s, s.begin():
+            s.execute(update(AIModel).where(AIModel.name == "seeing").values(context_window=window))
+        again = AIService().quote("seeing", turn, max_tokens=100)
+        assert again.ok is ok, again.problem
+        if not ok:
+            assert "context window" in again.problem

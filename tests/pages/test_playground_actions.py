@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+from alonchat.core.tokens import estimate_tokens, text_rule
 from tests.fake_server import FAKE_KEYS
 from tests.support.playground import answers, open_playground, pane_ids, pick, send, usage_rows
 
@@ -76,14 +79,19 @@ def test_each_pane_shows_how_full_its_context_window_is_and_it_grows_with_the_co
         s.execute(update(AIModel).where(AIModel.name == "windowed").values(context_window=8000))
     at = pick(open_playground(), "windowed")
 
-    def gauge() -> str:
-        [line] = [c.value for c in at.caption if "/ 8k tok" in c.value]
-        return line
+    def gauge() -> dict:
+        # The pane's gauge gets its figures from the engine's quote (the browser adds the draft as it is typed).
+        [g] = [json.loads(e.proto.json) for e in at.get("bidi_component") if e.proto.component_name ==
+               "alonchat_context_gauge"]
+        return g
 
-    assert "≈ 1 / 8k tok" in gauge()  # nothing sent yet
+    nothing = gauge()
+    assert (nothing["base"], nothing["window"], nothing["reserve"], nothing["model"]) == (0, 8000, 0, "windowed")
+    assert nothing["rule"] == text_rule()  # the browser counts the draft by the engine's rule
     send(at, "word " * 3000)
-    # The pane's turns now count: the 3k-word prompt and the echo's answer, which quotes it; past 75%: orange.
-    assert ":orange[:material/data_usage: ≈ 6k / 8k tok (76%)]" in gauge()
+    # The pane's turns now count: the 3k-word prompt and the echo's answer (which quotes it), as the engine counts.
+    [answer] = answers(at)
+    assert gauge()["base"] == estimate_tokens("word " * 3000) + estimate_tokens(answer) > 6000
 
 
 def test_an_earlier_prompt_edited_goes_to_every_pane_in_a_copy_of_the_conversation():

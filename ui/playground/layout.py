@@ -44,6 +44,11 @@ _CSS = f"""
   [class*="st-key-pg_head_"] > div:nth-child(2) {{ display: none; }}
   [class*="st-key-pg_head_"] > div:nth-child(1) {{ flex: 1 1 auto; }}
 }}
+/* A pane's settings line: the settings shorten (ellipsis), the context gauge after them keeps its figures. */
+[class*="st-key-pg_line_"] {{ flex-wrap: nowrap !important; }}
+[class*="st-key-pg_line_"] > div:nth-child(1) {{ flex: 0 1 auto; min-width: 0; overflow: hidden; }}
+[class*="st-key-pg_line_"] > div:nth-child(1) p {{ white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }}
+[class*="st-key-pg_line_"] > div:nth-child(n+2) {{ flex: 0 0 auto; }}
 /* In a pane, the answer gets the width: no avatars (the bubble tells prompt from answer), less padding. */
 [class*="st-key-pg_pane_"] {{ padding: 0.75rem; }}
 [class*="st-key-pg_scroll_"] {{ border: none !important; padding: 0 !important; }}

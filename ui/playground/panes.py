@@ -12,8 +12,8 @@ from alonchat.conversations import ConversationView, MessageView
 from ui import format as fmt
 from ui import receipt
 from ui import safe_markdown as md
-from ui.playground import settings, state
-from ui.playground.send import PanePlan
+from ui.playground import gauge, settings, state
+from ui.playground.send import DRAFT, PanePlan
 
 PANE_HEIGHT = 460  # px: answers scroll inside the pane, so the composer stays in view
 
@@ -83,10 +83,13 @@ def header(p: PanePlan, models: dict[str, state.ModelChoice], *, busy: bool, str
         st.button("Remove", icon=":material/close:", key=f"pg_rm_{p.id}", help="Remove this pane",
                   on_click=state.remove_pane, args=(p.id,), disabled=busy, type="tertiary")
     own = " :blue-badge[own settings]" if settings.overrides(p.id) else ""
-    # The pane's share of the estimate is on hover (the estimate is shown once, over the composer), with its gauge.
-    ok = not busy and p.problem is None
-    st.caption(f":material/tune: {md.plain(settings.label(p.values, reasons=p.choice.reasons))}{own}"
-               f"{' · ' + gauge(p.quote) if ok else ''}", help=f"{pane_estimate(p)}  \n{GAUGE_HELP}")
+    # One line: the settings (the pane's share of the estimate on hover: the estimate is shown once, over the
+    # composer), then the context gauge, which follows the prompt as it is typed (layout.py keeps it on the line).
+    with st.container(horizontal=True, vertical_alignment="center", gap="small", key=f"pg_line_{p.id}"):
+        st.caption(f":material/tune: {md.plain(settings.label(p.values, reasons=p.choice.reasons))}{own}",
+                   help=pane_estimate(p), width="content")
+        if not busy:
+            gauge.show(p.id, p.quote, DRAFT)
     if p.choice.missing_env:
         st.warning(f"Not configured: set {' or '.join(f'`{v}`' for v in p.choice.missing_env)} "
                    "in the environment or `.streamlit/secrets.toml`.", icon=":material/key:")
@@ -114,24 +117,6 @@ def pane_estimate(p: PanePlan) -> str:
         return "Unpriced: the catalog has no input price for this model, so its cost is not estimated."
     return (f"Next prompt ≈ {fmt.money(cost, badge=False)} for a {PER_WORDS}-word prompt "
             "(input only, estimated; the answer is billed on top).")
-
-
-GAUGE_HELP = ("Context: what this pane sends with your next prompt (system prompt, its earlier turns and their "
-              "files), in estimated tokens, of its model's context window. Your prompt adds to it when you send; "
-              "the gauge follows each send, setting and model change (the composer does not report keystrokes).")
-
-
-def gauge(q) -> str:
-    """How full the pane's context window is before the next prompt: '≈ 1.2k / 128k tok (1%)'."""
-    if q is None or q.tokens is None:
-        return ""
-    if q.window_used is None:
-        return f":material/data_usage: ≈ {fmt.short_count(q.tokens)} tok"
-    pct = q.window_used * 100
-    colour = "red" if pct >= 90 else "orange" if pct >= 75 else "gray"
-    return (f":{colour}[:material/data_usage: ≈ {fmt.short_count(q.tokens)} / {fmt.short_count(q.window)} tok "
-            f"({pct:.0f}%)]" if pct >= 1 else
-            f":material/data_usage: ≈ {fmt.short_count(q.tokens)} / {fmt.short_count(q.window)} tok")
 
 
 def _names(names: list[str]) -> str:
