@@ -108,19 +108,36 @@ def save_budget(at: AppTest, whose=None, name=None, usd=None, soft=None) -> AppT
     return at
 
 
+def shown(at: AppTest) -> list[str]:
+    """The one-line confirmations as the reader sees them (escaped markdown shows its characters as themselves)."""
+    return [s.value.replace("\\", "") for s in at.success]
+
+
 def test_budgets_set_on_the_page_show_spend_and_projection_and_say_what_was_done(at):
     save_budget(at, "A user", "alice", 5.0, 50)
     [b] = budgets.list_budgets()
     assert (b.scope, b.monthly_usd, b.soft_percent) == ("alice", D(5), 50)
-    assert [s.value for s in at.success] == ["Created the monthly budget of user 'alice': $5.00 a month, "
+    assert shown(at) == ["Created the monthly budget of user 'alice': $5.00 a month, "
                                              "warning from 50%."]
     assert any("**alice**" in md.value and "of $5.00" in md.value and "projected" in md.value for md in at.markdown)
     save_budget(at, usd=7.5)
-    assert [s.value for s in at.success] == ["Changed the monthly budget of user 'alice' to $7.50 a month, "
+    assert shown(at) == ["Changed the monthly budget of user 'alice' to $7.50 a month, "
                                              "warning from 50% (was $5.00, warning from 50%)."]
     at.button(key="costs_budget_remove_btn").click().run()
     assert budgets.list_budgets() == []
-    assert [s.value for s in at.success] == ["Removed the monthly budget of user 'alice'."]
+    assert shown(at) == ["Removed the monthly budget of user 'alice'."]
+
+
+def test_a_budgets_name_is_shown_as_typed_never_as_markdown(at):
+    from ui import safe_markdown
+
+    name = "**big** [team](https://evil.example) $x$"
+    save_budget(at, "A team", name, 5.0)
+    [b] = budgets.list_budgets()
+    line = next(m.value for m in at.markdown if "of $5.00" in m.value)
+    assert f"**Team {safe_markdown.plain(name)}**" in line  # every markdown character escaped: no link, no bold
+    assert "](https://" not in line and "](https://" not in at.success[0].value
+    assert name in shown(at)[0]
 
 
 def test_a_blank_save_creates_nothing_and_says_what_is_missing(at):

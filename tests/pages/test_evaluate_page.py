@@ -91,6 +91,21 @@ def test_the_playground_hands_its_panes_over_with_their_settings():
     assert any("1 pane(s) carried over" in i.value for i in at.info)
 
 
+def test_a_setting_a_panes_model_never_gets_says_why_as_the_engine_does():
+    at = page()
+    at.selectbox(key="ev_add_pane").set_value("gpt-5").run()
+    [pane] = [p["id"] for p in at.session_state["ev_panes"]][-1:]
+    at.number_input(key=f"ev_opt_reasoning_budget__p{pane}").set_value(2048).run()
+    assert not at.exception, at.exception
+    assert any(c.value.startswith(":material/info: Not sent to gpt-5: Thinking budget (tokens) (Chat Completions "
+                                  "takes a reasoning effort, not a thinking budget; set the effort instead).")
+               for c in at.caption), [c.value for c in at.caption]
+    # Each setting's help says its own cause, not a generic "not sent".
+    budget = at.number_input(key=f"ev_opt_reasoning_budget__p{pane}")
+    assert "Not sent to gpt-5: Chat Completions takes a reasoning effort" in budget.help
+    assert "Not sent" not in at.number_input(key=f"ev_opt_temperature__p{pane}").help
+
+
 def test_members_see_their_own_and_their_teams_runs_and_admins_see_all(monkeypatch):
     monkeypatch.setenv("ALONCHAT_ADMINS", "root@corp.example")
     with identity.acting_as(identity.Actor("root@corp.example", True)):

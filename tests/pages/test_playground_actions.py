@@ -67,6 +67,32 @@ def test_switching_a_panes_model_in_place_keeps_its_turns_and_its_own_settings()
     assert not any("Joined this conversation later" in c.value for c in at.caption)
 
 
+def test_switching_to_a_model_with_a_lower_output_limit_lowers_max_tokens_to_it_and_says_so():
+    from tests.support.scripted import add_model
+
+    add_model("short", provider="echo")  # generates at most 1,000 tokens
+    at = pick(open_playground(), "echo", "echo")
+    first, second = pane_ids(at)
+    at.number_input(key="pg_opt_max_tokens").set_value(3000).run()  # shared: both echo panes (4,096 at most)
+    at.number_input(key=f"pg_opt_temperature__p{second}").set_value(0.4).run()
+    at.selectbox(key=f"pg_model_{second}").set_value("short").run()
+    assert not at.exception, at.exception
+    assert [t.value for t in at.toast] == ["Max tokens lowered to 1,000, short's limit."]
+    # Lowered for the switched pane only (its own setting now), its other settings kept; no error where it was.
+    assert at.session_state[f"pg_opt_max_tokens__p{second}"] == 1000
+    assert at.session_state[f"pg_opt_temperature__p{second}"] == 0.4
+    assert at.session_state["pg_opt_max_tokens"] == 3000 and at.session_state[f"pg_opt_max_tokens__p{first}"] is None
+    assert not at.error, [e.value for e in at.error]
+    send(at, "hello")
+    sent = {r.model_name: json.loads(r.options) for r in usage_rows()}
+    assert sent["short"]["max_tokens"] == 1000 and sent["short"]["temperature"] == 0.4
+    assert sent["echo"]["max_tokens"] == 3000
+    # A max tokens within the new model's limit is left as it is, and nothing is said.
+    at.selectbox(key=f"pg_model_{first}").set_value("short").run()
+    at.selectbox(key=f"pg_model_{second}").set_value("echo").run()
+    assert not at.toast and at.session_state[f"pg_opt_max_tokens__p{second}"] == 1000
+
+
 def test_each_pane_shows_how_full_its_context_window_is_and_it_grows_with_the_conversation():
     from sqlalchemy import update
 

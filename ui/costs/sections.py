@@ -13,6 +13,7 @@ from alonchat.core.types import SOURCE_LABELS
 from alonchat.usage import budgets, exports, periods, reports
 from alonchat.usage.whatif import what_if
 from ui import auth
+from ui import safe_markdown as md
 from ui.costs import charts
 from ui.costs.charts import group_label
 from ui.format import count, money, money_column, money_line
@@ -214,7 +215,7 @@ WHOSE = ("Everyone", "A team", "A user")
 def _budget_line(b: budgets.BudgetStatus) -> None:
     icon = {"ok": ":green[:material/check_circle:]", "soft": ":orange[:material/warning:]",
             "hard": ":red[:material/block:]", "invalid": ":red[:material/error:]"}[b.level]
-    name = f"{icon} **{_scope_name(b.scope)}**"
+    name = f"{icon} **{md.plain(_scope_name(b.scope))}**"  # a team's or a user's name is typed in: shown as itself
     if not b.enforced:
         st.markdown(f"{name} · its stored amount is invalid, so it is not enforced: save it again below, or remove it")
         return
@@ -262,7 +263,7 @@ def budgets_section() -> None:
     rows = budgets.list_budgets()  # a member gets the budgets that cover them, with only the figures theirs to see
     done = st.session_state.pop(BUDGET_SAVED, None)
     if done:
-        st.success(done, icon=":material/check:")
+        st.success(md.plain(done), icon=":material/check:")  # it names the scope, as it was typed
     if rows:
         for b in rows:
             _budget_line(b)

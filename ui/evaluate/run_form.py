@@ -119,13 +119,15 @@ def _pane_widgets(p: dict, i: int, models: dict[str, ModelChoice], busy: bool) -
         with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
             st.selectbox(f"Pane {i}", list(models), key=model_key(p["id"]), format_func=lambda n: models[n].label,
                          disabled=busy)
+            # Why each setting would not reach this model, as the engine states it (as the playground shows).
+            not_sent = choice.accepts.not_sent_reasons(s.name for s in settings.SETTINGS)
             with st.popover("", icon=":material/tune:", help="This pane's settings"):
                 for s in settings.SETTINGS:
                     if s.name == "system" or (s.name in settings.REASONING and not choice.reasons):
                         continue
                     k = opt_key(s.name, p["id"])
-                    help_ = s.help + (" Its provider does not take it: not sent." if s.name in
-                                      choice.accepts.not_sent else "")
+                    help_ = s.help + (f" Not sent to {md.plain(choice.spec.name)}: {not_sent[s.name]}."
+                                      if s.name in not_sent else "")
                     if s.kind == "choice":
                         st.selectbox(s.label, settings.efforts(), index=None, key=k, placeholder="default",
                                      help=help_)
@@ -144,6 +146,10 @@ def _pane_widgets(p: dict, i: int, models: dict[str, ModelChoice], busy: bool) -
                       help="Remove this pane", type="tertiary", disabled=busy)
         st.caption(f":material/tune: {md.plain(settings.label(_values(p['id']), reasons=choice.reasons))}"
                    + (f" · :orange-badge[set {' or '.join(choice.missing_env)}]" if choice.missing_env else ""))
+        for name in _values(p["id"]):  # a setting made here that this model never gets, with its own cause
+            if name in not_sent:
+                st.caption(f":material/info: Not sent to {md.plain(choice.spec.name)}: "
+                           f"{settings.BY_NAME[name].label} ({not_sent[name]}).")
 
 
 def _has_judge_checks(draft) -> bool:

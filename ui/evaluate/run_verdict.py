@@ -68,10 +68,12 @@ def cost_chart(found: list[results.PaneSummary]) -> alt.Chart | None:
                          for s in found if s.cost_per_1k is not None and s.pass_rate is not None])
     if data.empty:
         return None
-    most = float(data["cost"].max()) or 1.0
+    most = float(data["cost"].max())
+    # Every pane free: one $0 tick, and room for the labels (never a made-up scale running to $1.35).
+    axis = alt.Axis(format="$,.4~f") if most else alt.Axis(format="$,.0f", values=[0])
     base = alt.Chart(data, title="Pass rate (95% interval) against cost per 1,000 cases").encode(
-        x=alt.X("cost:Q", title="USD per 1,000 cases", axis=alt.Axis(format="$,.4~f"),
-                scale=alt.Scale(domain=[0, most * 1.35])))  # room for the labels right of the points
+        x=alt.X("cost:Q", title="USD per 1,000 cases" if most else "USD per 1,000 cases (every pane cost $0)",
+                axis=axis, scale=alt.Scale(domain=[0, (most or 1.0) * 1.35])))  # room for the labels right
     bars = base.mark_rule().encode(y=alt.Y("low:Q", title="pass rate", axis=alt.Axis(format="%"),
                                            scale=alt.Scale(domain=[0, 1])), y2="high:Q")
     points = base.mark_point(size=120, filled=True).encode(

@@ -10,6 +10,7 @@ import streamlit as st
 from alonchat import conversations
 from alonchat.access import identity
 from alonchat.calls.inputs import Accepts, accepts
+from alonchat.catalog import lookup
 from alonchat.catalog import models as catalog
 from alonchat.catalog.models import ModelSpec
 from alonchat.core import errors
@@ -127,9 +128,20 @@ def duplicate_pane(pane_id: int) -> None:
 
 
 def change_model(pane_id: int, key: str) -> None:
+    """The pane's model switched in place: its turns and settings stay, and a max tokens above the new model's
+    limit is lowered to it (as the pane's own setting, the other panes keep theirs), in one line that says so."""
     pane, model = pane_by_id(pane_id), st.session_state.get(key)
-    if pane is not None and model:
-        pane["model"] = model
+    if pane is None or not model:
+        return
+    pane["model"] = model
+    asked = settings.effective(pane_id).get("max_tokens")
+    try:
+        most = lookup.resolve(model).max_tokens
+    except errors.AlonChatError:  # gone meanwhile: the page says so when it draws the pane
+        return
+    if asked is not None and most and asked > most:
+        st.session_state[settings.key("max_tokens", pane_id)] = most
+        st.session_state[NOTICE] = ("toast", f"Max tokens lowered to {most:,}, {md.plain(model)}'s limit.")
 
 
 def submit() -> None:
