@@ -15,7 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ui.safe_markdown import _clean, clean  # the parse itself, and with its cache
+from alonchat.core.markdown import _clean  # the parse itself (its cache is cleared to time a first parse)
+from ui.safe_markdown import clean
 
 PLAIN = ("Streaming keeps one HTTP response open and pushes each token as it is made. " * 20)[:1500]
 LINKY = ("See [the docs](https://example.com/docs) and ![chart](https://img.example/c.png?d=1), then `code`. "

@@ -6,6 +6,7 @@ import base64
 import json
 
 from ..calls.result import CallResult
+from ..core.markdown import clean
 from .read import ConversationView, load
 
 
@@ -59,6 +60,12 @@ def _sections(view: ConversationView) -> list[tuple[str, tuple[int, str]]]:
             for t, (slot, model) in zip(titles, panes, strict=True)]
 
 
+def _safe(text: str) -> str:
+    """A turn's markdown as a file may hold it: a remote image becomes a link to it (a Markdown viewer would fetch
+    it on opening the file, telling its server; the page holds it back the same way), an unsafe link its text."""
+    return clean(text).text
+
+
 def export_markdown(conversation_id: int, user: str | None = None) -> str:
     view = load(conversation_id, user)
     lines = [f"# {view.title}", "",
@@ -67,15 +74,15 @@ def export_markdown(conversation_id: int, user: str | None = None) -> str:
         lines += [f"## {title}", ""]
         for m in view.pane(model, slot):
             if m.role == "user":
-                lines += ["**You:**", "", m.content, ""]
+                lines += ["**You:**", "", _safe(m.content), ""]
                 lines += [f"> Attached: {a.name} ({a.media_type}, {len(a.data):,} bytes)" for a in m.attachments]
                 lines += [""] if m.attachments else []
                 continue
             label = f"**{model}:**" if m.status == "ok" else f"**{model} ({m.status}):**"
             lines += [label, ""]
             if m.thinking:  # collapsed, as the playground shows it
-                lines += ["<details><summary>Thinking</summary>", "", m.thinking, "", "</details>", ""]
-            lines += [m.content or "_(no text)_", ""]
+                lines += ["<details><summary>Thinking</summary>", "", _safe(m.thinking), "", "</details>", ""]
+            lines += [_safe(m.content) if m.content else "_(no text)_", ""]
             if m.result is not None and m.result.options:  # the settings that produced this answer
                 lines += ["_Settings: " + " · ".join(f"{k} {v}" for k, v in sorted(m.result.options.items())) + "_", ""]
             if m.error:
