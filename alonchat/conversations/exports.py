@@ -6,7 +6,6 @@ import base64
 import json
 
 from ..calls.result import CallResult
-from ..core.markdown import clean
 from .read import ConversationView, load
 
 
@@ -63,6 +62,8 @@ def _sections(view: ConversationView) -> list[tuple[str, tuple[int, str]]]:
 def _safe(text: str) -> str:
     """A turn's markdown as a file may hold it: a remote image becomes a link to it (a Markdown viewer would fetch
     it on opening the file, telling its server; the page holds it back the same way), an unsafe link its text."""
+    from ..core.markdown import clean  # the parser loads only when a conversation is exported
+
     return clean(text).text
 
 

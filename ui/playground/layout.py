@@ -48,6 +48,12 @@ _CSS = f"""
 [class*="st-key-pg_line_"] {{ flex-wrap: nowrap !important; }}
 [class*="st-key-pg_line_"] > div:nth-child(1) {{ flex: 0 1 auto; min-width: 0; overflow: hidden; }}
 [class*="st-key-pg_line_"] > div:nth-child(1) p {{ white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }}
+/* Its ? (the pane's share of the estimate) stays in view at the end when the settings shorten. */
+[class*="st-key-pg_line_"] [data-testid="stCaptionContainer"] p {{ position: relative; padding-right: 1.25rem; }}
+[class*="st-key-pg_line_"] [data-testid="stCaptionContainer"] p > span:has([data-testid="stTooltipIcon"]) {{
+  position: absolute; right: 0; top: 0; bottom: 0; display: flex; align-items: center; }}
+[class*="st-key-pg_line_"] [data-testid="stCaptionContainer"] p > span:has([data-testid="stTooltipIcon"]) * {{
+  margin: 0 !important; }}
 [class*="st-key-pg_line_"] > div:nth-child(n+2) {{ flex: 0 0 auto; }}
 /* In a pane, the answer gets the width: no avatars (the bubble tells prompt from answer), less padding. */
 [class*="st-key-pg_pane_"] {{ padding: 0.75rem; }}
