@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 from sqlalchemy import delete, func, select, update
@@ -12,8 +11,9 @@ from ..calls.result import CallResult
 from ..core.errors import ValidationError
 from ..core.text import strip_invisible
 from ..core.types import Attachment
+from ..storage import blobs
 from ..storage.engine import session
-from ..storage.tables import AttachmentBlob, Conversation, Message, MessageAttachment, utcnow
+from ..storage.tables import Conversation, Message, MessageAttachment, utcnow
 from .read import PaneLayout, load, owned, saved_layout
 
 TITLE_MAX = 200
@@ -60,8 +60,8 @@ def remove(conversation_id: int, user: str | None = None) -> None:
         s.execute(delete(MessageAttachment).where(MessageAttachment.message_id.in_(ids)))
         s.execute(delete(Message).where(Message.conversation_id == conv.id))
         s.delete(conv)
-        # Files no other conversation refers to go with it.
-        s.execute(delete(AttachmentBlob).where(~AttachmentBlob.sha256.in_(select(MessageAttachment.sha256))))
+        # Files no other conversation (nor an eval set) refers to go with it.
+        blobs.drop_unused(s)
 
 
 def fork(conversation_id: int, prompt_id: int, user: str | None = None) -> int:
@@ -103,10 +103,7 @@ def add_prompt(conversation_id: int, models: list[str], content: str, slots: lis
         s.add_all(msgs)
         s.flush()
         for a in files:
-            digest = hashlib.sha256(a.data).hexdigest()
-            if s.get(AttachmentBlob, digest) is None:
-                s.add(AttachmentBlob(sha256=digest, size=len(a.data), data=a.data))
-                s.flush()
+            digest = blobs.put(s, a.data)
             s.add_all(MessageAttachment(message_id=m.id, name=a.name, media_type=a.media_type, sha256=digest)
                       for m in msgs)
         values: dict = {"updated_at": utcnow()}

@@ -19,14 +19,15 @@ from sqlalchemy import and_, func, insert, or_, select
 from ..access import identity
 from ..core.errors import PermissionDeniedError, ValidationError
 from ..core.text import no_control_chars
+from ..storage import blobs
 from ..storage.engine import get_engine
-from ..storage.tables import EvalBlob, EvalCase, EvalFile, EvalRun, EvalSet
+from ..storage.tables import EvalCase, EvalFile, EvalRun, EvalSet
 from .checks import Check
 from .templates import FileInfo, Prompt, compile_prompt, render
 
 MAX_CASES = 100_000
 MAX_PROMPTS = 10
-_SETS, _CASES, _FILES, _BLOBS = EvalSet.__table__, EvalCase.__table__, EvalFile.__table__, EvalBlob.__table__
+_SETS, _CASES, _FILES = EvalSet.__table__, EvalCase.__table__, EvalFile.__table__
 
 
 class Case(BaseModel):
@@ -55,7 +56,7 @@ class FileData:
 
     @property
     def sha256(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
+        return blobs.digest(self.data)
 
     def info(self) -> FileInfo:
         text = self.data.decode("utf-8") if self.media_type.startswith("text/") else None
@@ -240,11 +241,8 @@ def save(draft: SetDraft) -> TestSet:
         for start in range(0, len(rows), 1000):
             conn.execute(insert(_CASES), rows[start:start + 1000])
         for ref, f in draft.files.items():
-            digest_ = f.sha256
-            if conn.execute(select(_BLOBS.c.sha256).where(_BLOBS.c.sha256 == digest_)).first() is None:
-                conn.execute(insert(_BLOBS).values(sha256=digest_, size=len(f.data), data=f.data))
             conn.execute(insert(_FILES).values(set_id=set_id, ref=ref, name=f.name, media_type=f.media_type,
-                                               sha256=digest_))
+                                               sha256=blobs.put(conn, f.data)))
     return get(set_id)
 
 
@@ -304,10 +302,10 @@ def file_bytes(sha256: str, conn=None) -> bytes:
     if conn is None:
         with get_engine().connect() as c:
             return file_bytes(sha256, c)
-    data = conn.execute(select(_BLOBS.c.data).where(_BLOBS.c.sha256 == sha256)).scalar()
+    data = blobs.read(conn, sha256)
     if data is None:
         raise ValidationError({"files": f"A case file ({sha256[:12]}…) is missing from the database."})
-    return bytes(data)
+    return data
 
 
 def list_sets() -> list[SetSummary]:

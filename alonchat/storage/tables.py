@@ -223,7 +223,8 @@ class Message(Base):
 
 
 class AttachmentBlob(Base):
-    """An attachment's bytes, once per content however many panes and turns carry it (0007)."""
+    """A file's bytes, once per content however many panes, turns and eval sets carry it (0007; eval case files
+    too since 0016). Written and read through storage/blobs.py."""
 
     __tablename__ = "attachment_blobs"
 
@@ -525,16 +526,6 @@ class EvalCase(Base):
     data: Mapped[str] = mapped_column(Text)
 
 
-class EvalBlob(Base):
-    """A case file's bytes (an image, a PDF, a text file), once per content."""
-
-    __tablename__ = "eval_blobs"
-
-    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
-    size: Mapped[int] = mapped_column(Integer)
-    data: Mapped[bytes] = mapped_column(LargeBinary)
-
-
 class EvalFile(Base):
     """A file a case variable names (`file://cat.png`): what the variable says, and the bytes it stands for."""
 
@@ -546,7 +537,7 @@ class EvalFile(Base):
     ref: Mapped[str] = mapped_column(String(500))
     name: Mapped[str] = mapped_column(String(255))
     media_type: Mapped[str] = mapped_column(String(100))
-    sha256: Mapped[str] = mapped_column(ForeignKey("eval_blobs.sha256"))
+    sha256: Mapped[str] = mapped_column(ForeignKey("attachment_blobs.sha256"))  # its bytes (0016: were eval_blobs)
 
 
 class EvalRun(Base):

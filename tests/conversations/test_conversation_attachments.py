@@ -73,3 +73,20 @@ def test_a_bad_file_stores_nothing_and_removing_the_conversation_removes_its_fil
     assert (_count(AttachmentBlob), _count(MessageAttachment)) == (1, 1)  # still used by the other one
     convs.remove(other)
     assert (_count(AttachmentBlob), _count(MessageAttachment)) == (0, 0)
+
+
+def test_a_file_an_eval_set_also_holds_stays_when_the_conversation_goes():
+    """Conversations and eval sets share one blob store: removing a conversation keeps the bytes a set names."""
+    from alonchat.evals import cases_io, sets
+    from alonchat.evals.sets import Case, SetDraft
+    from alonchat.evals.templates import Prompt
+
+    cid = convs.create("files", "tester")
+    convs.add_prompt(cid, ["echo"], "x", attachments=[Attachment("red.png", "image/png", PNG),
+                                                      Attachment("doc.pdf", "application/pdf", media.pdf(1))])
+    saved = sets.save(SetDraft("pics", [Prompt(user="Describe {{photo}}")], [Case(vars={"photo": "file://cat.png"})],
+                               files={"file://cat.png": cases_io.file_data("cat.png", PNG)}))
+    assert _count(AttachmentBlob) == 2  # the set's image is the conversation's: stored once
+    convs.remove(cid)
+    assert _count(AttachmentBlob) == 1  # the PDF went with the conversation, the image stays for the set
+    assert sets.file_bytes(sets.get(saved.id).files["file://cat.png"].sha256) == PNG

@@ -2,34 +2,18 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from alonchat.core.pricing import parse_tiers, reference
-from tests.support.migrations import migrate_to
-
-PG = os.environ.get("ALONCHAT_TEST_POSTGRES_URL")
+from tests.support.migrations import KINDS, migrate_to, scratch_database
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=KINDS)
 def url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'old.db'}"
-        return
-    if not PG:
-        pytest.skip("set ALONCHAT_TEST_POSTGRES_URL to test on PostgreSQL")
-    name = f"alonchat_mig_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield PG.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
+    yield from scratch_database(request.param, tmp_path)
 
 
 def _history(conn, name: str) -> list:
