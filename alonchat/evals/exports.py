@@ -15,13 +15,12 @@ from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
-from ..access import identity
 from ..core.errors import ValidationError
 from ..core.text import safe_text
 from ..storage.engine import get_engine
-from ..storage.tables import EvalCell, EvalRun
+from ..storage.tables import EvalCell
 from . import results, runs, sets
 from .checks import Check
 from .panes import Pane
@@ -149,35 +148,25 @@ def import_json(data: bytes | str) -> runs.RunInfo:
     except (KeyError, TypeError, ValueError) as e:
         raise ValidationError({"file": f"The export is incomplete or damaged ({type(e).__name__}: {e})."}) from None
     test_set = sets.save(draft)
-    from ..access.teams import team_of
+    return runs.add_imported(test_set.id, {
+        "name": (r.get("name") or f"Imported run {r.get('id', '')}").strip()[:200],
+        "started_at": _when(r.get("started_at")), "finished_at": _when(r.get("finished_at")),
+        "panes": json.dumps([p.as_json() for p in panes]), "prompts": json.dumps(r.get("prompts") or [0]),
+        "repeats": int(r.get("repeats") or 1), "concurrency": json.dumps(r.get("concurrency") or {}),
+        "judge": r.get("judge")}, (_cell(x) for x in cells), len(cells))
 
-    who = identity.actor()
-    engine = get_engine()
-    with engine.begin() as conn:
-        run_id = conn.execute(insert(EvalRun.__table__).values(
-            set_id=test_set.id, name=(r.get("name") or f"Imported run {r.get('id', '')}").strip()[:200],
-            user=who.email, team=team_of(who.email), status="imported", stop_requested=False,
-            started_at=_when(r.get("started_at")), finished_at=_when(r.get("finished_at")),
-            panes=json.dumps([p.as_json() for p in panes]), prompts=json.dumps(r.get("prompts") or [0]),
-            repeats=int(r.get("repeats") or 1), concurrency=json.dumps(r.get("concurrency") or {}),
-            judge=r.get("judge"), cells=len(cells))).inserted_primary_key[0]
-        batch = []
-        for x in cells:
-            batch.append({"run_id": run_id, "case_idx": x["case"], "prompt_idx": x["prompt"], "pane_idx": x["pane"],
-                          "repeat_idx": x["repeat"], "state": "pending" if x.get("state") == "pending" else "done",
-                          "status": x.get("status"), "passed": x.get("passed"), "score": x.get("score"),
-                          "output": x.get("output"), "error": x.get("error"),
-                          "checks": json.dumps(x["checks"], ensure_ascii=False) if x.get("checks") else None,
-                          "cost_usd": _decimal(x.get("cost_usd")), "judge_cost_usd": _decimal(x.get("judge_cost_usd")),
-                          "latency_ms": x.get("latency_ms"), "ttft_ms": x.get("ttft_ms"),
-                          "input_tokens": x.get("input_tokens"), "output_tokens": x.get("output_tokens"),
-                          "self_judged": bool(x.get("self_judged"))})
-            if len(batch) == BATCH:
-                conn.execute(insert(_CELLS), batch)
-                batch = []
-        if batch:
-            conn.execute(insert(_CELLS), batch)
-    return runs.get(run_id)
+
+def _cell(x: dict) -> dict:
+    """One exported cell as the columns of an eval_cells row (a pending cell stays pending, any other is done)."""
+    return {"case_idx": x["case"], "prompt_idx": x["prompt"], "pane_idx": x["pane"], "repeat_idx": x["repeat"],
+            "state": "pending" if x.get("state") == "pending" else "done",
+            "status": x.get("status"), "passed": x.get("passed"), "score": x.get("score"),
+            "output": x.get("output"), "error": x.get("error"),
+            "checks": json.dumps(x["checks"], ensure_ascii=False) if x.get("checks") else None,
+            "cost_usd": _decimal(x.get("cost_usd")), "judge_cost_usd": _decimal(x.get("judge_cost_usd")),
+            "latency_ms": x.get("latency_ms"), "ttft_ms": x.get("ttft_ms"),
+            "input_tokens": x.get("input_tokens"), "output_tokens": x.get("output_tokens"),
+            "self_judged": bool(x.get("self_judged"))}
 
 
 def _decimal(value) -> Decimal | None:

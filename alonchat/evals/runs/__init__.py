@@ -30,6 +30,7 @@ from .record import (
     DEFAULT_CONCURRENCY,
     FAILED,
     RunInfo,
+    add_imported,
     concurrency_map,
     create,
     delete,
@@ -42,7 +43,7 @@ from .record import (
 )
 
 __all__ = ["DEFAULT_CONCURRENCY", "FAILED", "HEARTBEAT_SECONDS", "RATE_WINDOW", "RESULT_FIELDS", "STALE_AFTER",
-           "Claimed", "Progress", "RunInfo", "claim", "claim_statement", "concurrency_map", "counts_by_run", "create",
-           "delete", "finish", "finish_and_claim", "get", "heartbeat", "list_runs", "live_workers", "prepare_resume",
-           "progress", "reclaim_stale", "register", "release", "request_stop", "rerun_failed", "set_status",
-           "unregister"]
+           "Claimed", "Progress", "RunInfo", "add_imported", "claim", "claim_statement", "concurrency_map",
+           "counts_by_run", "create", "delete", "finish", "finish_and_claim", "get", "heartbeat", "list_runs",
+           "live_workers", "prepare_resume", "progress", "reclaim_stale", "register", "release", "request_stop",
+           "rerun_failed", "set_status", "unregister"]

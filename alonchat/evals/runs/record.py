@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -110,6 +111,26 @@ def create(plan: RunPlan, *, name: str = "", concurrency: int | dict | None = No
                         if len(batch) == 2000:
                             conn.execute(insert(_CELLS), batch)
                             batch = []
+        if batch:
+            conn.execute(insert(_CELLS), batch)
+    return get(run_id)
+
+
+def add_imported(set_id: int, fields: dict, cells: Iterable[dict], count: int) -> RunInfo:
+    """Store an exported run (status "imported", owned by the acting user) and its cells in one transaction."""
+    from ...access.teams import team_of
+
+    who = identity.actor()
+    with get_engine().begin() as conn:
+        run_id = conn.execute(insert(_RUNS).values(
+            set_id=set_id, user=who.email, team=team_of(who.email), status="imported", stop_requested=False,
+            cells=count, **fields)).inserted_primary_key[0]
+        batch = []
+        for cell in cells:
+            batch.append({"run_id": run_id, **cell})
+            if len(batch) == 2000:
+                conn.execute(insert(_CELLS), batch)
+                batch = []
         if batch:
             conn.execute(insert(_CELLS), batch)
     return get(run_id)
