@@ -59,3 +59,28 @@ def test_a_call_on_a_migrated_sqlite_database_loads_no_sqlalchemy(tmp_path):
     assert loaded_after(again) & {"sqlalchemy", "alembic", "alonchat.storage.tables", "pydantic"} == set()
     checked = again.replace("'chat', '-m'", "'chat', '--temperature', '0.5', '-m'")
     assert loaded_after(checked) & {"sqlalchemy", "alembic", "alonchat.storage.tables", "pydantic"} == {"pydantic"}
+
+
+def test_usage_reports_on_a_migrated_sqlite_database_load_no_sqlalchemy_and_no_pydantic(tmp_path):
+    """`alonchat usage` (any grouping, zone and output) reads the rollups straight on the driver, its identity
+    checks included: a member's slice and their filter choices too."""
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    env = f"import os; os.environ['ALONCHAT_DATABASE_URL'] = {url!r}; os.environ['ALONCHAT_ECHO_DELAY_MS'] = '0'\n"
+    loaded_after(env + "from alonchat.calls.service import ai_service\n"
+                 "assert ai_service.chat('echo', 'hi', source='cli').ok")  # a migrated database, one call in it
+    heavy = {"sqlalchemy", "alembic", "alonchat.storage.tables", "pydantic"}
+    run = env + "import contextlib, io, json\nfrom alonchat.cli import main\n" \
+        "with contextlib.redirect_stdout(io.StringIO()) as out:\n    assert main({argv!r}) == 0\n{check}\n"
+    for argv, check in (
+            (["usage"], "assert out.getvalue().splitlines()[1].split()[:2] == ['all', '1']"),
+            (["usage", "--by", "day", "--tz", "Asia/Kolkata", "--since", "2020-01-01T10:30:00", "--json"],
+             "assert [r['requests'] for r in json.loads(out.getvalue())] == [1]"),
+            (["usage", "--by", "model", "--csv", "--source", "cli"],
+             "assert out.getvalue().splitlines()[1].startswith('echo,1,0,')")):
+        assert loaded_after(run.format(argv=argv, check=check)) & heavy == set(), argv
+    member = (env + "from alonchat.access.identity import Actor, acting_as\nfrom alonchat.usage import reports\n"
+              "with acting_as(Actor('carol@example.com', is_admin=False)):\n"
+              "    f = reports.member_view(reports.Filters(tz='Europe/Paris'), 'team')\n"
+              "    assert reports.summary(f).requests == 0 and reports.breakdown('day', f) == []\n"
+              "    assert reports.dimension_values(f)['user'] == []\n")
+    assert loaded_after(member) & heavy == set()

@@ -17,6 +17,8 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -91,6 +93,18 @@ def at_head(version_rows: list[tuple]) -> bool:
     """Whether a database whose alembic_version holds these rows is migrated already (then Alembic is not loaded)."""
     head = head_revision()
     return head is not None and [tuple(r) for r in version_rows] == [(head,)]
+
+
+def bound(value):
+    """A value as SQLAlchemy's types bind it on SQLite: UTC timestamps as its text form, Numeric as float.
+
+    Rows written or ranges read straight on the driver so compare with rows SQLAlchemy wrote.
+    """
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")  # SQLAlchemy's SQLite format, so ranges compare
+    return float(value) if isinstance(value, Decimal) else value
 
 
 # --- the hot path's connections: one per thread ---------------------------------------------------------

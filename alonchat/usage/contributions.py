@@ -1,7 +1,8 @@
-"""What one ledger row adds to each rollup: the rules in Python, for every write (rollups.py keeps them in SQL).
+"""What one ledger row adds to each rollup: the rules in Python, for every write, and the same rules as SQL text.
 
 A call's row and its three rollup upserts are written together, on every call: on SQLite straight on the
 driver (add_sqlite), with the upserts made from the rollup tables' own columns, so no SQLAlchemy loads.
+The SQL form (measures) reads raw rows where a rollup can't: a report's split hours, a rebuild.
 """
 
 from __future__ import annotations
@@ -30,6 +31,28 @@ def month_of(dt: datetime) -> int:
     if dt.tzinfo is not None:
         dt = dt.astimezone(UTC)
     return dt.year * 100 + dt.month
+
+
+def measures(t: str = '"usage_records"') -> dict[str, str]:
+    """Per-row values of every rollup sum, as SQL text over the raw ledger table `t` that SQLite and PostgreSQL
+    both read (mirrors `contribution`)."""
+    priced, tiered = f"{t}.cost_usd IS NOT NULL", f"{t}.tier_threshold IS NOT NULL"
+    return {
+        "requests": "1",
+        "errors": f"CASE WHEN {t}.status != 'ok' THEN 1 ELSE 0 END",
+        "priced_requests": f"CASE WHEN {priced} THEN 1 ELSE 0 END",
+        "unpriced_requests": f"CASE WHEN {t}.cost_usd IS NULL AND ({t}.status = 'ok' OR {t}.input_tokens > 0 "
+                             f"OR {t}.output_tokens > 0) THEN 1 ELSE 0 END",
+        **{k: f"{t}.{k}" for k in TOKENS},
+        "cost_usd": f"coalesce({t}.cost_usd, 0)",
+        "cache_savings_usd": f"coalesce({t}.cache_savings_usd, 0)",
+        "latency_ms": f"{t}.latency_ms",
+        "cache_write_1h_tokens": f"{t}.cache_write_1h_tokens",
+        "cache_write_usd": f"coalesce({t}.cache_write_usd, 0)",
+        "cache_write_1h_usd": f"coalesce({t}.cache_write_1h_usd, 0)",
+        "tiered_requests": f"CASE WHEN {tiered} THEN 1 ELSE 0 END",
+        "tiered_cost_usd": f"CASE WHEN {tiered} THEN coalesce({t}.cost_usd, 0) ELSE 0 END",
+    }
 
 
 def contribution(row: dict) -> tuple[dict, dict, dict]:

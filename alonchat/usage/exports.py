@@ -10,14 +10,12 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TextIO
 
-from sqlalchemy import select, type_coerce
-from sqlalchemy.types import NullType
-
 from ..core.text import safe_text
-from ..storage.engine import get_engine
 from . import periods
 from .reports import DIMENSIONS, Filters, authorize, breakdown, dims
-from .rollups import RAW
+
+# The raw rows are read with SQLAlchemy Core, imported by the functions that read them: `alonchat usage --csv`
+# writes aggregates only, and loads none of it (bench/startup.py).
 
 # Latency per call: the rollups' latency_ms is the group's sum, which means nothing in a spreadsheet.
 AGGREGATE_COLUMNS = ("requests", "errors", "input_tokens", "cached_input_tokens", "cache_write_tokens",
@@ -32,6 +30,10 @@ _CHUNK = 5000
 
 
 def _raw_select(f: Filters, limit: int | None, columns, group: tuple[str, ...] | None = None):
+    from sqlalchemy import select
+
+    from .rollups import RAW
+
     authorize(f, group or (), rows=group is None)  # raw rows name their user: a member gets only their own
     conds = dims(RAW, f)
     if f.since is not None:
@@ -44,6 +46,9 @@ def _raw_select(f: Filters, limit: int | None, columns, group: tuple[str, ...] |
 
 def raw_rows(f: Filters, limit: int | None = None) -> Iterator[dict]:
     """The ledger rows in range, oldest first, typed (aware UTC times, Decimal costs); streamed, never all in memory."""
+    from ..storage.engine import get_engine
+    from .rollups import RAW
+
     stmt = _raw_select(f, limit, [RAW.c[c] for c in RAW_COLUMNS])
     with get_engine().connect() as conn:
         for row in conn.execution_options(yield_per=_CHUNK).execute(stmt):
@@ -94,6 +99,9 @@ def percentile(ordered: list[float], q: float) -> float | None:
 
 def _latencies(by: str, f: Filters) -> dict:
     """Every call's latency per group, from the ledger's rows: percentiles can't be summed into rollups."""
+    from ..storage.engine import get_engine
+    from .rollups import RAW
+
     key = RAW.c.created_at if by == "day" else RAW.c[DIMENSIONS[by]]
     z = periods.zone(f.tz)
     out: dict = {}
@@ -161,6 +169,12 @@ def write_raw_csv(out: TextIO, f: Filters, limit: int | None = None) -> int:
     Reads the driver's values (no ORM type conversion) and converts only the time, money and flag
     columns; an unpriced cost stays an empty cell, never 0.
     """
+    from sqlalchemy import type_coerce
+    from sqlalchemy.types import NullType
+
+    from ..storage.engine import get_engine
+    from .rollups import RAW
+
     # NullType: no result processing per cell; the WHERE clause still binds through the real column types.
     stmt = _raw_select(f, limit, [type_coerce(RAW.c[c], NullType()).label(c) for c in RAW_COLUMNS])
     converters = [(i, _CONVERT[c]) for i, c in enumerate(RAW_COLUMNS) if c in _CONVERT]

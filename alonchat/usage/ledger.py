@@ -110,15 +110,6 @@ def _insert_sqlite(columns: tuple[str, ...]) -> str:
     return f"INSERT INTO usage_records ({names}) VALUES ({', '.join('?' * len(columns))})"
 
 
-def _sqlite_value(value):
-    # What SQLAlchemy's types would bind: naive UTC text timestamps, floats for Numeric.
-    if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(UTC).replace(tzinfo=None)
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f")  # SQLAlchemy's SQLite format, so ranges compare
-    return float(value) if isinstance(value, Decimal) else value
-
-
 def record(entry: UsageEntry, session: Session | None = None) -> int:
     """Write one usage row and its rollup sums in one short transaction (or the caller's); return its id."""
     if session is not None:
@@ -133,7 +124,7 @@ def record(entry: UsageEntry, session: Session | None = None) -> int:
         columns = tuple(row)
         cursor = dbapi.cursor()
         try:
-            cursor.execute(_insert_sqlite(columns), [_sqlite_value(row[c]) for c in columns])
+            cursor.execute(_insert_sqlite(columns), [sqlite.bound(row[c]) for c in columns])
             usage_id = cursor.lastrowid
             # Same transaction: the rollups can never disagree with the raw ledger.
             contributions.add_sqlite(cursor, contributions.contribution(row))

@@ -1,4 +1,9 @@
-"""Dashboard and CLI aggregates over the ledger: one query over the rollups, raw rows only where an hour is split."""
+"""Dashboard and CLI aggregates over the ledger: one query over the rollups, raw rows only where an hour is split.
+
+The query is SQL text that SQLite and PostgreSQL both read: on SQLite it runs straight on the driver, so
+`alonchat usage` loads no SQLAlchemy (bench/startup.py); elsewhere through the engine. Only numbers the
+plan computed are written into it; every value a user gave (a filter, an instant) is a bound parameter.
+"""
 
 from __future__ import annotations
 
@@ -6,27 +11,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import (
-    Integer,
-    and_,
-    cast,
-    column,
-    func,
-    literal,
-    literal_column,
-    select,
-    text,
-    union_all,
-    values,
-)
-from sqlalchemy.sql.expression import ColumnElement
-
 from ..core.errors import ValidationError
 from ..core.pricing import plain_decimal as plain
-from ..storage.engine import get_engine
+from ..storage import sqlite
+from ..storage.columns import ROLLUP_KEY as KEY
+from ..storage.columns import ROLLUP_SUMS as SUMS
 from . import periods, report_plan
+from .contributions import measures
 from .report_plan import hour_number
-from .rollups import DAILY, HOURLY, KEY, RAW, SUMS, raw_measures
 
 DIMENSIONS = {"model": "model_name", "provider": "provider", "user": "user", "team": "team", "source": "source",
               "status": "status"}
@@ -95,38 +87,67 @@ def authorize(f: Filters, group: tuple[str, ...] = (), *, rows: bool = False) ->
 
 # --- the source: one query over the pieces of a read plan -------------------------------------
 
+FILTERED = (("providers", "provider"), ("models", "model_name"), ("users", "user"), ("statuses", "status"),
+            ("teams", "team"), ("sources", "source"))
+
+
+def chosen(f: Filters) -> list[tuple[str, tuple[str, ...]]]:
+    """(column, values) of each dimension `f` narrows to: the one reading of a filter, in SQL text or Core."""
+    return [(col, getattr(f, name)) for name, col in FILTERED if getattr(f, name)]
+
+
 def dims(t, f: Filters) -> list:
-    conds = []
-    for chosen, col in ((f.providers, "provider"), (f.models, "model_name"), (f.users, "user"),
-                        (f.statuses, "status"), (f.teams, "team"), (f.sources, "source")):
-        if chosen:
-            conds.append(t.c[col].in_(chosen))
-    return conds
+    """The filter as SQLAlchemy conditions on table `t` (exports, receipts: reads built with Core)."""
+    return [t.c[col].in_(values) for col, values in chosen(f)]
+
+
+def _q(name: str) -> str:
+    return f'"{name}"'  # "user" is a reserved word in PostgreSQL
+
+
+RAW, HOURLY, DAILY = _q("usage_records"), _q("usage_rollups"), _q("usage_daily")
+
+
+class _Sql:
+    """Bound parameters of one statement, named :p0, :p1, ... (sqlite3 and SQLAlchemy's text() both read them)."""
+
+    def __init__(self) -> None:
+        self.params: dict[str, object] = {}
+
+    def bind(self, value) -> str:
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return f":{name}"
+
+    def dims(self, t: str, f: Filters) -> list[str]:
+        return [f"{t}.{_q(col)} IN ({', '.join(self.bind(v) for v in values)})" for col, values in chosen(f)]
 
 
 # Hour and day numbers that the plan computed (never user input) are written into the SQL as text:
-# binding or compiling hundreds of them cost more than the query, and a long plan would run out of parameters.
+# binding hundreds of them cost more than the query, and a long plan would run out of parameters.
 
-def _int_list(numbers) -> ColumnElement:
-    return literal_column("(" + ",".join(str(int(n)) for n in numbers) + ")")
-
-
-def _int_rows(name: str, names: tuple[str, ...], rows: list[tuple]):
-    """A CTE of integer rows (None as NULL), as a VALUES list both SQLite and PostgreSQL read."""
-    body = ",".join("(" + ",".join("NULL" if v is None else str(int(v)) for v in row) + ")" for row in rows)
-    cols = ", ".join(f"CAST(column{i + 1} AS INTEGER) AS {n}" for i, n in enumerate(names))  # typed when all NULL
-    return text(f"SELECT {cols} FROM (VALUES {body}) AS v").columns(*(column(n, Integer) for n in names)).cte(name)
+def _ints(row) -> str:
+    return "(" + ",".join("NULL" if v is None else str(int(v)) for v in row) + ")"
 
 
-def _moved(moved, keys: tuple[str, ...], plan_rows: list[tuple]) -> list:
+def _where(conds: list[str]) -> str:
+    return f" WHERE {' AND '.join(conds)}" if conds else ""
+
+
+def _columns(t: str, keys: tuple[str, ...], sums) -> str:
+    """The key columns of `t`, then each sum column as `sums(column)` names it."""
+    return ", ".join([*(f"{t}.{_q(k)} AS {_q(k)}" for k in keys), *(f"{sums(c)} AS {_q(c)}" for c in SUMS)])
+
+
+def _moved(moved: str, keys: tuple[str, ...], plan_rows: list[tuple]) -> list[str]:
     """Selects over pieces summed per (ld, home, keys): each sum added on ld and subtracted from home."""
     parts = []
     if any(r[-2] is not None for r in plan_rows):
-        parts.append(select(moved.c.ld, *(moved.c[k] for k in keys), *(moved.c[c] for c in SUMS))
-                     .where(moved.c.ld.is_not(None)))
+        parts.append(f"SELECT {moved}.ld AS ld, {_columns(moved, keys, lambda c: f'{moved}.{_q(c)}')} "
+                     f"FROM {moved} WHERE {moved}.ld IS NOT NULL")
     if any(r[-1] is not None for r in plan_rows):
-        parts.append(select(moved.c.home.label("ld"), *(moved.c[k] for k in keys),
-                            *((-moved.c[c]).label(c) for c in SUMS)).where(moved.c.home.is_not(None)))
+        parts.append(f"SELECT {moved}.home AS ld, {_columns(moved, keys, lambda c: f'-{moved}.{_q(c)}')} "
+                     f"FROM {moved} WHERE {moved}.home IS NOT NULL")
     return parts
 
 
@@ -141,58 +162,78 @@ def _read_order(keys: tuple[str, ...]) -> tuple[str, ...]:
     return keys
 
 
-def _source(f: Filters, p: report_plan.Plan, keys: tuple[str, ...]):
-    """Rows of `ld` (local day), the grouped key columns and every sum column, each part pre-summed per (ld, keys).
+def _source(sql: _Sql, f: Filters, p: report_plan.Plan, keys: tuple[str, ...]) -> tuple[list[str], str]:
+    """(the CTEs, the union): rows of `ld` (local day), the grouped key columns and every sum column, each part
+    pre-summed per (ld, keys).
 
     Whole UTC days come from the daily rollup, counted on day + shift; the plan's hours are read once
     from the hourly rollup, summed per hour, then added to their local day and subtracted from their
     home; raw pieces (partial hours) come from the ledger; so the sums are exact. Each part reads its
     table in key order where it can (day or hour first, then user), so SQLite sums without sorting.
     """
-    parts = []
+    ctes, parts = [], []
 
-    def summed(t, first, value, *where):
+    def summed(t: str, first: str, value: str, conds: list[str]) -> str:
         """Sums per hour (or day) and keys, grouped in an order the table or its by-model index is stored in."""
-        key_cols = [t.c[k] for k in keys]
-        return (select(value, *key_cols, *(func.sum(t.c[c]).label(c) for c in SUMS))
-                .where(*where).group_by(first, *(t.c[k] for k in _read_order(keys))))
+        group = ", ".join([f"{t}.{first}", *(f"{t}.{_q(k)}" for k in _read_order(keys))])
+        return (f"SELECT {value}, {_columns(t, keys, lambda c: f'sum({t}.{_q(c)})')} FROM {t}"
+                f"{_where(conds)} GROUP BY {group}")
 
     if p.days is not None:
         d0, d1 = p.days
-        conds = ([DAILY.c.day >= d0] if d0 is not None else []) + ([DAILY.c.day < d1] if d1 is not None else [])
-        parts.append(summed(DAILY, DAILY.c.day, (DAILY.c.day + p.shift).label("ld"), *dims(DAILY, f), *conds))
+        conds = sql.dims(DAILY, f) + ([f"{DAILY}.day >= {int(d0)}"] if d0 is not None else []) + \
+            ([f"{DAILY}.day < {int(d1)}"] if d1 is not None else [])
+        parts.append(summed(DAILY, "day", f"{DAILY}.day + {int(p.shift)} AS ld", conds))
     if p.hours:
-        hour_map = _int_rows("hour_map", ("hour", "ld", "home"), p.hours)
         # An IN list is read in key order, so SQLite sums per hour as it reads.
-        hours_in = HOURLY.c.hour.op("IN")(_int_list(h for h, *_ in p.hours))
-        per_hour = summed(HOURLY, HOURLY.c.hour, HOURLY.c.hour, hours_in, *dims(HOURLY, f)).cte("per_hour")
-        parts += _moved(select(hour_map.c.ld, hour_map.c.home, *(per_hour.c[k] for k in keys),
-                               *(func.sum(per_hour.c[c]).label(c) for c in SUMS))
-                        .select_from(per_hour.join(hour_map, per_hour.c.hour == hour_map.c.hour))
-                        .group_by(hour_map.c.ld, hour_map.c.home, *(per_hour.c[k] for k in keys)).cte("moved_hours"),
-                        keys, p.hours)
+        hours_in = f"{HOURLY}.hour IN ({','.join(str(int(h)) for h, *_ in p.hours)})"
+        per_hour = summed(HOURLY, "hour", f"{HOURLY}.hour AS hour", [hours_in, *sql.dims(HOURLY, f)])
+        ctes.append(f"per_hour AS ({per_hour})")
+        # typed when a column is all NULL; VALUES columns are column1, column2, ... in both databases
+        ctes.append("hour_map AS (SELECT CAST(column1 AS INTEGER) AS hour, CAST(column2 AS INTEGER) AS ld, "
+                    f"CAST(column3 AS INTEGER) AS home FROM (VALUES {','.join(map(_ints, p.hours))}) AS v)")
+        key_cols = "".join(f", per_hour.{_q(k)}" for k in keys)
+        ctes.append(f"moved_hours AS (SELECT hour_map.ld AS ld, hour_map.home AS home, "
+                    f"{_columns('per_hour', keys, lambda c: f'sum(per_hour.{_q(c)})')} "
+                    "FROM per_hour JOIN hour_map ON per_hour.hour = hour_map.hour "
+                    f"GROUP BY hour_map.ld, hour_map.home{key_cols})")
+        parts += _moved("moved_hours", keys, p.hours)
     if p.raws:
-        m = raw_measures()
-        pieces = values(column("a", RAW.c.created_at.type), column("b", RAW.c.created_at.type),
-                        column("ld", Integer), column("home", Integer), name="raw_pieces"
-                        ).data(p.raws).cte("raw_pieces")
-        on = and_(RAW.c.created_at >= pieces.c.a, RAW.c.created_at < pieces.c.b)
-        ld, home = cast(pieces.c.ld, Integer), cast(pieces.c.home, Integer)  # typed even when all NULL
-        parts += _moved(select(ld.label("ld"), home.label("home"), *(RAW.c[k] for k in keys),
-                               *(func.sum(m[c]).label(c) for c in SUMS))
-                        .select_from(pieces.join(RAW, on)).where(*dims(RAW, f))
-                        .group_by(ld, home, *(RAW.c[k] for k in keys)).cte("moved_raw"),
-                        keys, p.raws)
+        pieces = ",".join(f"({sql.bind(a)}, {sql.bind(b)}, {_ints((ld, home))[1:-1]})" for a, b, ld, home in p.raws)
+        ctes.append(f"raw_pieces(a, b, ld, home) AS (VALUES {pieces})")
+        m = measures(RAW)
+        ld, home = "CAST(raw_pieces.ld AS INTEGER)", "CAST(raw_pieces.home AS INTEGER)"  # typed even when all NULL
+        key_cols = "".join(f", {RAW}.{_q(k)}" for k in keys)
+        on = f"{RAW}.created_at >= raw_pieces.a AND {RAW}.created_at < raw_pieces.b"
+        ctes.append(f"moved_raw AS (SELECT {ld} AS ld, {home} AS home, {_columns(RAW, keys, lambda c: f'sum({m[c]})')} "
+                    f"FROM raw_pieces JOIN {RAW} ON {on}{_where(sql.dims(RAW, f))} GROUP BY {ld}, {home}{key_cols})")
+        parts += _moved("moved_raw", keys, p.raws)
     if not parts:  # an empty range: one row of nothing, so a summary still has its zeros
-        parts.append(select(literal(0).label("ld"), *(literal("").label(k) for k in keys),
-                            *(literal(0).label(c) for c in SUMS)).where(literal(False)))
-    return parts[0] if len(parts) == 1 else union_all(*parts)
+        nothing = [*(f"'' AS {_q(k)}" for k in keys), *(f"0 AS {_q(c)}" for c in SUMS)]
+        parts.append(f"SELECT 0 AS ld, {', '.join(nothing)} WHERE 1 = 0")
+    return ctes, " UNION ALL ".join(parts)
 
 
-def _span(conn) -> tuple[int, int]:
+def _read(statement: str, params: dict | None = None) -> list[dict]:
+    """The rows of one read: on SQLite straight on the driver (no SQLAlchemy loads), elsewhere through the engine."""
+    params = params or {}
+    with sqlite.fast_path() as dbapi:
+        if dbapi is not None:
+            cursor = dbapi.execute(statement, {k: sqlite.bound(v) for k, v in params.items()})
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    from sqlalchemy import text
+
+    from ..storage.engine import get_engine
+
+    with get_engine().connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(text(statement), params)]
+
+
+def _span() -> tuple[int, int]:
     """The ledger's hours [first, last + 1), to close an open range for local days."""
-    first, last = conn.execute(select(func.min(HOURLY.c.hour), func.max(HOURLY.c.hour))).one()
-    return (first or 0), (last or 0) + 1
+    [row] = _read(f"SELECT min(hour) AS first, max(hour) AS last FROM {HOURLY}")
+    return (row["first"] or 0), (row["last"] or 0) + 1
 
 
 def _within(since: datetime | None, until: datetime | None, span: tuple[int, int]):
@@ -204,11 +245,16 @@ def _within(since: datetime | None, until: datetime | None, span: tuple[int, int
 
 # --- the one aggregation every report goes through ---------------------------------------------
 
-def _money(value) -> Decimal:
-    return plain(value) if value is not None else Decimal(0)
-
-
 MONEY = ("cost_usd", "cache_savings_usd", "cache_write_usd", "cache_write_1h_usd", "tiered_cost_usd")
+MONEY_PLACES = 12  # the ledger's Numeric(24, 12) (storage/tables.py Money)
+
+
+def _money(value) -> Decimal:
+    """A sum of money as a plain Decimal. SQLite sums it as a float: read to the column's places, as SQLAlchemy's
+    Numeric reads it there; PostgreSQL hands back a Decimal."""
+    if value is None:
+        return Decimal(0)
+    return plain(f"{value:.{MONEY_PLACES}f}" if isinstance(value, float | int) else value)
 
 
 def _shape(row: dict) -> dict:
@@ -232,25 +278,25 @@ def aggregate(f: Filters, group: tuple[str, ...] = (), *, order_by_cost: bool = 
         if g not in GROUPS:
             raise ValidationError({"by": f"Cannot group by {g!r}; use one of {', '.join(GROUPS)}."})
     authorize(f, group)
-    with get_engine().connect() as conn:
-        if "day" in group:
-            span = _span(conn)
-            p = report_plan.plan(*_within(f.since, f.until, span), f.tz, span)
-        else:
-            p = report_plan.plan(f.since, f.until)
-        src = _source(f, p, tuple(DIMENSIONS[g] for g in group if g != "day")).subquery("src")
-        keys = [(src.c.ld if g == "day" else src.c[DIMENSIONS[g]]).label(g) for g in group]
-        sums = [func.sum(src.c[c]).label(c) for c in SUMS]
-        stmt = select(*keys, *sums)
-        if keys:  # a group can only be empty when moved hours cancelled its rows out
-            stmt = stmt.group_by(*keys).having(func.sum(src.c.requests) > 0)
-        if order_by_cost:
-            stmt = stmt.order_by(literal_column("cost_usd").desc(), literal_column("requests").desc())
-        elif keys:
-            stmt = stmt.order_by(*keys)
-        if limit is not None:
-            stmt = stmt.limit(limit)
-        rows = [_shape(r._asdict()) for r in conn.execute(stmt)]
+    if "day" in group:
+        span = _span()
+        p = report_plan.plan(*_within(f.since, f.until, span), f.tz, span)
+    else:
+        p = report_plan.plan(f.since, f.until)
+    sql = _Sql()
+    ctes, union = _source(sql, f, p, tuple(DIMENSIONS[g] for g in group if g != "day"))
+    keys = [("src.ld" if g == "day" else f"src.{_q(DIMENSIONS[g])}", _q(g)) for g in group]
+    columns = ", ".join([*(f"{k} AS {label}" for k, label in keys), *(f"sum(src.{_q(c)}) AS {_q(c)}" for c in SUMS)])
+    statement = (f"WITH {', '.join(ctes)} " if ctes else "") + f"SELECT {columns} FROM ({union}) AS src"
+    if keys:  # a group can only be empty when moved hours cancelled its rows out
+        statement += f" GROUP BY {', '.join(k for k, _ in keys)} HAVING sum(src.requests) > 0"
+    if order_by_cost:
+        statement += " ORDER BY cost_usd DESC, requests DESC"
+    elif keys:
+        statement += f" ORDER BY {', '.join(label for _, label in keys)}"
+    if limit is not None:
+        statement += f" LIMIT {int(limit)}"
+    rows = [_shape(r) for r in _read(statement, sql.params)]
     for r in rows:
         if "day" in r:
             r["day"] = periods.from_day_number(r["day"])
@@ -340,26 +386,25 @@ def tokens_by_kind(row: dict) -> dict[str, int]:
 
 def dimension_values(f: Filters | None = None) -> dict[str, list[str]]:
     """The users, models, providers and statuses present (in the range, when given): filter choices."""
-    conds = []
+    sql, conds = _Sql(), []
     if f is not None and f.since is not None:
-        conds.append(DAILY.c.day >= hour_number(f.since, up=False) // 24)
+        conds.append(f"day >= {hour_number(f.since, up=False) // 24}")
     if f is not None and f.until is not None:
-        conds.append(DAILY.c.day <= hour_number(f.until, up=True) // 24)
+        conds.append(f"day <= {hour_number(f.until, up=True) // 24}")
     from ..access.identity import actor
 
     who = actor()
     if not who.is_admin:  # a member's choices come from their own calls: no other user's name is shown
-        conds.append(DAILY.c.user == who.email)
-    stmt = select(*(DAILY.c[k] for k in KEY)).where(*conds).group_by(*(DAILY.c[k] for k in KEY))
-    with get_engine().connect() as conn:
-        rows = conn.execute(stmt).all()
-    return {dim: sorted({getattr(r, col) for r in rows}) for dim, col in DIMENSIONS.items()}
+        conds.append(f'"user" = {sql.bind(who.email)}')
+    key = ", ".join(map(_q, KEY))
+    rows = _read(f"SELECT {key} FROM {DAILY}{_where(conds)} GROUP BY {key}", sql.params)
+    return {dim: sorted({r[col] for r in rows}) for dim, col in DIMENSIONS.items()}
 
 
 def first_day(tz: str = "UTC") -> date | None:
     """The local day of the oldest ledger row, for the custom range picker."""
-    with get_engine().connect() as conn:
-        first = conn.execute(select(func.min(HOURLY.c.hour))).scalar()
+    [row] = _read(f"SELECT min(hour) AS first FROM {HOURLY}")
+    first = row["first"]
     return None if first is None else datetime.fromtimestamp(first * 3600, UTC).astimezone(periods.zone(tz)).date()
 
 

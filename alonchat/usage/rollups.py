@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, Integer, case, delete, func, insert, literal_column, select
+from sqlalchemy import Connection, Integer, delete, func, insert, literal_column, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
-from ..storage.tables import ROLLUP_SUMS, UsageDaily, UsageMonthly, UsageRecord, UsageRollup
+from ..storage.columns import ROLLUP_KEY, ROLLUP_SUMS
+from ..storage.tables import UsageDaily, UsageMonthly, UsageRecord, UsageRollup
 
 # What one row adds, in Python: contributions.py (every write); here the same rules in SQL (rebuild, report edges).
-from .contributions import TOKENS, contribution, hour_of, is_unpriced, month_of  # noqa: F401
+from .contributions import TOKENS, contribution, hour_of, is_unpriced, measures, month_of  # noqa: F401
 
 RAW = UsageRecord.__table__
 HOURLY = UsageRollup.__table__
 DAILY = UsageDaily.__table__
 MONTHLY = UsageMonthly.__table__
-KEY = ("user", "team", "source", "model_name", "provider", "status")
+KEY = ROLLUP_KEY
 MONTH_KEY = ("month", "user", "team")
 SUMS = ROLLUP_SUMS  # every additive column of the hourly and daily rollups, owned by the schema
 MONTH_SUMS = ("requests", "priced_requests", "unpriced_requests", "cost_usd")
@@ -60,24 +61,8 @@ def _month_pg(element, compiler, **kw):
 # --- what one row contributes: the same rules in Python (on write) and SQL (edges, rebuild) ---
 
 def raw_measures(t=RAW) -> dict[str, ColumnElement]:
-    """Per-row values of every rollup sum, as SQL over raw ledger rows (mirrors `contribution`)."""
-    return {
-        "requests": literal_column("1"),
-        "errors": case((t.c.status != "ok", 1), else_=0),
-        "priced_requests": case((t.c.cost_usd.is_not(None), 1), else_=0),
-        "unpriced_requests": case(
-            (t.c.cost_usd.is_(None) & ((t.c.status == "ok") | (t.c.input_tokens > 0) | (t.c.output_tokens > 0)), 1),
-            else_=0),
-        **{k: t.c[k] for k in TOKENS},
-        "cost_usd": func.coalesce(t.c.cost_usd, 0),
-        "cache_savings_usd": func.coalesce(t.c.cache_savings_usd, 0),
-        "latency_ms": t.c.latency_ms,
-        "cache_write_1h_tokens": t.c.cache_write_1h_tokens,
-        "cache_write_usd": func.coalesce(t.c.cache_write_usd, 0),
-        "cache_write_1h_usd": func.coalesce(t.c.cache_write_1h_usd, 0),
-        "tiered_requests": case((t.c.tier_threshold.is_not(None), 1), else_=0),
-        "tiered_cost_usd": case((t.c.tier_threshold.is_not(None), func.coalesce(t.c.cost_usd, 0)), else_=0),
-    }
+    """Per-row values of every rollup sum over raw ledger rows: contributions.measures' SQL, typed as the sums."""
+    return {c: literal_column(sql, HOURLY.c[c].type) for c, sql in measures(f'"{t.name}"').items()}
 
 
 # (table, key columns, sum columns) of each rollup, in the order `contribution` returns them.

@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, Boolean, Float, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..columns import ROLLUP_SUMS
 from .base import Base, Money, utcnow
 
 
@@ -62,13 +63,8 @@ class UsageRecord(Base):
     response_id: Mapped[str | None] = mapped_column(String(200))
 
 
-# The additive columns of the hourly and daily rollups, in the one order shared by writes, reads and rebuilds
-# (rollups.SUMS is this tuple), carried by their by-model indexes (0006).
-ROLLUP_SUMS = ("requests", "errors", "priced_requests", "unpriced_requests", "input_tokens", "cached_input_tokens",
-               "cache_write_tokens", "output_tokens", "reasoning_tokens", "cost_usd", "cache_savings_usd",
-               "latency_ms",
-               # 0009: cache writes by duration, and the calls billed at a long-context tier
-               "cache_write_1h_tokens", "cache_write_usd", "cache_write_1h_usd", "tiered_requests", "tiered_cost_usd")
+# The rollups' column names live in storage/columns.py (SQL kept as text reads them without the ORM); the sums
+# there carry the by-model indexes below (0006).
 
 
 class _RollupSums:
