@@ -20,7 +20,7 @@ DAILY = UsageDaily.__table__
 MONTHLY = UsageMonthly.__table__
 KEY = ROLLUP_KEY
 MONTH_KEY = ("month", "user", "team")
-SUMS = ROLLUP_SUMS  # every additive column of the hourly and daily rollups, owned by the schema
+SUMS = ROLLUP_SUMS  # every additive column of the hourly and daily rollups (storage/columns.py)
 MONTH_SUMS = ("requests", "priced_requests", "unpriced_requests", "cost_usd")
 
 
