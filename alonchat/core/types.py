@@ -77,6 +77,17 @@ class ChatOptions:
 
     model_fields = _SchemaFields()  # not a field: the schema's, as pydantic names them
 
+    def __post_init__(self) -> None:
+        """Options built directly (`ChatOptions(temperature=5)`, `replace(...)`) are checked as `of` checks them;
+        with nothing set there is nothing to check, and pydantic stays unloaded."""
+        given = {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) != f.default}
+        if given:
+            from .options import schema
+
+            checked = schema().model_validate(given)
+            for name in given:
+                setattr(self, name, getattr(checked, name))
+
     @classmethod
     def of(cls, options: dict[str, Any]) -> ChatOptions:
         """Options from outside, checked as a whole: raises pydantic.ValidationError (the schema's, with every problem).
