@@ -12,7 +12,8 @@ from typing import TextIO
 
 from ..core.text import safe_text
 from . import periods
-from .reports import DIMENSIONS, Filters, authorize, breakdown, dims
+from .report_sql import dims
+from .reports import DIMENSIONS, Filters, authorize, breakdown
 
 # The raw rows are read with SQLAlchemy Core, imported by the functions that read them: `alonchat usage --csv`
 # writes aggregates only, and loads none of it (bench/startup.py).

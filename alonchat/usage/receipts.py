@@ -69,7 +69,8 @@ def recent_calls(f, *, limit: int = 100, tiered_only: bool = False, mismatched_o
     people's calls: a member gets their own only (reports.authorize refuses a wider slice).
     """
     from ..storage.engine import get_engine
-    from .reports import authorize, dims
+    from .report_sql import dims
+    from .reports import authorize
     from .rollups import RAW
 
     authorize(f, rows=True)
