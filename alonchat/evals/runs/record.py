@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from itertools import islice
 
 from sqlalchemy import and_, func, insert, select, update
 
@@ -87,51 +88,34 @@ def concurrency_map(value: int | dict[str, int] | None) -> dict[str, int]:
 def create(plan: RunPlan, *, name: str = "", concurrency: int | dict | None = None,
            estimate: bool = True) -> RunInfo:
     """Store the run and all its cells (pending), in the order they will be run: repeat, case, prompt, pane."""
-    from ...access.teams import team_of
-
-    who = identity.actor()
     limits = concurrency_map(concurrency)
     if len(name) > 200:
         raise ValidationError({"name": "A run name is at most 200 characters."})
-    engine = get_engine()
-    with engine.begin() as conn:
-        run_id = conn.execute(insert(_RUNS).values(
-            set_id=plan.set.id, name=name.strip(), user=who.email, team=team_of(who.email), status="pending",
-            stop_requested=False, panes=json.dumps([p.as_json() for p in plan.panes]),
-            prompts=json.dumps(plan.prompts), repeats=plan.repeats, concurrency=json.dumps(limits),
-            judge=plan.judge, estimate_low_usd=plan.low if estimate else None,
-            estimate_high_usd=plan.high if estimate else None, cells=plan.cells)).inserted_primary_key[0]
-        batch = []
-        for r in range(plan.repeats):
-            for c in range(len(plan.set.cases)):
-                for p in plan.prompts:
-                    for k in range(len(plan.panes)):
-                        batch.append({"run_id": run_id, "case_idx": c, "prompt_idx": p, "pane_idx": k,
-                                      "repeat_idx": r, "state": "pending", "self_judged": False})
-                        if len(batch) == 2000:
-                            conn.execute(insert(_CELLS), batch)
-                            batch = []
-        if batch:
-            conn.execute(insert(_CELLS), batch)
-    return get(run_id)
+    cells = ({"case_idx": c, "prompt_idx": p, "pane_idx": k, "repeat_idx": r, "state": "pending", "self_judged": False}
+             for r in range(plan.repeats) for c in range(len(plan.set.cases)) for p in plan.prompts
+             for k in range(len(plan.panes)))
+    return _store({"set_id": plan.set.id, "name": name.strip(), "status": "pending",
+                   "panes": json.dumps([p.as_json() for p in plan.panes]), "prompts": json.dumps(plan.prompts),
+                   "repeats": plan.repeats, "concurrency": json.dumps(limits), "judge": plan.judge,
+                   "estimate_low_usd": plan.low if estimate else None,
+                   "estimate_high_usd": plan.high if estimate else None, "cells": plan.cells}, cells)
 
 
 def add_imported(set_id: int, fields: dict, cells: Iterable[dict], count: int) -> RunInfo:
     """Store an exported run (status "imported", owned by the acting user) and its cells in one transaction."""
+    return _store({"set_id": set_id, "status": "imported", "cells": count, **fields}, cells)
+
+
+def _store(run: dict, cells: Iterable[dict]) -> RunInfo:
+    """Insert a run owned by the acting user and its cells, a batch at a time, in one transaction."""
     from ...access.teams import team_of
 
     who = identity.actor()
     with get_engine().begin() as conn:
-        run_id = conn.execute(insert(_RUNS).values(
-            set_id=set_id, user=who.email, team=team_of(who.email), status="imported", stop_requested=False,
-            cells=count, **fields)).inserted_primary_key[0]
-        batch = []
-        for cell in cells:
-            batch.append({"run_id": run_id, **cell})
-            if len(batch) == 2000:
-                conn.execute(insert(_CELLS), batch)
-                batch = []
-        if batch:
+        run_id = conn.execute(insert(_RUNS).values(user=who.email, team=team_of(who.email), stop_requested=False,
+                                                   **run)).inserted_primary_key[0]
+        rows = ({"run_id": run_id, **cell} for cell in cells)
+        while batch := list(islice(rows, 2000)):
             conn.execute(insert(_CELLS), batch)
     return get(run_id)
 
